@@ -1,0 +1,74 @@
+"""Tokenization and label alignment, one function for training and prediction.
+
+Each token whose character range overlaps a span is labelled: ``B-`` on the token holding the span's first
+character, ``I-`` on the rest; special and padding tokens get -100 and take no part in the loss. With
+``stride`` set, a text longer than ``max_length`` becomes several overlapping windows instead of being cut.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from phiner.labels import IGNORE_INDEX, LABEL2ID
+
+
+@dataclass(frozen=True)
+class Windowing:
+    """How texts become model inputs."""
+
+    max_length: int = 256
+    pad_to_max_length: bool = True
+    stride: int | None = None
+    """Tokens shared by consecutive windows; None truncates at max_length as the design does."""
+
+
+def encode(tokenizer, texts: list[str], windowing: Windowing, tags: list[list[dict]] | None = None) -> dict[str, list]:
+    """Tokenize ``texts`` into windows; with ``tags`` add aligned ``labels``.
+
+    Returns the tokenizer's columns plus ``offset_mapping``, ``special`` (1 for special/padding tokens) and
+    ``sample`` (the index of the text each window came from).
+    """
+    kwargs: dict[str, Any] = {"truncation": True, "max_length": windowing.max_length}
+    if windowing.stride is not None:
+        kwargs.update(return_overflowing_tokens=True, stride=windowing.stride)
+    enc = tokenizer(
+        texts,
+        padding="max_length" if windowing.pad_to_max_length else False,
+        return_offsets_mapping=True,
+        **kwargs,
+    )
+    n = len(enc["input_ids"])
+    samples = list(enc["overflow_to_sample_mapping"]) if windowing.stride is not None else list(range(n))
+    special = [[1 if w is None else 0 for w in enc.word_ids(i)] for i in range(n)]
+    out = {k: list(v) for k, v in enc.items() if k != "overflow_to_sample_mapping"}
+    out["special"], out["sample"] = special, samples
+    if tags is not None:
+        out["labels"] = [
+            align_labels(enc["offset_mapping"][i], special[i], tags[samples[i]]) for i in range(n)
+        ]
+    return out
+
+
+def align_labels(offsets: list[tuple[int, int]], special: list[int], spans: list[dict]) -> list[int]:
+    """Label ids for one window's tokens from sorted, non-overlapping character spans.
+
+    >>> align_labels([(0, 0), (0, 3), (4, 8), (8, 10), (0, 0)], [1, 0, 0, 0, 1],
+    ...              [{"start": 4, "end": 10, "label": "PATIENT"}])
+    [-100, 0, 7, 8, -100]
+    """
+    labels, j, begun = [], 0, -1
+    for (start, end), is_special in zip(offsets, special):
+        if is_special or start == end:
+            labels.append(IGNORE_INDEX)
+            continue
+        while j < len(spans) and spans[j]["end"] <= start:
+            j += 1
+        if j < len(spans) and spans[j]["start"] < end:
+            # B only on the span's first token: not on a window that starts mid-span, nor on the second
+            # byte-token of a character that byte-level BPE splits in two (both carry the same offsets).
+            prefix = "B" if j != begun and start <= spans[j]["start"] else "I"
+            begun = j
+            labels.append(LABEL2ID[f"{prefix}-{spans[j]['label']}"])
+        else:
+            labels.append(LABEL2ID["O"])
+    return labels

@@ -1,0 +1,199 @@
+"""The ``phiner`` command line: each command parses its options and calls one function that returns data."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from phiner.errors import PhinerError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find and de-identify PHI in clinical text.")
+data_app = typer.Typer(no_args_is_help=True, help="Build dataset folders (train/test JSONL + a DatasetDict).")
+app.add_typer(data_app, name="data")
+console = Console(stderr=True)
+out = Console(highlight=False)
+
+
+@data_app.command("nordeid")
+def data_nordeid(
+    src: Annotated[Path, typer.Argument(help="Folder with Nor-DeID-SynthData's training.json and validation.json.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
+    form: Annotated[str, typer.Option(help="scenarios (the design's), notes (GPT-4 notes) or mixed.")] = "scenarios",
+    unit_as_loc: Annotated[bool, typer.Option("--unit-as-loc", help="Keep <Health_Care_Unit> spans as LOC.")] = False,
+) -> None:
+    """Turn Nor-DeID-SynthData into a dataset folder: train from training.json, test from validation.json."""
+    from phiner.sources import nordeid
+
+    info = nordeid.build(src, out_dir, form, unit_as_loc=unit_as_loc)
+    out.print(f"wrote {out_dir}: train {info['splits']['train']}, test {info['splits']['test']} ({form})")
+    for split, report in info["tag_report"].items():
+        if report["spans"]:
+            out.print(f"{split} tags: {json.dumps(report, ensure_ascii=False)}")
+
+
+@data_app.command("synth")
+def data_synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
+    train: Annotated[int, typer.Option(help="Training records.")] = 1000,
+    test: Annotated[int, typer.Option(help="Test records.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same records.")] = 0,
+) -> None:
+    """Generate synthetic scenario records (Faker's Norwegian and English providers)."""
+    from phiner.sources import synth
+
+    synth.build(out_dir, n_train=train, n_test=test, seed=seed)
+    out.print(f"wrote {out_dir}: train {train}, test {test} (seed {seed})")
+
+
+@app.command()
+def train(
+    data: Annotated[list[str], typer.Option(help="Dataset folder or JSONL file; repeat for several.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run folder to write.")],
+    base_model: Annotated[str, typer.Option(help="Hub id, local model folder, or `minilm`.")] = "roberta-base",
+    eval_data: Annotated[Optional[str], typer.Option(help="Test split to use instead of the folders' own.")] = None,
+    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 5.0,
+    max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: use --epochs).")] = -1,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-4,
+    batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 16,
+    max_length: Annotated[int, typer.Option(help="Tokens per example (the design's 256).")] = 256,
+    pad_to_max_length: Annotated[bool, typer.Option(help="Pad to max_length as the design does.")] = True,
+    max_train_samples: Annotated[Optional[int], typer.Option(help="Use only the first N training records.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 42,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
+) -> None:
+    """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
+    from phiner.config import LoraSettings, RunConfig, TrainSettings
+    from phiner.train import train as run_training
+
+    config = RunConfig(
+        base_model=base_model, data=list(data), lora=LoraSettings(),
+        train=TrainSettings(epochs=epochs, max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
+                            max_length=max_length, pad_to_max_length=pad_to_max_length, seed=seed,
+                            max_train_samples=max_train_samples),
+    )
+    metrics = run_training(config, out_dir, eval_data=eval_data, overwrite=overwrite)
+    _print_before_after(metrics)
+    out.print(f"run folder: {out_dir}")
+
+
+def _print_before_after(metrics: dict) -> None:
+    table = Table(title="test split")
+    table.add_column("metric")
+    for name in ("before", "after"):
+        table.add_column(name, justify="right")
+    for key in ("loss", "precision", "recall", "f1", "accuracy", "runtime", "samples_per_second"):
+        row = [(metrics.get(name) or {}).get(f"eval_{key}") for name in ("before", "after")]
+        table.add_row(f"eval_{key}", *("-" if v is None else f"{v:.4f}" for v in row))
+    out.print(table)
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
+    split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
+    max_length: Annotated[int, typer.Option(help="Tokens per example (the design's 256, truncating).")] = 256,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Score a model on labelled records: seqeval precision, recall, F1, accuracy, and a per-type report."""
+    from phiner.align import Windowing
+    from phiner.dataset import load_records
+    from phiner.evaluate import evaluate_records
+    from phiner.model import load_run
+
+    records = load_records(data, split)
+    net, tokenizer = load_run(model)
+    report = evaluate_records(net, tokenizer, records, Windowing(max_length=max_length, pad_to_max_length=False))
+    if as_json:
+        out.print_json(json.dumps(report))
+        return
+    out.print(f"records {report['records']}  precision {report['precision']:.4f}  recall {report['recall']:.4f}  "
+              f"f1 {report['f1']:.4f}  accuracy {report['accuracy']:.4f}")
+    table = Table()
+    for col in ("type", "precision", "recall", "f1", "support"):
+        table.add_column(col, justify="right" if col != "type" else "left")
+    for name, row in report["per_type"].items():
+        table.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1-score']:.4f}",
+                      str(int(row["support"])))
+    out.print(table)
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,
+    input: Annotated[Optional[Path], typer.Option(help="JSONL file with a `text` key per line.")] = None,
+    output: Annotated[Optional[Path], typer.Option(help="JSONL to write: every input key plus `entities`.")] = None,
+    record: Annotated[Optional[int], typer.Option(help="With --input and no --output: show this line's record.")] = None,
+) -> None:
+    """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL."""
+    from phiner.predict import Tagger
+    from phiner.records import iter_jsonl, read_jsonl, write_jsonl
+
+    if (text is None) == (input is None):
+        raise PhinerError("Give exactly one of --text or --input.")
+    tagger = Tagger.load(model)
+    if input is not None and output is not None:
+        count = write_jsonl(output, tagger.predict_records(iter_jsonl(input, require_tags=False)))
+        out.print(f"wrote {count} records to {output}")
+        return
+    if input is not None:
+        records = read_jsonl(input, require_tags=False)
+        item = records[record or 0]
+    else:
+        item = {"text": text}
+    found = tagger.predict([item["text"]])[0]
+    _print_entities("Predicted Entities", [s.to_dict() for s in found])
+    if "ner_tags" in item:
+        gold = [{**t, "text": item["text"][t["start"]:t["end"]]} for t in item["ner_tags"]]
+        _print_entities("Real Entities", gold)
+
+
+def _print_entities(title: str, spans: list[dict]) -> None:
+    from phiner.predict import DISPLAY_NAMES, group_by_type
+
+    out.print(f"--- {title} ---")
+    for kind, texts in group_by_type(spans).items():
+        out.print(f"{DISPLAY_NAMES[kind]}: {', '.join(texts)}")
+
+
+@app.command()
+def merge(
+    model: Annotated[Path, typer.Option(help="Run folder with a LoRA adapter.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the merged model.")],
+) -> None:
+    """Merge the LoRA adapter into its base: a plain transformers model that loads without peft."""
+    from phiner.model import merge as merge_run
+
+    merge_run(model, out_dir)
+    out.print(f"merged model written to {out_dir}")
+
+
+@app.command()
+def quickstart(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for data, run and report.")] = Path("phiner-quickstart"),
+) -> None:
+    """The main job on embedded defaults: synthetic data, minilm, train, evaluate, plots, a sample prediction."""
+    from phiner.quickstart import run_quickstart
+
+    result = run_quickstart(out_dir, log=out.print)
+    _print_before_after(result["metrics"])
+    _print_entities("Predicted Entities", result["sample"]["predicted"])
+    _print_entities("Real Entities", result["sample"]["real"])
+    out.print(f"results in {out_dir}/ (run/metrics.json, run/loss.png, run/confusion.png)")
+
+
+def main() -> None:
+    """Entry point: domain errors become one line on stderr and exit code 2, no traceback."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app()
+    except (PhinerError, FileExistsError, ValueError) as err:
+        console.print(f"[red]error:[/red] {err}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,93 @@
+"""Settings as dataclasses; defaults are the design's (shared/mission/seed-design.txt) unless a field says why not."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+DESIGN_TARGET_MODULES = ["query", "key", "value", "output.dense", "intermediate.dense"]
+LORA_BIASES = ("none", "all", "lora_only")
+
+
+@dataclass
+class LoraSettings:
+    """The LoRA adapter put on the base model (peft ``LoraConfig``, task TOKEN_CLS)."""
+
+    r: int = field(default=16, metadata={"help": "Rank of the update matrices A and B."})
+    alpha: int = field(default=32, metadata={"help": "Scale of the update: it is multiplied by alpha / r."})
+    dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
+    bias: str = field(default="lora_only", metadata={"help": "Which biases train: none, all or lora_only."})
+    target_modules: list[str] = field(
+        default_factory=lambda: list(DESIGN_TARGET_MODULES),
+        metadata={"help": "Module name suffixes that get an adapter."},
+    )
+
+    def __post_init__(self) -> None:
+        if self.r <= 0:
+            raise ValueError(f"`lora.r` should be positive, got {self.r}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"`lora.dropout` should be in [0, 1), got {self.dropout}.")
+        if self.bias not in LORA_BIASES:
+            raise ValueError(f"`lora.bias` should be one of {', '.join(LORA_BIASES)}, got {self.bias!r}.")
+        if not self.target_modules:
+            raise ValueError("`lora.target_modules` should name at least one module, got an empty list.")
+
+
+@dataclass
+class TrainSettings:
+    """How the adapter is trained and evaluated."""
+
+    epochs: float = field(default=5.0, metadata={"help": "Passes over the training split (the design's 5)."})
+    max_steps: int = field(default=-1, metadata={"help": "Stop after this many optimizer steps; -1 = use epochs."})
+    learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate (linear decay)."})
+    batch_size: int = field(default=16, metadata={"help": "Examples per training step (and per eval batch)."})
+    warmup_ratio: float = field(default=0.06, metadata={"help": "Share of steps spent warming the rate up."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    max_length: int = field(default=256, metadata={"help": "Tokens per example; longer texts are truncated."})
+    pad_to_max_length: bool = field(
+        default=True, metadata={"help": "Pad every example to max_length as the design does; False pads per batch."}
+    )
+    eval_before: bool = field(default=True, metadata={"help": "Evaluate the untrained model first, as the design reports."})
+    logging_steps: int = field(default=10, metadata={"help": "Record the training loss every this many steps."})
+    seed: int = field(default=42, metadata={"help": "Seed of the head's initialisation, dropout and shuffling."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N training records."})
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.epochs <= 0 and self.max_steps <= 0:
+            problems.append(f"`train.epochs` should be positive when `train.max_steps` is unset, got {self.epochs}.")
+        if self.learning_rate <= 0:
+            problems.append(f"`train.learning_rate` should be positive, got {self.learning_rate}.")
+        if self.batch_size <= 0:
+            problems.append(f"`train.batch_size` should be positive, got {self.batch_size}.")
+        if not 8 <= self.max_length <= 8192:
+            problems.append(f"`train.max_length` should be between 8 and 8192 tokens, got {self.max_length}.")
+        if not 0 <= self.warmup_ratio < 1:
+            problems.append(f"`train.warmup_ratio` should be in [0, 1), got {self.warmup_ratio}.")
+        if problems:
+            raise ValueError(" ".join(problems))
+
+
+@dataclass
+class RunConfig:
+    """Everything a run folder needs to be rebuilt: saved as ``config.yaml``."""
+
+    base_model: str = field(default="roberta-base", metadata={"help": "Hub id, local folder, or `minilm`."})
+    data: list[str] = field(default_factory=list, metadata={"help": "Dataset folders or JSONL files trained on."})
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(known))}.")
+        return cls(
+            base_model=d.get("base_model", "roberta-base"),
+            data=list(d.get("data", [])),
+            lora=LoraSettings(**d.get("lora", {})),
+            train=TrainSettings(**d.get("train", {})),
+        )

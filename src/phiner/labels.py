@@ -1,0 +1,27 @@
+"""Entity types and their IOB2 label maps.
+
+>>> LABELS[:3]
+['O', 'B-ID', 'I-ID']
+>>> len(LABELS)
+13
+"""
+from __future__ import annotations
+
+ENTITY_TYPES: tuple[str, ...] = ("ID", "DATE", "LOC", "PATIENT", "AGE", "PHONE")
+"""The six PHI types of the design, in the design's order."""
+
+LABELS: list[str] = ["O"] + [f"{prefix}-{t}" for t in ENTITY_TYPES for prefix in ("B", "I")]
+LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
+ID2LABEL: dict[int, str] = {i: label for label, i in LABEL2ID.items()}
+
+IGNORE_INDEX = -100
+"""Label id of tokens that take no part in the loss (special tokens, padding)."""
+
+
+def entity_type(label: str) -> str | None:
+    """The entity type of an IOB2 label, or None for ``O``.
+
+    >>> entity_type("I-PATIENT"), entity_type("O")
+    ('PATIENT', None)
+    """
+    return None if label == "O" else label[2:]

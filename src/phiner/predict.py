@@ -1,0 +1,133 @@
+"""Tagger: texts in, character spans out. Long texts are read in overlapping windows and merged back.
+
+Where windows overlap, each token keeps the prediction of the window in which it has the most context on
+both sides, so every character is read and no window edge decides a label.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from phiner.align import Windowing, encode
+from phiner.evaluate import batched_logits
+from phiner.labels import ID2LABEL
+from phiner.records import Span
+
+DEFAULT_WINDOWING = Windowing(max_length=256, pad_to_max_length=False, stride=64)
+
+
+class Tagger:
+    """A loaded model that finds PHI spans in texts."""
+
+    def __init__(self, model, tokenizer, windowing: Windowing = DEFAULT_WINDOWING, batch_size: int = 16,
+                 info: dict[str, Any] | None = None) -> None:
+        self.model, self.tokenizer, self.windowing, self.batch_size = model, tokenizer, windowing, batch_size
+        self.info = info or {}
+        self.last_windows: list[int] = []
+
+    @classmethod
+    def load(cls, run: str | Path, **kwargs: Any) -> "Tagger":
+        """Load a run folder (adapter, merged into its base) or a merged model folder."""
+        from phiner.model import load_run
+
+        model, tokenizer = load_run(run, merged=True)
+        return cls(model, tokenizer, info={"path": str(run)}, **kwargs)
+
+    def predict(self, texts: Iterable[str]) -> list[list[Span]]:
+        """Spans found in each text; ``self.last_windows`` says how many windows each text took."""
+        texts = list(texts)
+        if not texts:
+            self.last_windows = []
+            return []
+        features = encode(self.tokenizer, texts, self.windowing)
+        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size)
+        per_text: list[dict[tuple[int, int], tuple[int, int, float]]] = [{} for _ in texts]
+        windows = [0] * len(texts)
+        for i, row in enumerate(logits):
+            sample = features["sample"][i]
+            windows[sample] += 1
+            _vote(per_text[sample], row, features["offset_mapping"][i], features["special"][i])
+        self.last_windows = windows
+        return [_to_spans(text, tokens) for text, tokens in zip(texts, per_text)]
+
+    def predict_records(self, records: Iterable[dict[str, Any]], field: str = "text",
+                        batch_size: int = 64) -> Iterator[dict[str, Any]]:
+        """Each record with ``entities`` (and ``windows``) added; every input key kept."""
+        buffer: list[dict[str, Any]] = []
+        for record in records:
+            buffer.append(record)
+            if len(buffer) == batch_size:
+                yield from self._annotate(buffer, field)
+                buffer = []
+        if buffer:
+            yield from self._annotate(buffer, field)
+
+    def _annotate(self, records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+        spans = self.predict([r[field] for r in records])
+        return [{**r, "entities": [s.to_dict() for s in found], "windows": w}
+                for r, found, w in zip(records, spans, self.last_windows)]
+
+
+def _vote(tokens: dict, logits: np.ndarray, offsets: list, special: list[int]) -> None:
+    """Record each real token's label from this window if it has more context here than before."""
+    real = [t for t, s in enumerate(special) if not s and offsets[t][0] != offsets[t][1]]
+    if not real:
+        return
+    first, last = real[0], real[-1]
+    probs = _softmax(logits)
+    for t in real:
+        context = min(t - first, last - t)
+        key = tuple(offsets[t])
+        if key not in tokens or tokens[key][0] < context:
+            label = int(probs[t].argmax())
+            tokens[key] = (context, label, float(probs[t, label]))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _to_spans(text: str, tokens: dict[tuple[int, int], tuple[int, int, float]]) -> list[Span]:
+    """IOB2 token labels to character spans; an ``I-`` that does not continue its type starts a span."""
+    spans: list[Span] = []
+    current: list | None = None  # [start, end, type, scores]
+    for (start, end), (_, label_id, score) in sorted(tokens.items()):
+        label = ID2LABEL[label_id]
+        kind = label[2:] if label != "O" else None
+        if current and (kind != current[2] or label.startswith("B-")):
+            spans.append(_close(text, current))
+            current = None
+        if kind and current is None:
+            current = [start, end, kind, [score]]
+        elif kind:
+            current[1] = end
+            current[3].append(score)
+    if current:
+        spans.append(_close(text, current))
+    return spans
+
+
+def _close(text: str, current: list) -> Span:
+    start, end, kind, scores = current
+    return Span(start, end, kind, round(float(np.mean(scores)), 4), text[start:end])
+
+
+def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Entity texts grouped by type in the design's display order, as in its test sample."""
+    groups: dict[str, list[str]] = {t: [] for t in DISPLAY_ORDER}
+    for span in spans:
+        d = span.to_dict() if isinstance(span, Span) else span
+        groups[d["label"]].append(d["text"])
+    return {t: v for t, v in groups.items() if v}
+
+
+DISPLAY_ORDER = ("PATIENT", "AGE", "PHONE", "LOC", "DATE", "ID")
+DISPLAY_NAMES = {"PATIENT": "Name", "AGE": "Age", "PHONE": "Phone", "LOC": "Location", "DATE": "Date", "ID": "ID"}
+
+
+def load(run: str | Path, **kwargs: Any) -> Tagger:
+    """``phiner.load(RUN)``: a :class:`Tagger` for a run folder."""
+    return Tagger.load(run, **kwargs)

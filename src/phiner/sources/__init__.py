@@ -1,0 +1,1 @@
+"""Data sources: each turns an outside format into phiner records."""

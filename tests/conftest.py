@@ -1,0 +1,41 @@
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+SHARED = Path(os.environ.get("PHINER_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+NORDEID = SHARED / "data" / "nor-deid-synthdata"
+TINY_ROBERTA = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 37}
+
+
+@pytest.fixture(scope="session")
+def tiny_roberta(tmp_path_factory) -> Path:
+    """A random RoBERTa (hidden 32, 2 layers) with the real GPT-2 byte-level BPE, built locally."""
+    from phiner.model import random_roberta
+
+    return random_roberta(tmp_path_factory.mktemp("tiny-roberta"), **TINY_ROBERTA)
+
+
+@pytest.fixture(scope="session")
+def roberta_tokenizer(tiny_roberta):
+    from phiner.model import load_tokenizer
+
+    return load_tokenizer(str(tiny_roberta))
+
+
+@pytest.fixture(scope="session")
+def synth_data(tmp_path_factory) -> Path:
+    from phiner.sources import synth
+
+    return synth.build(tmp_path_factory.mktemp("synth"), n_train=32, n_test=8, seed=1)
+
+
+@pytest.fixture(scope="session")
+def nordeid_dir() -> Path:
+    if not (NORDEID / "validation.json").exists():
+        pytest.skip(f"Nor-DeID-SynthData not found at {NORDEID} (set PHINER_SHARED)")
+    return NORDEID
