@@ -39,3 +39,21 @@ def nordeid_dir() -> Path:
     if not (NORDEID / "validation.json").exists():
         pytest.skip(f"Nor-DeID-SynthData not found at {NORDEID} (set PHINER_SHARED)")
     return NORDEID
+
+
+from phiner.config import TrainSettings  # noqa: E402
+
+SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, pad_to_max_length=False, logging_steps=2,
+                          learning_rate=1e-3)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_roberta, synth_data, tmp_path_factory):
+    """A run folder: the tiny RoBERTa trained with the design's LoRA for six steps."""
+    from phiner.config import LoraSettings, RunConfig
+    from phiner.train import train
+
+    out = tmp_path_factory.mktemp("runs") / "run"
+    config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=SIX_STEPS)
+    metrics = train(config, out, log=lambda _: None)
+    return out, metrics

@@ -16,8 +16,8 @@ from phiner.errors import PhinerError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find and de-identify PHI in clinical text.")
 data_app = typer.Typer(no_args_is_help=True, help="Build dataset folders (train/test JSONL + a DatasetDict).")
 app.add_typer(data_app, name="data")
-console = Console(stderr=True)
-out = Console(highlight=False)
+console = Console(stderr=True, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 @data_app.command("nordeid")

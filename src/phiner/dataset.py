@@ -14,7 +14,9 @@ SPLITS = ("train", "test")
 def save_dataset(out: str | Path, splits: dict[str, list[dict[str, Any]]], info: dict[str, Any]) -> Path:
     """Write ``out/{split}.jsonl``, the DatasetDict (``save_to_disk``) and ``out/info.json``."""
     from datasets import Dataset, DatasetDict
+    from datasets.utils.logging import disable_progress_bar
 
+    disable_progress_bar()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, records in splits.items():

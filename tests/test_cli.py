@@ -1,0 +1,60 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from phiner.cli import app
+
+
+def phiner_cli(*args, cwd=None):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "phiner", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def test_given_data_synth_then_the_console_script_writes_a_dataset_folder(tmp_path):
+    result = phiner_cli("data", "synth", "--out", tmp_path / "d", "--train", 8, "--test", 4, "--seed", 3)
+    assert result.returncode == 0, result.stderr
+    assert "train 8, test 4" in result.stdout
+    lines = (tmp_path / "d" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 8 and json.loads(lines[0])["text"].startswith("locale: ")
+
+
+def test_given_a_bad_input_line_then_predict_names_file_and_line_without_phi_and_writes_nothing(tmp_path, tiny_run):
+    bad = tmp_path / "in.jsonl"
+    bad.write_text('{"text": "Kari Nordmann"}\n{"txt": "Ola Hansen"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", "--model", str(tiny_run[0]), "--input", str(bad),
+                                      "--output", str(tmp_path / "out.jsonl")])
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert f"{bad}:2: missing field `text`" in message
+    assert "Ola" not in message and "Kari" not in message
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_given_input_jsonl_then_predict_keeps_every_key_and_adds_entities(tmp_path, tiny_run):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "givenName: Kari", "id": "a"}\n{"text": "", "id": "b"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["predict", "--model", str(tiny_run[0]), "--input", str(src),
+                                      "--output", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(l) for l in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b"]
+    assert all(isinstance(r["entities"], list) for r in rows) and rows[1]["entities"] == []
+
+
+def test_given_one_text_then_predict_prints_predicted_entities_grouped_by_type(tiny_run):
+    result = CliRunner().invoke(app, ["predict", "--model", str(tiny_run[0]), "--text", "givenName: Kari"])
+    assert result.exit_code == 0, result.output
+    assert "--- Predicted Entities ---" in result.output
+
+
+def test_given_no_hub_then_train_fails_in_one_line_naming_the_ways_out(tmp_path, synth_data):
+    result = phiner_cli("train", "--data", synth_data, "--out", tmp_path / "run", "--max-steps", 1)
+    assert result.returncode == 2
+    assert "--base-model PATH" in result.stderr and "minilm" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()
