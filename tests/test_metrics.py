@@ -32,7 +32,8 @@ def test_given_tokens_then_confusion_counts_gold_rows_against_predicted_columns(
 
 
 def tokens(*items):
-    return {(s, e): (0, LABEL2ID[label], 0.9) for s, e, label in items}
+    """Token table as the tagger builds it; each token its own word unless a word index is given."""
+    return {(s, e): (0, LABEL2ID[rest[0]], 0.9, rest[1] if len(rest) > 1 else s) for s, e, *rest in items}
 
 
 def test_given_token_labels_then_spans_join_b_and_i_and_split_on_a_new_b():
@@ -50,3 +51,10 @@ def test_given_spans_then_they_group_in_the_design_display_order():
     spans = [{"label": "DATE", "text": "01.01.1982"}, {"label": "PATIENT", "text": "Marlon"},
              {"label": "PATIENT", "text": "Furu"}]
     assert list(group_by_type(spans).items()) == [("PATIENT", ["Marlon", "Furu"]), ("DATE", ["01.01.1982"])]
+
+
+def test_given_pieces_of_one_word_then_the_word_follows_its_first_piece():
+    text = "Karin Engen, Håvardmark"
+    spans = _to_spans(text, tokens((0, 5, "B-PATIENT", 0), (6, 9, "B-PATIENT", 1), (9, 11, "B-LOC", 1),
+                                   (11, 12, "O", 2), (13, 15, "O", 3), (15, 23, "B-LOC", 3)))
+    assert [(s.text, s.label) for s in spans] == [("Karin", "PATIENT"), ("Engen", "PATIENT")]

@@ -26,6 +26,7 @@ def test_given_a_run_then_metrics_hold_before_and_after_and_parameter_counts(tin
     assert 0 < saved["parameters"]["trainable"] < saved["parameters"]["total"]
     history = json.loads((out / "history.json").read_text())
     assert sum("loss" in h for h in history) == 3  # logged every 2 of 6 steps
+    assert history[0]["step"] == 0 and history[0]["eval_loss"] == saved["before"]["eval_loss"]
 
 
 def test_given_a_run_then_config_yaml_rebuilds_the_same_config(tiny_run):

@@ -25,8 +25,9 @@ class Windowing:
 def encode(tokenizer, texts: list[str], windowing: Windowing, tags: list[list[dict]] | None = None) -> dict[str, list]:
     """Tokenize ``texts`` into windows; with ``tags`` add aligned ``labels``.
 
-    Returns the tokenizer's columns plus ``offset_mapping``, ``special`` (1 for special/padding tokens) and
-    ``sample`` (the index of the text each window came from).
+    Returns the tokenizer's columns plus ``offset_mapping``, ``special`` (1 for special/padding tokens),
+    ``words`` (each token's word index in its text, -1 for special tokens) and ``sample`` (the index of the
+    text each window came from).
     """
     kwargs: dict[str, Any] = {"truncation": True, "max_length": windowing.max_length}
     if windowing.stride is not None:
@@ -39,9 +40,10 @@ def encode(tokenizer, texts: list[str], windowing: Windowing, tags: list[list[di
     )
     n = len(enc["input_ids"])
     samples = list(enc["overflow_to_sample_mapping"]) if windowing.stride is not None else list(range(n))
-    special = [[1 if w is None else 0 for w in enc.word_ids(i)] for i in range(n)]
+    words = [[-1 if w is None else w for w in enc.word_ids(i)] for i in range(n)]
+    special = [[1 if w < 0 else 0 for w in row] for row in words]
     out = {k: list(v) for k, v in enc.items() if k != "overflow_to_sample_mapping"}
-    out["special"], out["sample"] = special, samples
+    out["special"], out["words"], out["sample"] = special, words, samples
     if tags is not None:
         out["labels"] = [
             align_labels(enc["offset_mapping"][i], special[i], tags[samples[i]]) for i in range(n)

@@ -34,7 +34,13 @@ def data_nordeid(
     out.print(f"wrote {out_dir}: train {info['splits']['train']}, test {info['splits']['test']} ({form})")
     for split, report in info["tag_report"].items():
         if report["spans"]:
-            out.print(f"{split} tags: {json.dumps(report, ensure_ascii=False)}")
+            spans = ", ".join(f"{k} {v}" for k, v in sorted(report["spans"].items()))
+            out.print(f"{split}: spans {spans}; read as meant {sum(report['aliased_tags'].values())} misspelt tags; "
+                      f"not used: {sum(report['unknown_tags'].values())} unknown, {report['nested']} nested, "
+                      f"{report['unmatched']} unmatched, {report['empty']} empty tags, "
+                      f"{report['dropped_health_care_unit']} Health_Care_Unit (--unit-as-loc keeps them)")
+    if any(r["spans"] for r in info["tag_report"].values()):
+        out.print(f"tag counts by name: {out_dir / 'info.json'}")
 
 
 @data_app.command("synth")

@@ -48,7 +48,7 @@ class Tagger:
         for i, row in enumerate(logits):
             sample = features["sample"][i]
             windows[sample] += 1
-            _vote(per_text[sample], row, features["offset_mapping"][i], features["special"][i])
+            _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
         self.last_windows = windows
         return [_to_spans(text, tokens) for text, tokens in zip(texts, per_text)]
 
@@ -70,9 +70,9 @@ class Tagger:
                 for r, found, w in zip(records, spans, self.last_windows)]
 
 
-def _vote(tokens: dict, logits: np.ndarray, offsets: list, special: list[int]) -> None:
+def _vote(tokens: dict, logits: np.ndarray, offsets: list, words: list[int]) -> None:
     """Record each real token's label from this window if it has more context here than before."""
-    real = [t for t, s in enumerate(special) if not s and offsets[t][0] != offsets[t][1]]
+    real = [t for t, w in enumerate(words) if w >= 0 and offsets[t][0] != offsets[t][1]]
     if not real:
         return
     first, last = real[0], real[-1]
@@ -82,7 +82,7 @@ def _vote(tokens: dict, logits: np.ndarray, offsets: list, special: list[int]) -
         key = tuple(offsets[t])
         if key not in tokens or tokens[key][0] < context:
             label = int(probs[t].argmax())
-            tokens[key] = (context, label, float(probs[t, label]))
+            tokens[key] = (context, label, float(probs[t, label]), words[t])
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -90,13 +90,21 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def _to_spans(text: str, tokens: dict[tuple[int, int], tuple[int, int, float]]) -> list[Span]:
-    """IOB2 token labels to character spans; an ``I-`` that does not continue its type starts a span."""
+def _to_spans(text: str, tokens: dict[tuple[int, int], tuple]) -> list[Span]:
+    """Token labels to character spans, a word at a time.
+
+    A word takes the label of its first token (as the HF pipeline's ``aggregation_strategy="first"``), so a
+    span never ends inside a word; an ``I-`` that does not continue its type starts a new span.
+    """
     spans: list[Span] = []
     current: list | None = None  # [start, end, type, scores]
-    for (start, end), (_, label_id, score) in sorted(tokens.items()):
+    word, word_kind = None, None
+    for (start, end), (_, label_id, score, token_word) in sorted(tokens.items()):
         label = ID2LABEL[label_id]
-        kind = label[2:] if label != "O" else None
+        if token_word == word:  # a later piece of the same word: it follows the word's first token
+            label = "O" if word_kind is None else f"I-{word_kind}"
+        word, word_kind = token_word, label[2:] if label != "O" else None
+        kind = word_kind
         if current and (kind != current[2] or label.startswith("B-")):
             spans.append(_close(text, current))
             current = None

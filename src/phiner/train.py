@@ -55,7 +55,7 @@ def to_dataset(tokenizer, records: list[dict], windowing: Windowing):
 
     def tokenize_and_align_labels(batch: dict[str, list]) -> dict[str, list]:
         features = encode(tokenizer, batch["text"], windowing, batch["ner_tags"])
-        for column in ("offset_mapping", "special", "sample"):
+        for column in ("offset_mapping", "special", "words", "sample"):
             features.pop(column)
         return features
 
@@ -133,7 +133,10 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
                  "test_records": len(test_records)},
         "versions": _versions(),
     }
-    _describe(partial, config, metrics, trainer.state.log_history, report["confusion"])
+    history = list(trainer.state.log_history)
+    if before is not None:  # the untrained model's loss starts the curve at step 0
+        history.insert(0, {**before, "step": 0, "epoch": 0.0})
+    _describe(partial, config, metrics, history, report["confusion"])
     shutil.rmtree(partial / "checkpoints", ignore_errors=True)
     if out.exists():
         shutil.rmtree(out)

@@ -23,7 +23,7 @@ SPLIT_FILES = {"train": "training.json", "test": "validation.json"}
 # The notes' tags, by canonical kind; a few misspellings GPT-4 made are read as the tag they meant.
 TAG_KIND: dict[str, str] = {
     "First_Name": "First_Name", "Firt_Name": "First_Name", "Fist_Name": "First_Name",
-    "Patient_First_Name": "First_Name", "Første_Navn": "First_Name",
+    "Patient_First_Name": "First_Name", "Første_Navn": "First_Name", "Første_Name": "First_Name",
     "Last_Name": "Last_Name", "LastName": "Last_Name", "Etternavn": "Last_Name", "Patient_Last_Name": "Last_Name",
     "Age": "Age", "Patient_Age": "Age",
     "Phone_Number": "Phone_Number",
@@ -76,7 +76,8 @@ def note_record(note: str, report: TagReport, *, unit_as_loc: bool = False) -> d
         closing, name = match.group(1) == "/", match.group(2)
         kind = TAG_KIND.get(name)
         if kind is None:
-            report.unknown_tags[name] += not closing
+            if not closing:
+                report.unknown_tags[name] += 1
             continue
         if kind != name and not closing:
             report.aliased_tags[name] += 1
