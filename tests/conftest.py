@@ -43,7 +43,7 @@ def nordeid_dir() -> Path:
 
 from phiner.config import TrainSettings  # noqa: E402
 
-SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, pad_to_max_length=False, logging_steps=2,
+SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, stride=16, pad_to_max_length=False, logging_steps=2,
                           learning_rate=1e-3)
 
 
@@ -57,3 +57,13 @@ def tiny_run(tiny_roberta, synth_data, tmp_path_factory):
     config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=SIX_STEPS)
     metrics = train(config, out, log=lambda _: None)
     return out, metrics
+
+
+def fnr_check_digits_valid(digits: list[int]) -> bool:
+    """Both mod-11 check digits of an 11-digit Norwegian fødselsnummer, computed here independently."""
+    def mod11(part, weights):
+        rest = 11 - sum(d * w for d, w in zip(part, weights)) % 11
+        return 0 if rest == 11 else rest
+
+    return (digits[9] == mod11(digits[:9], (3, 7, 6, 1, 8, 9, 4, 5, 2))
+            and digits[10] == mod11(digits[:10], (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)))

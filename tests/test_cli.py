@@ -18,7 +18,7 @@ def phiner_cli(*args, cwd=None):
 def test_given_data_synth_then_the_console_script_writes_a_dataset_folder(tmp_path):
     result = phiner_cli("data", "synth", "--out", tmp_path / "d", "--train", 8, "--test", 4, "--seed", 3)
     assert result.returncode == 0, result.stderr
-    assert "train 8, test 4" in result.stdout
+    assert "train 8, test 4 (scenarios, seed 3)" in result.stdout
     lines = (tmp_path / "d" / "train.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 8 and json.loads(lines[0])["text"].startswith("locale: ")
 
@@ -58,3 +58,17 @@ def test_given_no_hub_then_train_fails_in_one_line_naming_the_ways_out(tmp_path,
     assert "--base-model PATH" in result.stderr and "minilm" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_given_form_notes_then_data_synth_writes_free_text_notes(tmp_path):
+    result = CliRunner().invoke(app, ["data", "synth", "--out", str(tmp_path / "n"), "--train", "6", "--test", "3",
+                                      "--form", "notes"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(l) for l in (tmp_path / "n" / "test.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 3 and all(r["meta"]["form"] == "notes" for r in rows)
+
+
+def test_given_an_unknown_form_then_data_synth_names_the_choices(tmp_path):
+    result = CliRunner().invoke(app, ["data", "synth", "--out", str(tmp_path / "n"), "--form", "poems"])
+    assert result.exit_code != 0
+    assert "`--form` should be one of scenarios, notes, mixed, got 'poems'." in str(result.exception)

@@ -17,7 +17,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find and de-
 data_app = typer.Typer(no_args_is_help=True, help="Build dataset folders (train/test JSONL + a DatasetDict).")
 app.add_typer(data_app, name="data")
 console = Console(stderr=True, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Piped output keeps whole table rows (rich would fold them at 80 columns).
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 
 
 @data_app.command("nordeid")
@@ -49,12 +50,18 @@ def data_synth(
     train: Annotated[int, typer.Option(help="Training records.")] = 1000,
     test: Annotated[int, typer.Option(help="Test records.")] = 100,
     seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same records.")] = 0,
+    form: Annotated[str, typer.Option(help="scenarios (key: value lines), notes (free text) or mixed.")] = "scenarios",
 ) -> None:
-    """Generate synthetic scenario records (Faker's Norwegian and English providers)."""
-    from phiner.sources import synth
+    """Generate synthetic records (Faker's Norwegian and English providers): scenarios, notes or both."""
+    from phiner.sources import notes, synth
 
-    synth.build(out_dir, n_train=train, n_test=test, seed=seed)
-    out.print(f"wrote {out_dir}: train {train}, test {test} (seed {seed})")
+    if form == "scenarios":
+        synth.build(out_dir, n_train=train, n_test=test, seed=seed)
+    elif form in notes.FORMS:
+        notes.build_notes(out_dir, n_train=train, n_test=test, seed=seed, form=form)
+    else:
+        raise PhinerError(f"`--form` should be one of scenarios, notes, mixed, got {form!r}.")
+    out.print(f"wrote {out_dir}: train {train}, test {test} ({form}, seed {seed})")
 
 
 @app.command()
@@ -67,7 +74,9 @@ def train(
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: use --epochs).")] = -1,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-4,
     batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 16,
-    max_length: Annotated[int, typer.Option(help="Tokens per example (the design's 256).")] = 256,
+    max_length: Annotated[int, typer.Option(help="Tokens per window (the design's 256).")] = 256,
+    stride: Annotated[int, typer.Option(help="Tokens shared by consecutive windows of a long text.")] = 64,
+    truncate: Annotated[bool, typer.Option(help="Cut texts at --max-length as the design does (loses PHI).")] = False,
     pad_to_max_length: Annotated[bool, typer.Option(help="Pad to max_length as the design does.")] = True,
     max_train_samples: Annotated[Optional[int], typer.Option(help="Use only the first N training records.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 42,
@@ -80,7 +89,8 @@ def train(
     config = RunConfig(
         base_model=base_model, data=list(data), lora=LoraSettings(),
         train=TrainSettings(epochs=epochs, max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
-                            max_length=max_length, pad_to_max_length=pad_to_max_length, seed=seed,
+                            max_length=max_length, stride=None if truncate else stride,
+                            pad_to_max_length=pad_to_max_length, seed=seed,
                             max_train_samples=max_train_samples),
     )
     metrics = run_training(config, out_dir, eval_data=eval_data, overwrite=overwrite)
@@ -104,30 +114,54 @@ def evaluate(
     model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
     data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
     split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
-    max_length: Annotated[int, typer.Option(help="Tokens per example (the design's 256, truncating).")] = 256,
+    max_length: Annotated[int, typer.Option(help="Tokens per window.")] = 256,
+    stride: Annotated[int, typer.Option(help="Tokens shared by consecutive windows.")] = 64,
+    truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design does.")] = False,
+    leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
-    """Score a model on labelled records: seqeval precision, recall, F1, accuracy, and a per-type report."""
+    """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall."""
     from phiner.align import Windowing
     from phiner.dataset import load_records
-    from phiner.evaluate import evaluate_records
-    from phiner.model import load_run
+    from phiner.evaluate import evaluate_tagger
+    from phiner.predict import Tagger
 
     records = load_records(data, split)
-    net, tokenizer = load_run(model)
-    report = evaluate_records(net, tokenizer, records, Windowing(max_length=max_length, pad_to_max_length=False))
+    tagger = Tagger.load(model, windowing=Windowing(max_length, False, None if truncate else stride))
+    report = evaluate_tagger(tagger, records, leaks=leaks)
     if as_json:
         out.print_json(json.dumps(report))
         return
-    out.print(f"records {report['records']}  precision {report['precision']:.4f}  recall {report['recall']:.4f}  "
-              f"f1 {report['f1']:.4f}  accuracy {report['accuracy']:.4f}")
+    _print_report(report)
+    if leaks is not None:
+        out.print(f"missed PHI spans written to {leaks} (they hold PHI: keep that file safe)")
+
+
+def _print_report(report: dict) -> None:
+    seq, strict, recall = report["seqeval"], report["strict"], report["char_recall"]
+    over = report["over_redaction"]
+    out.print(f"records {report['records']} (windows {report['windows']})")
+    out.print(f"seqeval tokens: precision {seq['precision']:.4f}  recall {seq['recall']:.4f}  f1 {seq['f1']:.4f}  "
+              f"accuracy {seq['accuracy']:.4f}")
+    out.print(f"strict spans:   precision {strict['all']['precision']:.4f}  recall {strict['all']['recall']:.4f}  "
+              f"f1 {strict['all']['f1']:.4f}")
+    out.print(f"PHI characters caught (char recall): {_ci(recall['all'])}")
+    out.print(f"non-PHI characters flagged (over-redaction): {_ci(over)}")
     table = Table()
-    for col in ("type", "precision", "recall", "f1", "support"):
-        table.add_column(col, justify="right" if col != "type" else "left")
-    for name, row in report["per_type"].items():
-        table.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1-score']:.4f}",
-                      str(int(row["support"])))
+    for col in ("type", "strict P", "strict R", "strict F1", "support", "char recall (95% CI)", "seqeval F1"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for kind, row in strict.items():
+        if kind == "all" or not row["support"] and not row["fp"]:
+            continue
+        table.add_row(kind, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+                      str(row["support"]), _ci(recall[kind]),
+                      f"{seq['per_type'].get(kind, {}).get('f1-score', 0.0):.4f}")
     out.print(table)
+
+
+def _ci(ratio: dict) -> str:
+    low, high = ratio["ci95"]
+    return f"{ratio['value']:.4f} [{low:.4f}, {high:.4f}]"
 
 
 @app.command()

@@ -46,6 +46,10 @@ class TrainSettings:
     pad_to_max_length: bool = field(
         default=True, metadata={"help": "Pad every example to max_length as the design does; False pads per batch."}
     )
+    stride: int | None = field(
+        default=64,
+        metadata={"help": "Tokens shared by consecutive windows of a long text; None truncates as the design does."},
+    )
     eval_before: bool = field(default=True, metadata={"help": "Evaluate the untrained model first, as the design reports."})
     logging_steps: int = field(default=10, metadata={"help": "Record the training loss every this many steps."})
     seed: int = field(default=42, metadata={"help": "Seed of the head's initialisation, dropout and shuffling."})
@@ -61,6 +65,8 @@ class TrainSettings:
             problems.append(f"`train.batch_size` should be positive, got {self.batch_size}.")
         if not 8 <= self.max_length <= 8192:
             problems.append(f"`train.max_length` should be between 8 and 8192 tokens, got {self.max_length}.")
+        if self.stride is not None and not 0 <= self.stride < self.max_length // 2:
+            problems.append(f"`train.stride` should be in [0, max_length/2 = {self.max_length // 2}), got {self.stride}.")
         if not 0 <= self.warmup_ratio < 1:
             problems.append(f"`train.warmup_ratio` should be in [0, 1), got {self.warmup_ratio}.")
         if problems:

@@ -11,9 +11,25 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from phiner.align import Windowing, encode
-from phiner.evaluate import batched_logits
 from phiner.labels import ID2LABEL
 from phiner.records import Span
+
+def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int = 16) -> list[np.ndarray]:
+    """Logits of each encoded window (its own length, no padding), batches sorted by length."""
+    import torch
+
+    order = sorted(range(len(features["input_ids"])), key=lambda i: len(features["input_ids"][i]))
+    out: list[np.ndarray | None] = [None] * len(order)
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
+    with torch.inference_mode():
+        for b in range(0, len(order), batch_size):
+            idx = order[b:b + batch_size]
+            batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors="pt")
+            logits = model(**batch).logits.float().numpy()
+            for row, i in enumerate(idx):
+                out[i] = logits[row, : len(features["input_ids"][i])]
+    return out  # type: ignore[return-value]
+
 
 DEFAULT_WINDOWING = Windowing(max_length=256, pad_to_max_length=False, stride=64)
 
@@ -38,19 +54,23 @@ class Tagger:
     def predict(self, texts: Iterable[str]) -> list[list[Span]]:
         """Spans found in each text; ``self.last_windows`` says how many windows each text took."""
         texts = list(texts)
+        return [_to_spans(text, tokens) for text, tokens in zip(texts, self.token_labels(texts))]
+
+    def token_labels(self, texts: list[str]) -> list[dict[tuple[int, int], tuple[int, int, float, int]]]:
+        """Per text: token offsets -> (context, label id, probability, word index), windows merged."""
         if not texts:
             self.last_windows = []
             return []
         features = encode(self.tokenizer, texts, self.windowing)
         logits = batched_logits(self.model, self.tokenizer, features, self.batch_size)
-        per_text: list[dict[tuple[int, int], tuple[int, int, float]]] = [{} for _ in texts]
+        per_text: list[dict] = [{} for _ in texts]
         windows = [0] * len(texts)
         for i, row in enumerate(logits):
             sample = features["sample"][i]
             windows[sample] += 1
             _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
         self.last_windows = windows
-        return [_to_spans(text, tokens) for text, tokens in zip(texts, per_text)]
+        return per_text
 
     def predict_records(self, records: Iterable[dict[str, Any]], field: str = "text",
                         batch_size: int = 64) -> Iterator[dict[str, Any]]:

@@ -21,10 +21,11 @@ from phiner.align import Windowing, encode
 from phiner.config import RunConfig
 from phiner.dataset import load_records
 from phiner.errors import PhinerError
-from phiner.evaluate import evaluate_records
+from phiner.evaluate import evaluate_tagger
 from phiner.labels import ID2LABEL, LABEL2ID, LABELS
 from phiner.metrics import compute_metrics
 from phiner.model import add_lora, count_parameters, load_base_model, load_tokenizer, resolve_base
+from phiner.predict import Tagger
 from phiner.records import write_json
 
 RUN_FILES = (
@@ -77,7 +78,8 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         train_records = train_records[: settings.max_train_samples]
     base_path = resolve_base(config.base_model)
     tokenizer = load_tokenizer(base_path)
-    windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length)
+    windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
+                          stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
     test_set = to_dataset(tokenizer, test_records, windowing)
     model = add_lora(load_base_model(base_path, seed=settings.seed), config.lora)
@@ -119,7 +121,8 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     train_seconds = time.perf_counter() - started
     after = trainer.evaluate()
     model.eval()
-    report = evaluate_records(model, tokenizer, test_records, windowing, settings.batch_size)
+    tagger = Tagger(model, tokenizer, Windowing(settings.max_length, False, settings.stride), settings.batch_size)
+    report = evaluate_tagger(tagger, test_records)
 
     model.save_pretrained(str(partial))
     tokenizer.save_pretrained(str(partial))
@@ -128,7 +131,8 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         "before": before, "after": after,
         "train": {**result.metrics, "wall_seconds": train_seconds},
         "parameters": parameters,
-        "per_type": report["per_type"],
+        "per_type": report["seqeval"]["per_type"],
+        "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
         "data": {"train_records": len(train_records), "train_examples": len(train_set),
                  "test_records": len(test_records)},
         "versions": _versions(),

@@ -1,0 +1,73 @@
+"""Long notes: every character is read. The model here is a real RoBERTa whose weights are set by hand so
+that it tags one token as a patient name wherever it stands, whatever its neighbours; this isolates the
+windowing and merging from learning."""
+import pytest
+import torch
+
+from phiner.align import Windowing
+from phiner.evaluate import evaluate_tagger
+from phiner.labels import ID2LABEL, LABEL2ID
+from phiner.predict import Tagger
+
+NAME = "Nordmann"
+DESIGN_TRUNCATION = Windowing(max_length=256, pad_to_max_length=False, stride=None)
+
+
+@pytest.fixture(scope="module")
+def name_tagger(roberta_tokenizer):
+    from transformers import RobertaConfig, RobertaForTokenClassification
+
+    config = RobertaConfig(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, hidden_size=32,
+                           num_hidden_layers=0, num_attention_heads=4, intermediate_size=37, num_labels=13,
+                           id2label=ID2LABEL, label2id=LABEL2ID, hidden_dropout_prob=0.0)
+    torch.manual_seed(0)
+    model = RobertaForTokenClassification(config).eval()
+    first_piece = roberta_tokenizer(" " + NAME, add_special_tokens=False)["input_ids"][0]
+    with torch.no_grad():
+        emb = model.roberta.embeddings
+        emb.position_embeddings.weight.zero_()  # no position signal: a token means the same everywhere
+        emb.token_type_embeddings.weight.zero_()
+        direction = torch.randn(32)
+        emb.word_embeddings.weight[first_piece] = direction
+        unit = torch.nn.functional.layer_norm(direction, (32,))
+        unit = unit / unit.norm()
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        model.classifier.weight[LABEL2ID["B-PATIENT"]] = unit
+        model.classifier.bias[LABEL2ID["O"]] = 4.5  # the name scores sqrt(32) = 5.66; other tokens ~ N(0, 1)
+    return model
+
+
+def long_note(tokenizer, n_tokens: int = 3000) -> tuple[str, dict]:
+    sentence = "Pasienten ble mobilisert og hadde god effekt av behandlingen i dag. "
+    per_sentence = len(tokenizer(sentence, add_special_tokens=False)["input_ids"])
+    text = sentence * (n_tokens // per_sentence + 8) + f"Kontakt {NAME}."
+    start = text.index(NAME)
+    return text, {"start": start, "end": start + len(NAME), "label": "PATIENT"}
+
+
+def test_given_phi_in_the_last_100_characters_of_a_3000_token_note_then_it_is_found(name_tagger, roberta_tokenizer):
+    text, gold = long_note(roberta_tokenizer)
+    assert len(roberta_tokenizer(text)["input_ids"]) >= 3000 and len(text) - gold["start"] <= 100
+    tagger = Tagger(name_tagger, roberta_tokenizer)
+    [spans] = tagger.predict([text])
+    assert [(s.start, s.end, s.label, s.text) for s in spans] == [(gold["start"], gold["end"], "PATIENT", NAME)]
+    assert tagger.last_windows[0] >= 3000 // 192
+
+
+def test_given_the_design_truncation_then_the_same_phi_is_missed(name_tagger, roberta_tokenizer):
+    text, gold = long_note(roberta_tokenizer)
+    truncating = Tagger(name_tagger, roberta_tokenizer, windowing=DESIGN_TRUNCATION)
+    assert truncating.predict([text]) == [[]]
+    assert truncating.last_windows == [1]
+    record = {"text": text, "ner_tags": [gold]}
+    assert evaluate_tagger(truncating, [record])["char_recall"]["all"]["value"] == 0.0
+    assert evaluate_tagger(Tagger(name_tagger, roberta_tokenizer), [record])["char_recall"]["all"]["value"] == 1.0
+
+
+def test_given_a_1mb_text_then_prediction_finishes_with_every_window_read(name_tagger, roberta_tokenizer):
+    text = ("Pasienten er i god form. " * 42_000)[:1_000_000 - 20] + f" Ring {NAME} i dag."
+    tagger = Tagger(name_tagger, roberta_tokenizer, batch_size=64)
+    [spans] = tagger.predict([text])
+    assert [s.text for s in spans] == [NAME]
+    assert spans[0].end == text.index(NAME) + len(NAME)
