@@ -67,3 +67,36 @@ def fnr_check_digits_valid(digits: list[int]) -> bool:
 
     return (digits[9] == mod11(digits[:9], (3, 7, 6, 1, 8, 9, 4, 5, 2))
             and digits[10] == mod11(digits[:10], (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)))
+
+
+NAME = "Nordmann"
+
+
+@pytest.fixture(scope="session")
+def name_tagger(roberta_tokenizer):
+    """A real RoBERTa (no layers) whose weights are set by hand to tag the word NAME, and only it, as
+    PATIENT wherever it stands: it isolates windowing, merging and scoring from learning."""
+    import torch
+    from transformers import RobertaConfig, RobertaForTokenClassification
+
+    from phiner.labels import ID2LABEL, LABEL2ID
+
+    config = RobertaConfig(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, hidden_size=32,
+                           num_hidden_layers=0, num_attention_heads=4, intermediate_size=37, num_labels=13,
+                           id2label=ID2LABEL, label2id=LABEL2ID, hidden_dropout_prob=0.0)
+    torch.manual_seed(0)
+    model = RobertaForTokenClassification(config).eval()
+    first_piece = roberta_tokenizer(" " + NAME, add_special_tokens=False)["input_ids"][0]
+    with torch.no_grad():
+        emb = model.roberta.embeddings
+        emb.position_embeddings.weight.zero_()  # no position signal: a token means the same everywhere
+        emb.token_type_embeddings.weight.zero_()
+        direction = torch.randn(32)
+        emb.word_embeddings.weight[first_piece] = direction
+        unit = torch.nn.functional.layer_norm(direction, (32,))
+        unit = unit / unit.norm()
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        model.classifier.weight[LABEL2ID["B-PATIENT"]] = unit
+        model.classifier.bias[LABEL2ID["O"]] = 4.5  # the name scores sqrt(32) = 5.66; other tokens ~ N(0, 1)
+    return model

@@ -1,41 +1,13 @@
 """Long notes: every character is read. The model here is a real RoBERTa whose weights are set by hand so
 that it tags one token as a patient name wherever it stands, whatever its neighbours; this isolates the
 windowing and merging from learning."""
-import pytest
-import torch
-
 from phiner.align import Windowing
 from phiner.evaluate import evaluate_tagger
-from phiner.labels import ID2LABEL, LABEL2ID
 from phiner.predict import Tagger
 
-NAME = "Nordmann"
+from conftest import NAME
+
 DESIGN_TRUNCATION = Windowing(max_length=256, pad_to_max_length=False, stride=None)
-
-
-@pytest.fixture(scope="module")
-def name_tagger(roberta_tokenizer):
-    from transformers import RobertaConfig, RobertaForTokenClassification
-
-    config = RobertaConfig(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, hidden_size=32,
-                           num_hidden_layers=0, num_attention_heads=4, intermediate_size=37, num_labels=13,
-                           id2label=ID2LABEL, label2id=LABEL2ID, hidden_dropout_prob=0.0)
-    torch.manual_seed(0)
-    model = RobertaForTokenClassification(config).eval()
-    first_piece = roberta_tokenizer(" " + NAME, add_special_tokens=False)["input_ids"][0]
-    with torch.no_grad():
-        emb = model.roberta.embeddings
-        emb.position_embeddings.weight.zero_()  # no position signal: a token means the same everywhere
-        emb.token_type_embeddings.weight.zero_()
-        direction = torch.randn(32)
-        emb.word_embeddings.weight[first_piece] = direction
-        unit = torch.nn.functional.layer_norm(direction, (32,))
-        unit = unit / unit.norm()
-        model.classifier.weight.zero_()
-        model.classifier.bias.zero_()
-        model.classifier.weight[LABEL2ID["B-PATIENT"]] = unit
-        model.classifier.bias[LABEL2ID["O"]] = 4.5  # the name scores sqrt(32) = 5.66; other tokens ~ N(0, 1)
-    return model
 
 
 def long_note(tokenizer, n_tokens: int = 3000) -> tuple[str, dict]:

@@ -58,3 +58,53 @@ def test_given_pieces_of_one_word_then_the_word_follows_its_first_piece():
     spans = _to_spans(text, tokens((0, 5, "B-PATIENT", 0), (6, 9, "B-PATIENT", 1), (9, 11, "B-LOC", 1),
                                    (11, 12, "O", 2), (13, 15, "O", 3), (15, 23, "B-LOC", 3)))
     assert [(s.text, s.label) for s in spans] == [("Karin", "PATIENT"), ("Engen", "PATIENT")]
+
+
+from phiner.metrics import bootstrap_ratio, deid_scores, strict_spans  # noqa: E402
+
+
+def span(start, end, label):
+    return {"start": start, "end": end, "label": label}
+
+
+def test_given_hand_made_spans_then_strict_scores_need_exact_start_end_and_type():
+    gold = [[span(0, 4, "PATIENT"), span(10, 12, "AGE"), span(20, 30, "DATE")]]
+    pred = [[span(0, 4, "PATIENT"), span(10, 12, "ID"), span(20, 29, "DATE"), span(40, 45, "LOC")]]
+    scores = strict_spans(gold, pred)
+    assert (scores["all"]["tp"], scores["all"]["fp"], scores["all"]["fn"]) == (1, 3, 2)
+    assert scores["all"]["precision"] == pytest.approx(1 / 4) and scores["all"]["recall"] == pytest.approx(1 / 3)
+    assert scores["PATIENT"]["f1"] == 1.0 and scores["AGE"]["recall"] == 0.0 and scores["LOC"]["precision"] == 0.0
+
+
+def test_given_partial_and_wrong_type_cover_then_char_recall_counts_covered_phi_characters():
+    text = "x" * 50
+    gold = [[span(0, 10, "PATIENT"), span(20, 24, "AGE")]]
+    # 6 of the name's 10 characters are covered; the age is covered fully but as the wrong type; 5 non-PHI flagged
+    pred = [[span(4, 10, "PATIENT"), span(20, 24, "ID"), span(30, 35, "LOC")]]
+    scores = deid_scores([text], gold, pred)
+    assert scores["char_recall"]["all"]["value"] == pytest.approx((6 + 4) / 14)
+    assert scores["char_recall"]["PATIENT"]["value"] == pytest.approx(6 / 10)
+    assert scores["char_recall"]["AGE"]["value"] == 1.0  # any type counts: the characters would not leak
+    assert scores["over_redaction"]["value"] == pytest.approx(5 / 36)
+    assert [(i, s["label"], round(c, 2)) for i, s, c in scores["missed"]] == [(0, "PATIENT", 0.6)]
+
+
+def test_given_identical_documents_then_the_bootstrap_interval_is_a_point_and_it_widens_with_spread():
+    assert bootstrap_ratio(np.full(20, 3.0), np.full(20, 4.0)) == (0.75, 0.75)
+    low, high = bootstrap_ratio(np.array([0.0, 10.0] * 10), np.full(20, 10.0))
+    assert low < 0.5 < high and high - low > 0.2
+
+
+def test_given_evaluate_with_leaks_then_missed_spans_go_to_the_file_only(name_tagger, roberta_tokenizer, tmp_path):
+    import json
+
+    from phiner.evaluate import evaluate_tagger
+    from phiner.predict import Tagger
+
+    text = "Kontakt Nordmann eller Kari i dag"
+    records = [{"text": text, "ner_tags": [span(8, 16, "PATIENT"), span(23, 27, "PATIENT")]}]
+    report = evaluate_tagger(Tagger(name_tagger, roberta_tokenizer), records, leaks=tmp_path / "leaks.jsonl")
+    assert report["strict"]["all"]["tp"] == 1 and report["char_recall"]["all"]["value"] == pytest.approx(8 / 12)
+    assert "Kari" not in json.dumps(report)
+    leaks = [json.loads(l) for l in (tmp_path / "leaks.jsonl").read_text().splitlines()]
+    assert leaks == [{"record": 0, "start": 23, "end": 27, "label": "PATIENT", "text": "Kari", "covered": 0.0}]
