@@ -13,8 +13,10 @@ from rich.table import Table
 
 from phiner.errors import PhinerError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find and de-identify PHI in clinical text.")
-data_app = typer.Typer(no_args_is_help=True, help="Build dataset folders (train/test JSONL + a DatasetDict).")
+# Tracebacks must never print local variables: they hold clinical text.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                  help="Find and de-identify PHI in clinical text.")
+data_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Build dataset folders (train/test JSONL + a DatasetDict).")
 app.add_typer(data_app, name="data")
 console = Console(stderr=True, soft_wrap=True)
 # Piped output keeps whole table rows (rich would fold them at 80 columns).
@@ -201,6 +203,87 @@ def _print_entities(title: str, spans: list[dict]) -> None:
     out.print(f"--- {title} ---")
     for kind, texts in group_by_type(spans).items():
         out.print(f"{DISPLAY_NAMES[kind]}: {', '.join(texts)}")
+
+
+@app.command()
+def redact(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    text: Annotated[Optional[str], typer.Option(help="One text to redact; the safe text is printed.")] = None,
+    input: Annotated[Optional[Path], typer.Option(help="A .txt file, a folder of .txt files, or a .jsonl file.")] = None,
+    output: Annotated[Optional[Path], typer.Option(help="File, folder or .jsonl to write (stdout for one text).")] = None,
+    operator: Annotated[str, typer.Option(help="tag, mask, remove or surrogate.")] = "tag",
+    keep: Annotated[Optional[list[str]], typer.Option(help="Entity type to leave as is; repeat for several.")] = None,
+    override: Annotated[Optional[list[str]], typer.Option(help="TYPE=OPERATOR for one type, e.g. DATE=mask.")] = None,
+    field: Annotated[str, typer.Option(help="JSONL key holding the text.")] = "text",
+    seed: Annotated[Optional[int], typer.Option(help="Seed: the same seed gives the same surrogates.")] = None,
+    key: Annotated[Optional[Path], typer.Option(help="Write per-document date offsets and name maps here (secret).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted job: skip documents already written.")] = False,
+) -> None:
+    """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
+    from phiner.batch import RedactOptions, redact_folder, redact_jsonl, redact_documents
+    from phiner.predict import Tagger
+    from phiner.records import atomic_write
+    from phiner.redact import OPERATORS
+
+    overrides = {t: "keep" for t in keep or []}
+    for item in override or []:
+        kind, _, op = item.partition("=")
+        overrides[kind] = op
+    for kind, op in {"(default)": operator, **overrides}.items():
+        if op not in OPERATORS:
+            raise PhinerError(f"operator {op!r} for {kind} is unknown; choose one of {', '.join(OPERATORS)}.")
+    if (text is None) == (input is None):
+        raise PhinerError("Give exactly one of --text or --input.")
+    options = RedactOptions(operator=operator, overrides=overrides, seed=seed, text_field=field)
+    tagger = Tagger.load(model)
+    if text is not None or (input.is_file() and input.suffix != ".jsonl"):
+        document = text if text is not None else input.read_text(encoding="utf-8")
+        [(redaction, context)] = redact_documents(tagger, [document], ["0"], options)
+        if key:
+            with atomic_write(key) as fh:
+                fh.write(json.dumps({"line": 0, **context.key()}, ensure_ascii=False) + "\n")
+        if output is None:
+            out.print(redaction.text, markup=False)
+        else:
+            with atomic_write(output) as fh:
+                fh.write(redaction.text)
+        return
+    if output is None:
+        raise PhinerError("--output is needed with a folder or a .jsonl --input.")
+    with _progress("documents") as advance:
+        if input.is_dir():
+            stats = redact_folder(tagger, input, output, options, resume=resume, progress=advance)
+        else:
+            stats = redact_jsonl(tagger, input, output, options, resume=resume, key_file=key, progress=advance)
+    out.print(f"wrote {stats['written']} documents to {output} (skipped {stats['skipped']} already done)")
+
+
+class _progress:
+    """A rich progress bar on stderr with documents per second; yields the function that advances it."""
+
+    def __init__(self, unit: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn(f"{unit}"), MofNCompleteColumn(), BarColumn(),
+                            TextColumn("{task.fields[rate]} docs/s"), TimeElapsedColumn(), console=console)
+        self.task = self.bar.add_task(unit, total=None, rate="-")
+        self.start = 0.0
+
+    def __enter__(self):
+        import time
+
+        self.start = time.perf_counter()
+        self.bar.start()
+
+        def advance(n: int) -> None:
+            done = self.bar.tasks[0].completed + n
+            rate = done / max(time.perf_counter() - self.start, 1e-9)
+            self.bar.update(self.task, completed=done, rate=f"{rate:.1f}")
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
 
 
 @app.command()

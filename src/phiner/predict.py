@@ -72,6 +72,15 @@ class Tagger:
         self.last_windows = windows
         return per_text
 
+    def redact(self, texts: Iterable[str], operator: str = "tag", *, overrides: dict[str, str] | None = None,
+               seed: int | None = None) -> list:
+        """Safe texts: each a :class:`phiner.redact.Redaction` (``.text`` and audit ``.items``)."""
+        from phiner.batch import RedactOptions, redact_documents
+
+        texts = list(texts)
+        options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed)
+        return [r for r, _ in redact_documents(self, texts, [str(i) for i in range(len(texts))], options)]
+
     def predict_records(self, records: Iterable[dict[str, Any]], field: str = "text",
                         batch_size: int = 64) -> Iterator[dict[str, Any]]:
         """Each record with ``entities`` (and ``windows``) added; every input key kept."""
