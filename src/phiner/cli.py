@@ -287,6 +287,30 @@ class _progress:
 
 
 @app.command()
+def serve(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key, if any.")] = "PHINER_API_KEY",
+    max_body_bytes: Annotated[int, typer.Option(help="Largest request body accepted (413 above).")] = 1_000_000,
+    max_batch: Annotated[int, typer.Option(help="Most texts in one request (413 above).")] = 64,
+) -> None:
+    """Serve POST /v1/entities, POST /v1/redact, GET /v1/model and GET /health over HTTP (OpenAPI at /docs)."""
+    import uvicorn
+
+    from phiner.predict import Tagger
+    from phiner.serve import API_KEY_HEADER, create_app
+
+    api_key = os.environ.get(api_key_env) or None
+    if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
+        console.print(f"[yellow]warning:[/yellow] bound to {host} with no API key; set {api_key_env} to require "
+                      f"the {API_KEY_HEADER} header.", highlight=False)
+    app = create_app(Tagger.load(model), api_key=api_key, max_body_bytes=max_body_bytes, max_batch=max_batch,
+                     run_dir=model)
+    uvicorn.run(app, host=host, port=port, log_level="info")  # access log: method, path, status; never bodies
+
+
+@app.command()
 def merge(
     model: Annotated[Path, typer.Option(help="Run folder with a LoRA adapter.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the merged model.")],
