@@ -6,6 +6,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# CI must be repeatable: hypothesis explores the same examples every run, with no deadline on a busy CPU.
+# (Explore afresh with --hypothesis-seed=random.)
+settings.register_profile("phiner", derandomize=True, deadline=None)
+settings.load_profile("phiner")
 
 SHARED = Path(os.environ.get("PHINER_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 NORDEID = SHARED / "data" / "nor-deid-synthdata"

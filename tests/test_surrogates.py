@@ -395,3 +395,10 @@ def test_given_an_unknown_label_then_surrogate_is_a_tag():
 def test_given_an_unknown_locale_then_the_context_refuses_it():
     with pytest.raises(PhinerError, match="locale"):
         DocumentContext.for_document(0, "x", locale="sv")
+
+
+@pytest.mark.parametrize("original", [",", " - ", "dr.", "12"])
+def test_given_a_name_span_with_no_name_word_then_the_surrogate_still_answers(original):
+    # found by hypothesis: a PATIENT span holding only punctuation crashed the name map
+    out = surrogate("PATIENT", original, ctx())
+    assert len(out) == len(original)

@@ -244,6 +244,8 @@ def _name_roles(original: str, tokens: list[re.Match[str]]) -> dict[int, tuple[s
             parts[-1].append(m)
         else:
             parts.append([m])
+    if not parts:  # punctuation, titles or digits only: nothing to map
+        return {}
     comma = original.find(",")
     roles: dict[int, str] = {}
     if len(parts) == 1:
