@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 # CI must be repeatable: hypothesis explores the same examples every run, with no deadline on a busy CPU.
-# (Explore afresh with --hypothesis-seed=random.)
+# (To explore new examples locally, load a profile with derandomize=False.)
 settings.register_profile("phiner", derandomize=True, deadline=None)
 settings.load_profile("phiner")
 
