@@ -103,3 +103,16 @@ def test_given_a_folder_of_text_files_then_each_is_redacted_and_resume_skips_don
     assert stats == {"skipped": 1, "written": 2}
     assert (dst / "sub" / "c.txt").read_text(encoding="utf-8") == "Kontakt [PATIENT]."
     assert (dst / "a.txt").read_text(encoding="utf-8") == "done before"
+
+
+def test_given_an_age_shift_then_the_cli_shifts_surrogate_ages(name_model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from phiner.cli import app
+
+    # the hand-set model tags only the name; the age stays, so check the name and that the option is accepted
+    result = CliRunner().invoke(app, ["redact", "--model", str(name_model_dir), "--text", f"{NAME}, 41 år",
+                                      "--operator", "surrogate", "--age-shift", "2", "--date-shift-days", "10", "20",
+                                      "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    assert NAME not in result.output and result.output.strip().endswith(", 41 år")

@@ -17,7 +17,7 @@ from typing import Any
 from phiner.errors import PhinerError
 from phiner.records import atomic_write, dumps_record, iter_jsonl
 from phiner.redact import Redaction, redact
-from phiner.surrogates import DocumentContext
+from phiner.surrogates import DocumentContext, SurrogateSettings
 
 
 @dataclass
@@ -29,6 +29,8 @@ class RedactOptions:
     seed: int | None = field(default=None, metadata={"help": "Seed of surrogates; None draws fresh ones."})
     text_field: str = field(default="text", metadata={"help": "JSONL key holding the text."})
     buffer: int = field(default=256, metadata={"help": "Documents tagged together."})
+    surrogates: SurrogateSettings = field(default_factory=SurrogateSettings,
+                                          metadata={"help": "Date shift range, age shift, age cap."})
 
 
 def redact_documents(tagger, texts: list[str], keys: list[str], options: RedactOptions
@@ -37,7 +39,7 @@ def redact_documents(tagger, texts: list[str], keys: list[str], options: RedactO
     found = tagger.predict(texts)
     out = []
     for text, spans, key in zip(texts, found, keys):
-        context = DocumentContext.for_document(options.seed, key)
+        context = DocumentContext.for_document(options.seed, key, settings=options.surrogates)
         out.append((redact(text, spans, options.operator, options.overrides, context), context))
     return out
 

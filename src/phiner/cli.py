@@ -218,6 +218,8 @@ def redact(
     seed: Annotated[Optional[int], typer.Option(help="Seed: the same seed gives the same surrogates.")] = None,
     key: Annotated[Optional[Path], typer.Option(help="Write per-document date offsets and name maps here (secret).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted job: skip documents already written.")] = False,
+    age_shift: Annotated[int, typer.Option(help="Surrogate ages: add this many years (ages over 89 become 90+).")] = 0,
+    date_shift_days: Annotated[tuple[int, int], typer.Option(help="Surrogate dates: per-document shift, MIN MAX days, either sign.")] = (30, 365),
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
     from phiner.batch import RedactOptions, redact_folder, redact_jsonl, redact_documents
@@ -234,7 +236,11 @@ def redact(
             raise PhinerError(f"operator {op!r} for {kind} is unknown; choose one of {', '.join(OPERATORS)}.")
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
-    options = RedactOptions(operator=operator, overrides=overrides, seed=seed, text_field=field)
+    from phiner.surrogates import SurrogateSettings
+
+    options = RedactOptions(operator=operator, overrides=overrides, seed=seed, text_field=field,
+                            surrogates=SurrogateSettings(date_shift_min=date_shift_days[0],
+                                                         date_shift_max=date_shift_days[1], age_shift=age_shift))
     tagger = Tagger.load(model)
     if text is not None or (input.is_file() and input.suffix != ".jsonl"):
         document = text if text is not None else input.read_text(encoding="utf-8")
