@@ -116,3 +116,16 @@ def test_given_an_age_shift_then_the_cli_shifts_surrogate_ages(name_model_dir, t
                                       "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert NAME not in result.output and result.output.strip().endswith(", 41 år")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--operator", "shred"], "operator 'shred' for (default) is unknown; choose one of tag, mask, remove"),
+    (["--keep", "NAME"], "entity type 'NAME' is unknown; choose one of ID, DATE"),
+])
+def test_given_an_unknown_operator_or_type_then_redact_names_it_and_the_choices(name_model_dir, args, message):
+    from typer.testing import CliRunner
+
+    from phiner.cli import app
+
+    result = CliRunner().invoke(app, ["redact", "--model", str(name_model_dir), "--text", "x", *args])
+    assert result.exit_code != 0 and message in str(result.exception)

@@ -225,15 +225,13 @@ def redact(
     from phiner.batch import RedactOptions, redact_folder, redact_jsonl, redact_documents
     from phiner.predict import Tagger
     from phiner.records import atomic_write
-    from phiner.redact import OPERATORS
+    from phiner.redact import check_operators
 
     overrides = {t: "keep" for t in keep or []}
     for item in override or []:
         kind, _, op = item.partition("=")
         overrides[kind] = op
-    for kind, op in {"(default)": operator, **overrides}.items():
-        if op not in OPERATORS:
-            raise PhinerError(f"operator {op!r} for {kind} is unknown; choose one of {', '.join(OPERATORS)}.")
+    check_operators(operator, overrides)
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
     from phiner.surrogates import SurrogateSettings

@@ -108,6 +108,17 @@ OPERATORS: dict[str, type[Operator]] = {op.name: op for op in (Tag, Mask, Remove
 """Operator name -> class (made with its defaults when named by a string)."""
 
 
+def check_operators(operator: str, overrides: Mapping[str, str]) -> None:
+    """Refuse an unknown operator name or entity type, naming it and the choices."""
+    from phiner.labels import ENTITY_TYPES
+
+    for kind, op in {"(default)": operator, **overrides}.items():
+        if op not in OPERATORS:
+            raise PhinerError(f"operator {op!r} for {kind} is unknown; choose one of {', '.join(OPERATORS)}.")
+        if kind != "(default)" and kind not in ENTITY_TYPES:
+            raise PhinerError(f"entity type {kind!r} is unknown; choose one of {', '.join(ENTITY_TYPES)}.")
+
+
 def get_operator(operator: Operator | str) -> Operator:
     """An operator instance from an instance or a name in :data:`OPERATORS`."""
     if isinstance(operator, Operator):

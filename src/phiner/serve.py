@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from phiner.errors import PhinerError
 from phiner.labels import ENTITY_TYPES, LABELS
+from phiner.redact import check_operators
 
 API_KEY_HEADER = "X-API-Key"
 
@@ -100,23 +101,13 @@ def create_app(tagger, *, api_key: str | None = None, max_body_bytes: int = 1_00
         if (refused := check_batch(texts)) is not None:
             return refused
         overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
-        _check_operators(body.operator, overrides)
+        check_operators(body.operator, overrides)
         with lock:
             done = tagger.redact(texts, body.operator, overrides=overrides, seed=body.seed)
         results = [{"redacted": r.text, "entities": [i.to_dict() for i in r.items]} for r in done]
         return results[0] if body.text is not None else {"results": results}
 
     return app
-
-
-def _check_operators(operator: str, overrides: dict[str, str]) -> None:
-    from phiner.redact import OPERATORS
-
-    for kind, op in {"(default)": operator, **overrides}.items():
-        if op not in OPERATORS:
-            raise PhinerError(f"operator {op!r} for {kind} is unknown; choose one of {', '.join(OPERATORS)}")
-        if kind != "(default)" and kind not in ENTITY_TYPES:
-            raise PhinerError(f"entity type {kind!r} is unknown; choose one of {', '.join(ENTITY_TYPES)}")
 
 
 def _too_large(message: str) -> JSONResponse:
