@@ -18,6 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Find and de-identify PHI in clinical text.")
 data_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Build dataset folders (train/test JSONL + a DatasetDict).")
 app.add_typer(data_app, name="data")
+export_app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, help="Export a run for fast inference.")
+app.add_typer(export_app, name="export")
 console = Console(stderr=True, soft_wrap=True)
 # Piped output keeps whole table rows (rich would fold them at 80 columns).
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
@@ -71,30 +73,39 @@ def train(
     data: Annotated[list[str], typer.Option(help="Dataset folder or JSONL file; repeat for several.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder to write.")],
     base_model: Annotated[str, typer.Option(help="Hub id, local model folder, or `minilm`.")] = "roberta-base",
+    preset: Annotated[str, typer.Option(help="phiner (fast, measured defaults) or design (the seed's recipe, exactly).")] = "phiner",
     eval_data: Annotated[Optional[str], typer.Option(help="Test split to use instead of the folders' own.")] = None,
-    epochs: Annotated[float, typer.Option(help="Passes over the training data.")] = 5.0,
+    init: Annotated[Optional[Path], typer.Option(help="Start from this run's adapter and head (go on training).")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Passes over the training data [preset: 3; design 5].")] = None,
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: use --epochs).")] = -1,
-    learning_rate: Annotated[float, typer.Option(help="Peak learning rate.")] = 5e-4,
+    learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate [preset: 2e-3; design 5e-4].")] = None,
     batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 16,
     max_length: Annotated[int, typer.Option(help="Tokens per window (the design's 256).")] = 256,
     stride: Annotated[int, typer.Option(help="Tokens shared by consecutive windows of a long text.")] = 64,
     truncate: Annotated[bool, typer.Option(help="Cut texts at --max-length as the design does (loses PHI).")] = False,
-    pad_to_max_length: Annotated[bool, typer.Option(help="Pad to max_length as the design does.")] = True,
+    pad_to_max_length: Annotated[Optional[bool], typer.Option(help="Pad to max_length [preset: no; design yes].")] = None,
+    precision: Annotated[Optional[str], typer.Option(help="fp32, bf16 or auto [preset: auto; design fp32].")] = None,
+    group_by_length: Annotated[Optional[bool], typer.Option(help="Batch similar lengths together [preset: yes].")] = None,
     max_train_samples: Annotated[Optional[int], typer.Option(help="Use only the first N training records.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 42,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
 ) -> None:
     """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
-    from phiner.config import LoraSettings, RunConfig, TrainSettings
+    from phiner.config import LoraSettings, RunConfig
+    from phiner.config import preset as make_settings
     from phiner.train import train as run_training
 
-    config = RunConfig(
-        base_model=base_model, data=list(data), lora=LoraSettings(),
-        train=TrainSettings(epochs=epochs, max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
-                            max_length=max_length, stride=None if truncate else stride,
-                            pad_to_max_length=pad_to_max_length, seed=seed,
-                            max_train_samples=max_train_samples),
-    )
+    try:
+        settings = make_settings(preset, epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
+                                 batch_size=batch_size, max_length=max_length, stride=None if truncate else stride,
+                                 pad_to_max_length=pad_to_max_length, precision=precision,
+                                 group_by_length=group_by_length, seed=seed, max_train_samples=max_train_samples)
+    except ValueError as e:
+        raise PhinerError(str(e)) from None
+    if truncate:
+        settings.stride = None
+    config = RunConfig(base_model=base_model, data=list(data), init=str(init) if init else None, lora=LoraSettings(),
+                       train=settings)
     metrics = run_training(config, out_dir, eval_data=eval_data, overwrite=overwrite)
     _print_before_after(metrics)
     out.print(f"run folder: {out_dir}")
@@ -121,6 +132,7 @@ def evaluate(
     truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design does.")] = False,
     leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    precision: Annotated[str, typer.Option(help="fp32 (the reference), bf16 or auto.")] = "fp32",
 ) -> None:
     """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall."""
     from phiner.align import Windowing
@@ -129,7 +141,7 @@ def evaluate(
     from phiner.predict import Tagger
 
     records = load_records(data, split)
-    tagger = Tagger.load(model, windowing=Windowing(max_length, False, None if truncate else stride))
+    tagger = Tagger.load(model, windowing=Windowing(max_length, False, None if truncate else stride), precision=precision)
     report = evaluate_tagger(tagger, records, leaks=leaks)
     if as_json:
         out.print_json(json.dumps(report))
@@ -324,6 +336,58 @@ def merge(
 
     merge_run(model, out_dir)
     out.print(f"merged model written to {out_dir}")
+
+
+@export_app.command("onnx")
+def export_onnx(
+    model: Annotated[Path, typer.Option(help="Run folder (adapter) or merged model folder.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Export folder to write.")],
+    int8: Annotated[bool, typer.Option("--int8", help="Dynamic int8 quantization of the weights.")] = False,
+    data: Annotated[Optional[str], typer.Option(help="Test set for the parity check [the run's own test split].")] = None,
+    max_records: Annotated[Optional[int], typer.Option(help="Check parity on the first N records only.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing export folder.")] = False,
+) -> None:
+    """Export to ONNX Runtime (LoRA merged), check strict-F1 parity with PyTorch; predict/redact/serve take the folder."""
+    from phiner.export import PARITY_TOLERANCE
+    from phiner.export import export_onnx as run_export
+
+    info = run_export(model, out_dir, int8=int8, data=data, max_records=max_records, overwrite=overwrite,
+                      log=out.print)
+    p = info["parity"]
+    out.print(f"parity on {p['records']} records: strict F1 {p['onnx_f1']:.4f} (PyTorch {p['torch_f1']:.4f}, "
+              f"difference {p['f1_difference']:+.4f}, tolerance {PARITY_TOLERANCE}); "
+              f"max logit difference {p['max_logit_difference']:.4f}")
+    out.print(f"export written to {out_dir} ({info['file']})")
+
+
+@app.command()
+def bench(
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON here.")] = None,
+    base_model: Annotated[str, typer.Option(help="roberta-base-random (roberta-base's architecture, random weights), minilm, or a folder.")] = "roberta-base-random",
+    quick: Annotated[bool, typer.Option("--quick", help="Fewer texts and steps, one repeat: under 10 minutes on 2 cores.")] = False,
+    repeats: Annotated[Optional[int], typer.Option(help="Repeats of each contender (median reported) [3; quick 1].")] = None,
+    minilm: Annotated[bool, typer.Option(help="Also bench the minilm base.")] = True,
+    nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder for the texts (generated texts if absent).")] = Path("../shared/data/nor-deid-synthdata"),
+) -> None:
+    """Training and tagging throughput: the design's pipeline vs phiner's, interleaved, on this machine."""
+    from phiner.bench import run_bench, table
+    from phiner.records import write_json
+
+    result = run_bench(base_model=base_model, quick=quick, repeats=repeats, nordeid=nordeid,
+                       with_minilm=minilm, log=console.print)
+    rows = table(result)
+    t = Table(title=f"phiner bench: {result['base_model']} on {result['machine']['cpu']} "
+                    f"({result['machine']['cores']} cores)")
+    for name in rows[0]:
+        t.add_column(name)
+    for row in rows[1:]:
+        t.add_row(*row)
+    out.print(t)
+    g = result["matmul_gflops"]
+    out.print("matmul GFLOP/s: " + ", ".join(f"{k} {v:.0f}" for k, v in g.items() if v))
+    if json_out:
+        write_json(json_out, result)
+        out.print(f"results: {json_out}")
 
 
 @app.command()

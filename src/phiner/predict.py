@@ -14,18 +14,29 @@ from phiner.align import Windowing, encode
 from phiner.labels import ID2LABEL
 from phiner.records import Span
 
-def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int = 16) -> list[np.ndarray]:
-    """Logits of each encoded window (its own length, no padding), batches sorted by length."""
+def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int = 16,
+                   precision: str = "fp32") -> list[np.ndarray]:
+    """Logits of each encoded window (its own length, no padding), batches sorted by length.
+
+    ``model`` is a PyTorch token classifier (run in ``precision``: fp32, or bf16 autocast) or an
+    :class:`phiner.export.OnnxModel`.
+    """
     import torch
 
+    onnx = hasattr(model, "session")
     order = sorted(range(len(features["input_ids"])), key=lambda i: len(features["input_ids"][i]))
     out: list[np.ndarray | None] = [None] * len(order)
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
-    with torch.inference_mode():
+    device = "cpu" if onnx else next(model.parameters()).device
+    bf16 = precision == "bf16"
+    with torch.inference_mode(), torch.autocast(device.type if bf16 else "cpu", dtype=torch.bfloat16, enabled=bf16):
         for b in range(0, len(order), batch_size):
             idx = order[b:b + batch_size]
-            batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors="pt")
-            logits = model(**batch).logits.float().numpy()
+            batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors="np" if onnx else "pt")
+            if onnx:
+                logits = model.logits(batch)
+            else:
+                logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(features["input_ids"][i])]
     return out  # type: ignore[return-value]
@@ -38,18 +49,33 @@ class Tagger:
     """A loaded model that finds PHI spans in texts."""
 
     def __init__(self, model, tokenizer, windowing: Windowing = DEFAULT_WINDOWING, batch_size: int = 16,
-                 info: dict[str, Any] | None = None) -> None:
+                 info: dict[str, Any] | None = None, precision: str = "fp32") -> None:
+        from phiner.hardware import resolve_precision
+
         self.model, self.tokenizer, self.windowing, self.batch_size = model, tokenizer, windowing, batch_size
         self.info = info or {}
+        self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
         self.last_windows: list[int] = []
 
     @classmethod
-    def load(cls, run: str | Path, **kwargs: Any) -> "Tagger":
-        """Load a run folder (adapter, merged into its base) or a merged model folder."""
+    def load(cls, run: str | Path, *, precision: str = "auto", **kwargs: Any) -> "Tagger":
+        """Load a run folder (adapter, merged into its base), a merged model folder, or an ONNX export.
+
+        PyTorch models run on the GPU where there is one; ``precision="auto"`` runs them in bf16 where the
+        hardware does it natively (see the README's speed section), else fp32.
+        """
+        from phiner.export import is_export, load_export
         from phiner.model import load_run
 
+        if is_export(run):
+            model, tokenizer, onnx_info = load_export(run)
+            return cls(model, tokenizer, info={"path": str(run), "onnx": onnx_info}, **kwargs)
         model, tokenizer = load_run(run, merged=True)
-        return cls(model, tokenizer, info={"path": str(run)}, **kwargs)
+        from phiner.hardware import cuda
+
+        if cuda():
+            model = model.to("cuda")
+        return cls(model, tokenizer, info={"path": str(run)}, precision=precision, **kwargs)
 
     def predict(self, texts: Iterable[str]) -> list[list[Span]]:
         """Spans found in each text; ``self.last_windows`` says how many windows each text took."""
@@ -62,7 +88,8 @@ class Tagger:
             self.last_windows = []
             return []
         features = encode(self.tokenizer, texts, self.windowing)
-        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size)
+        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size,
+                                self.precision if self.precision != "onnx" else "fp32")
         per_text: list[dict] = [{} for _ in texts]
         windows = [0] * len(texts)
         for i, row in enumerate(logits):

@@ -22,6 +22,7 @@ from phiner.config import RunConfig
 from phiner.dataset import load_records
 from phiner.errors import PhinerError
 from phiner.evaluate import evaluate_tagger
+from phiner.hardware import cuda, resolve_precision
 from phiner.labels import ID2LABEL, LABEL2ID, LABELS
 from phiner.metrics import compute_metrics
 from phiner.model import add_lora, count_parameters, load_base_model, load_tokenizer, resolve_base
@@ -67,8 +68,6 @@ def to_dataset(tokenizer, records: list[dict], windowing: Windowing):
 def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, overwrite: bool = False,
           log: Callable[[str], None] = print) -> dict[str, Any]:
     """Fine-tune ``config.base_model`` with LoRA on ``config.data``; write the run folder; return its metrics."""
-    from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
-
     out = Path(out)
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
@@ -82,39 +81,21 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
                           stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
     test_set = to_dataset(tokenizer, test_records, windowing)
-    model = add_lora(load_base_model(base_path, seed=settings.seed), config.lora)
+    if config.init:
+        model = continue_from(config.init, base_path, settings.seed)
+        log(f"adapter initialised from {config.init}")
+    else:
+        model = add_lora(load_base_model(base_path, seed=settings.seed), config.lora)
     parameters = count_parameters(model)
     log(f"trainable params: {parameters['trainable']:,} || all params: {parameters['total']:,} "
         f"|| trainable%: {parameters['trainable_percent']:.4f}")
     log(f"train: {len(train_records)} records ({len(train_set)} examples); test: {len(test_records)} records")
 
+    precision = resolve_precision(settings.precision)
+    log(f"precision: {precision}" + (" (auto)" if settings.precision == "auto" else ""))
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    args = TrainingArguments(
-        output_dir=str(partial / "checkpoints"),
-        num_train_epochs=settings.epochs,
-        max_steps=settings.max_steps,
-        learning_rate=settings.learning_rate,
-        per_device_train_batch_size=settings.batch_size,
-        per_device_eval_batch_size=settings.batch_size,
-        warmup_steps=settings.warmup_ratio,
-        weight_decay=settings.weight_decay,
-        lr_scheduler_type="linear",
-        eval_strategy="epoch" if settings.max_steps <= 0 else "steps",
-        eval_steps=None if settings.max_steps <= 0 else max(1, settings.max_steps // 5),
-        logging_steps=settings.logging_steps,
-        save_strategy="no",
-        report_to=[],
-        seed=settings.seed,
-        label_names=["labels"],
-        use_cpu=not _cuda(),
-        dataloader_num_workers=0,
-    )
-    trainer = Trainer(
-        model=model, args=args, train_dataset=train_set, eval_dataset=test_set,
-        data_collator=DataCollatorForTokenClassification(tokenizer),
-        compute_metrics=compute_metrics, processing_class=tokenizer,
-    )
+    trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
     before = trainer.evaluate() if settings.eval_before else None
     started = time.perf_counter()
     result = trainer.train()
@@ -129,7 +110,7 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     _portable_adapter_config(partial / "adapter_config.json", config.base_model)
     metrics = {
         "before": before, "after": after,
-        "train": {**result.metrics, "wall_seconds": train_seconds},
+        "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision},
         "parameters": parameters,
         "per_type": report["seqeval"]["per_type"],
         "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
@@ -148,6 +129,51 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     return metrics
 
 
+def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: str | Path, precision: str,
+                 collator=None, callbacks=None):
+    """The HF ``Trainer`` of a run: ``settings`` decide epochs/steps, rate, batches, sampling and precision."""
+    from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
+
+    args = TrainingArguments(
+        output_dir=str(output_dir),
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.batch_size,
+        warmup_steps=settings.warmup_ratio,
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type="linear",
+        eval_strategy="no" if test_set is None else "epoch" if settings.max_steps <= 0 else "steps",
+        eval_steps=None if settings.max_steps <= 0 else max(1, settings.max_steps // 5),
+        logging_steps=settings.logging_steps,
+        save_strategy="no",
+        report_to=[],
+        seed=settings.seed,
+        label_names=["labels"],
+        use_cpu=not cuda(),
+        bf16=precision == "bf16",
+        train_sampling_strategy="group_by_length" if settings.group_by_length else "random",
+        dataloader_num_workers=0,
+    )
+    return Trainer(
+        model=model, args=args, train_dataset=train_set, eval_dataset=test_set,
+        data_collator=collator or DataCollatorForTokenClassification(tokenizer),
+        compute_metrics=compute_metrics, processing_class=tokenizer, callbacks=callbacks,
+    )
+
+
+def continue_from(run: str | Path, base_path: str, seed: int):
+    """The adapter and head of an earlier run, trainable again, on ``base_path``: to go on training a model
+    on new notes (or in stages) instead of starting from a random head."""
+    from peft import PeftModel
+
+    run = Path(run)
+    if not (run / "adapter_config.json").exists():
+        raise PhinerError(f"{run} has no adapter_config.json; --init takes a run folder written by `phiner train`.")
+    return PeftModel.from_pretrained(load_base_model(base_path, seed=seed), str(run), is_trainable=True)
+
+
 def _describe(folder: Path, config: RunConfig, metrics: dict, history: list[dict], conf: dict) -> None:
     write_json(folder / "labels.json", {"labels": LABELS, "label2id": LABEL2ID, "id2label": ID2LABEL})
     (folder / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
@@ -163,12 +189,6 @@ def _portable_adapter_config(path: Path, base_model: str) -> None:
     adapter = json.loads(path.read_text())
     adapter["base_model_name_or_path"] = base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
     write_json(path, adapter)
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def _versions() -> dict[str, str]:

@@ -1,0 +1,137 @@
+"""Presets, continued training, bf16, the ONNX export with its parity check, and the bench's contract."""
+import json
+from dataclasses import asdict
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import NAME, SIX_STEPS
+from phiner.cli import app
+from phiner.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
+from phiner.predict import Tagger
+
+TEXTS = [f"Samtale med {NAME} om prøvesvar.", f"{NAME} ringte kl. 14, og {NAME} kommer i morgen.",
+         "Ingen navn her, bare en vanlig setning om blodtrykk."]
+
+
+def name_records():
+    out = []
+    for text in TEXTS:
+        spans, at = [], 0
+        while (i := text.find(NAME, at)) >= 0:
+            spans.append({"start": i, "end": i + len(NAME), "label": "PATIENT"})
+            at = i + len(NAME)
+        out.append({"text": text, "ner_tags": spans})
+    return out
+
+
+def test_the_design_preset_is_the_dataclass_defaults_and_phiner_differs_only_in_cost_and_rate():
+    assert preset("design") == TrainSettings()
+    fast = asdict(preset("phiner"))
+    changed = {k for k, v in asdict(TrainSettings()).items() if fast[k] != v}
+    assert changed == set(PRESETS["phiner"])
+    assert fast["pad_to_max_length"] is False and fast["precision"] == "auto" and fast["group_by_length"] is True
+    assert preset("phiner", learning_rate=1e-4, epochs=None).learning_rate == 1e-4
+    with pytest.raises(ValueError, match="unknown preset 'fast'"):
+        preset("fast")
+
+
+def test_given_an_unknown_preset_or_precision_then_the_cli_says_so(tmp_path, synth_data):
+    for args in (["--preset", "fast"], ["--precision", "fp8"]):
+        result = CliRunner().invoke(app, ["train", "--data", str(synth_data), "--out", str(tmp_path / "r"), *args])
+        assert result.exit_code != 0
+        assert args[1] in str(result.exception)  # named in one line (main() prints it and exits 2)
+        assert not (tmp_path / "r").exists()
+
+
+def test_given_init_then_training_starts_from_the_runs_adapter(tiny_run, tiny_roberta, synth_data, tmp_path):
+    from phiner.train import train
+
+    run, first = tiny_run
+    settings = TrainSettings(**{**asdict(SIX_STEPS), "max_steps": 1, "learning_rate": 1e-12})
+    config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], init=str(run), lora=LoraSettings(),
+                       train=settings)
+    second = train(config, tmp_path / "again", log=lambda _: None)
+    # before any step the continued model scores exactly what the first run scored at its end
+    assert second["before"]["eval_loss"] == pytest.approx(first["after"]["eval_loss"], rel=1e-5)
+
+
+def test_bf16_prediction_finds_the_same_spans(name_tagger, roberta_tokenizer):
+    fp32 = Tagger(name_tagger, roberta_tokenizer, precision="fp32").predict(TEXTS)
+    bf16 = Tagger(name_tagger, roberta_tokenizer, precision="bf16")
+    assert bf16.precision == "bf16"
+    assert [[(s.start, s.end, s.label) for s in doc] for doc in bf16.predict(TEXTS)] == \
+        [[(s.start, s.end, s.label) for s in doc] for doc in fp32]
+
+
+def test_the_onnx_export_of_a_run_gives_the_pytorch_logits(tiny_run, synth_data, tmp_path):
+    from phiner.export import export_onnx
+
+    run, _ = tiny_run
+    info = export_onnx(run, tmp_path / "onnx", data=synth_data, log=lambda _: None)
+    assert info["file"] == "model.onnx" and not info["int8"]
+    assert info["parity"]["max_logit_difference"] < 1e-3
+    assert info["parity"]["f1_difference"] == 0
+    records = json.loads((tmp_path / "onnx" / "onnx.json").read_text())
+    assert records == info
+    texts = [json.loads(line)["text"] for line in (synth_data / "test.jsonl").read_text().splitlines()]
+    onnx, torch = Tagger.load(tmp_path / "onnx"), Tagger.load(run, precision="fp32")
+    assert onnx.precision == "onnx"
+    assert [[s.to_dict() for s in d] for d in onnx.predict(texts)] == [[s.to_dict() for s in d] for d in torch.predict(texts)]
+
+
+def test_the_int8_export_keeps_strict_f1_and_predict_uses_it(name_tagger, roberta_tokenizer, tmp_path):
+    from phiner.records import write_jsonl
+
+    merged = tmp_path / "merged"
+    name_tagger.save_pretrained(str(merged))
+    roberta_tokenizer.save_pretrained(str(merged))
+    write_jsonl(tmp_path / "names.jsonl", name_records())
+    result = CliRunner().invoke(app, ["export", "onnx", "--model", str(merged), "--out", str(tmp_path / "int8"),
+                                      "--int8", "--data", str(tmp_path / "names.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "strict F1 1.0000 (PyTorch 1.0000" in result.output
+    info = json.loads((tmp_path / "int8" / "onnx.json").read_text())
+    assert info["file"] == "model.int8.onnx" and not (tmp_path / "int8" / "model.onnx").exists()
+    write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in enumerate(TEXTS)])
+    result = CliRunner().invoke(app, ["predict", "--model", str(tmp_path / "int8"), "--input", str(tmp_path / "in.jsonl"),
+                                      "--output", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    found = [[e["text"] for e in json.loads(line)["entities"]] for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert found == [[NAME], [NAME, NAME], []]
+
+
+def test_a_failed_parity_check_writes_nothing(name_tagger, roberta_tokenizer, tmp_path, monkeypatch):
+    from phiner import export
+    from phiner.errors import PhinerError
+    from phiner.records import write_jsonl
+
+    merged = tmp_path / "merged"
+    name_tagger.save_pretrained(str(merged))
+    roberta_tokenizer.save_pretrained(str(merged))
+    write_jsonl(tmp_path / "names.jsonl", name_records())
+    monkeypatch.setattr(export, "PARITY_TOLERANCE", -1.0)  # no export can pass
+    with pytest.raises(PhinerError, match="parity check failed"):
+        export.export_onnx(merged, tmp_path / "out", data=tmp_path / "names.jsonl", log=lambda _: None)
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".out*"))
+
+
+def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
+    from phiner.bench import run_bench, table
+
+    result = run_bench(base_model=str(tiny_roberta), quick=True, with_minilm=False, log=lambda _: None,
+                       sizes={"n_short": 6, "n_long": 4, "n_train": 40})
+    assert set(result["machine"]) >= {"cpu", "cores", "bf16_native"}
+    for name in ("design", "phiner"):
+        assert result["train"][name]["samples_per_s"] > 0
+        assert result["train"][name]["peak_rss_mb"] > 100
+    assert result["train"]["design"]["precision"] == "fp32"
+    assert result["train"]["design"]["padded_share"] > result["train"]["phiner"]["padded_share"]
+    for kind in ("predict_long", "predict_short"):
+        assert result[kind]["hf_pipeline"]["docs_per_s"] > 0 and result[kind]["phiner"]["docs_per_s"] > 0
+        assert result[kind]["ratio"] == pytest.approx(result[kind]["phiner"]["docs_per_s"] / result[kind]["hf_pipeline"]["docs_per_s"])
+    assert result["matmul_gflops"]["fp32"] > 0
+    assert "bf16" in result["matmul_gflops"]
+    rows = table(result)
+    assert rows[1][1] == "phiner / design" and rows[1][2].endswith("x")
