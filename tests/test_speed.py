@@ -135,3 +135,57 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
     assert "bf16" in result["matmul_gflops"]
     rows = table(result)
     assert rows[1][1] == "phiner / design" and rows[1][2].endswith("x")
+
+
+def test_fast_dropout_drops_at_rate_p_scales_the_rest_and_passes_gradients():
+    import torch
+
+    from phiner.dropout import FastDropout
+
+    for p in (0.05, 0.1, 0.5):
+        x = torch.ones(1_000_003, requires_grad=True)
+        layer = FastDropout(p).train()
+        y = layer(x)
+        dropped = (y == 0).float().mean().item()
+        assert abs(dropped - p) < 5 * (p * (1 - p) / x.numel()) ** 0.5  # five standard deviations
+        assert torch.allclose(y[y != 0], torch.tensor(1 / (1 - p)))
+        y.sum().backward()
+        assert torch.equal(x.grad, y.detach())  # d(y)/d(x) is the same mask and scale
+    x = torch.randn(4, 7)
+    assert FastDropout(0.3).eval()(x) is x
+    masks = [FastDropout(0.5).train()(torch.ones(64)) for _ in range(2)]
+    assert not torch.equal(*masks)  # a fresh mask every call
+
+
+def test_use_fast_dropout_swaps_every_dropout_and_changes_no_prediction(tiny_roberta):
+    import torch
+    from torch import nn
+
+    from phiner.config import LoraSettings
+    from phiner.dropout import FastDropout, use_fast_dropout
+    from phiner.model import add_lora, load_base_model
+
+    model = add_lora(load_base_model(str(tiny_roberta), seed=0), LoraSettings()).eval()
+    before = sum(type(m) is nn.Dropout for m in model.modules())
+    ids = torch.tensor([[0, 713, 16, 10, 1296, 2]])
+    with torch.no_grad():
+        expected = model(input_ids=ids).logits
+    assert use_fast_dropout(model) == before > 0
+    assert not any(type(m) is nn.Dropout for m in model.modules())
+    assert sum(isinstance(m, FastDropout) for m in model.modules()) == before
+    with torch.no_grad():
+        assert torch.equal(model(input_ids=ids).logits, expected)
+
+
+def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tmp_path):
+    from phiner.hardware import resolve_precision
+    from phiner.train import train
+
+    settings = preset("phiner", max_steps=4, batch_size=4, max_length=64, stride=16, logging_steps=2)
+    config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=settings)
+    metrics = train(config, tmp_path / "run", log=lambda _: None)
+    assert metrics["train"]["precision"] == resolve_precision("auto")
+    assert metrics["train"]["attention"] == "eager"
+    history = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert max(h.get("step", 0) for h in history) == 4
+    assert len(Tagger.load(tmp_path / "run").predict(["Kari Nordmann", ""])) == 2

@@ -115,7 +115,7 @@ def _train_worker(job: dict) -> dict:
 
     from phiner.align import Windowing
     from phiner.config import LoraSettings, preset
-    from phiner.hardware import resolve_precision
+    from phiner.hardware import resolve_attention, resolve_precision
     from phiner.model import add_lora, load_base_model, load_tokenizer
     from phiner.train import make_trainer, to_dataset
 
@@ -126,7 +126,8 @@ def _train_worker(job: dict) -> dict:
     windowing = Windowing(settings.max_length, settings.pad_to_max_length, settings.stride)
     records = json.loads(Path(job["records"]).read_text())
     data = to_dataset(tokenizer, records, windowing)
-    model = add_lora(load_base_model(job["base"], seed=0), LoraSettings())
+    attention = resolve_attention(settings.attention, settings.fast_dropout)
+    model = add_lora(load_base_model(job["base"], seed=0, attention=attention), LoraSettings())
     from transformers import DataCollatorForTokenClassification
 
     inner = DataCollatorForTokenClassification(tokenizer)
@@ -156,7 +157,8 @@ def _train_worker(job: dict) -> dict:
     padded = sum(batches[i][1] for i in measured)
     n = len(measured) * settings.batch_size
     return {"samples_per_s": n / seconds, "tokens_per_s": real / seconds, "padded_share": 1 - real / padded,
-            "mean_window_tokens": padded / n, "precision": precision, "threads": torch.get_num_threads(),
+            "mean_window_tokens": padded / n, "precision": precision, "attention": attention,
+            "fast_dropout": settings.fast_dropout, "threads": torch.get_num_threads(),
             "step_seconds": statistics.median(times[i] for i in measured)}
 
 

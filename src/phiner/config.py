@@ -7,6 +7,7 @@ from typing import Any
 DESIGN_TARGET_MODULES = ["query", "key", "value", "output.dense", "intermediate.dense"]
 LORA_BIASES = ("none", "all", "lora_only")
 PRECISIONS = ("fp32", "bf16", "auto")
+ATTENTIONS = ("sdpa", "eager", "auto")
 
 
 @dataclass
@@ -58,6 +59,14 @@ class TrainSettings:
     group_by_length: bool = field(
         default=False, metadata={"help": "Batch windows of similar length together (less padding when not padded to max)."}
     )
+    fast_dropout: bool = field(
+        default=False, metadata={"help": "Same dropout, masks from bulk random bits (phiner.dropout): faster on CPUs."}
+    )
+    attention: str = field(
+        default="sdpa",
+        metadata={"help": "Attention kernel in training: sdpa (transformers' default), eager, or auto: eager on a "
+                          "CPU with fast_dropout (measured 9% faster there), else sdpa."},
+    )
     eval_before: bool = field(default=True, metadata={"help": "Evaluate the untrained model first, as the design reports."})
     logging_steps: int = field(default=10, metadata={"help": "Record the training loss every this many steps."})
     seed: int = field(default=42, metadata={"help": "Seed of the head's initialisation, dropout and shuffling."})
@@ -77,6 +86,8 @@ class TrainSettings:
             problems.append(f"`train.stride` should be in [0, max_length/2 = {self.max_length // 2}), got {self.stride}.")
         if self.precision not in PRECISIONS:
             problems.append(f"`train.precision` should be one of {', '.join(PRECISIONS)}, got {self.precision!r}.")
+        if self.attention not in ATTENTIONS:
+            problems.append(f"`train.attention` should be one of {', '.join(ATTENTIONS)}, got {self.attention!r}.")
         if not 0 <= self.warmup_ratio < 1:
             problems.append(f"`train.warmup_ratio` should be in [0, 1), got {self.warmup_ratio}.")
         if problems:
@@ -88,7 +99,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "design": {},
     # phiner's default: the same model and LoRA, with the cost of padding and fp32 taken out, and the
     # learning rate and epochs that measured best on Nor-DeID notes + scenarios + generated notes (README).
-    "phiner": {"pad_to_max_length": False, "group_by_length": True, "precision": "auto",
+    "phiner": {"pad_to_max_length": False, "group_by_length": True, "precision": "auto", "fast_dropout": True,
+               "attention": "auto",
                "learning_rate": 2e-3, "epochs": 3.0},
 }
 

@@ -42,6 +42,14 @@ def resolve_precision(precision: str) -> str:
     return precision
 
 
+def resolve_attention(attention: str, fast_dropout: bool) -> str:
+    """``auto`` → ``eager`` on a CPU with fast dropout (a LoRA step of roberta-base, 16 x 176 tokens, bf16:
+    4.70 s against sdpa's 5.16 s, 2 cores, 2026-11-26), else ``sdpa``."""
+    if attention == "auto":
+        return "eager" if fast_dropout and not cuda() else "sdpa"
+    return attention
+
+
 def describe() -> dict:
     """The machine, for benchmark and run records."""
     import os

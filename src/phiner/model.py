@@ -60,7 +60,7 @@ def load_tokenizer(path: str):
     return tokenizer
 
 
-def load_base_model(path: str, *, seed: int = 42):
+def load_base_model(path: str, *, seed: int = 42, attention: str | None = None):
     """A token-classification model over phiner's 13 labels; the head is newly initialised."""
     import torch
     from transformers import AutoModelForTokenClassification
@@ -70,8 +70,9 @@ def load_base_model(path: str, *, seed: int = 42):
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # the "newly initialized head" warning is expected here
     try:
+        extra = {"attn_implementation": attention} if attention else {}
         return AutoModelForTokenClassification.from_pretrained(
-            path, num_labels=len(LABEL2ID), id2label=ID2LABEL, label2id=LABEL2ID
+            path, num_labels=len(LABEL2ID), id2label=ID2LABEL, label2id=LABEL2ID, **extra
         )
     except OSError:
         raise _unreachable(path) from None

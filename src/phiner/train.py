@@ -22,7 +22,7 @@ from phiner.config import RunConfig
 from phiner.dataset import load_records
 from phiner.errors import PhinerError
 from phiner.evaluate import evaluate_tagger
-from phiner.hardware import cuda, resolve_precision
+from phiner.hardware import cuda, resolve_attention, resolve_precision
 from phiner.labels import ID2LABEL, LABEL2ID, LABELS
 from phiner.metrics import compute_metrics
 from phiner.model import add_lora, count_parameters, load_base_model, load_tokenizer, resolve_base
@@ -81,18 +81,20 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
                           stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
     test_set = to_dataset(tokenizer, test_records, windowing)
+    attention = resolve_attention(settings.attention, settings.fast_dropout)
     if config.init:
-        model = continue_from(config.init, base_path, settings.seed)
+        model = continue_from(config.init, base_path, settings.seed, attention)
         log(f"adapter initialised from {config.init}")
     else:
-        model = add_lora(load_base_model(base_path, seed=settings.seed), config.lora)
+        model = add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), config.lora)
     parameters = count_parameters(model)
     log(f"trainable params: {parameters['trainable']:,} || all params: {parameters['total']:,} "
         f"|| trainable%: {parameters['trainable_percent']:.4f}")
     log(f"train: {len(train_records)} records ({len(train_set)} examples); test: {len(test_records)} records")
 
     precision = resolve_precision(settings.precision)
-    log(f"precision: {precision}" + (" (auto)" if settings.precision == "auto" else ""))
+    log(f"precision: {precision}" + (" (auto)" if settings.precision == "auto" else "")
+        + f"; attention: {attention}; fast dropout: {'yes' if settings.fast_dropout else 'no'}")
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
@@ -110,7 +112,7 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     _portable_adapter_config(partial / "adapter_config.json", config.base_model)
     metrics = {
         "before": before, "after": after,
-        "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision},
+        "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision, "attention": attention},
         "parameters": parameters,
         "per_type": report["seqeval"]["per_type"],
         "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
@@ -134,6 +136,10 @@ def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: st
     """The HF ``Trainer`` of a run: ``settings`` decide epochs/steps, rate, batches, sampling and precision."""
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
+    if settings.fast_dropout:
+        from phiner.dropout import use_fast_dropout
+
+        use_fast_dropout(model)
     args = TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=settings.epochs,
@@ -163,7 +169,7 @@ def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: st
     )
 
 
-def continue_from(run: str | Path, base_path: str, seed: int):
+def continue_from(run: str | Path, base_path: str, seed: int, attention: str | None = None):
     """The adapter and head of an earlier run, trainable again, on ``base_path``: to go on training a model
     on new notes (or in stages) instead of starting from a random head."""
     from peft import PeftModel
@@ -171,7 +177,8 @@ def continue_from(run: str | Path, base_path: str, seed: int):
     run = Path(run)
     if not (run / "adapter_config.json").exists():
         raise PhinerError(f"{run} has no adapter_config.json; --init takes a run folder written by `phiner train`.")
-    return PeftModel.from_pretrained(load_base_model(base_path, seed=seed), str(run), is_trainable=True)
+    return PeftModel.from_pretrained(load_base_model(base_path, seed=seed, attention=attention), str(run),
+                                     is_trainable=True)
 
 
 def _describe(folder: Path, config: RunConfig, metrics: dict, history: list[dict], conf: dict) -> None:
