@@ -225,8 +225,22 @@ def _run_worker(job: dict) -> dict:
 def _worker_main(path: str) -> None:
     job = json.loads(Path(path).read_text())
     result = WORKERS[job["worker"]](job)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: ``VmHWM`` (Linux), which starts afresh at exec; elsewhere
+    ``ru_maxrss``, which on Linux would also count the parent that forked this process."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    scale = 1024 if sys.platform != "darwin" else 1024 * 1024
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale, 1)
 
 
 # ---------------------------------------------------------------- the run

@@ -105,17 +105,32 @@ def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: s
 OPSET = 17
 
 
-def quantize_int8(src: Path, dst: Path) -> None:
-    """Dynamic int8 quantization of the weights (activations quantized at run time), ONNX Runtime's."""
+def quantize_int8(src: Path, dst: Path, *, per_channel: bool = True, keep_sensitive: bool = True) -> None:
+    """Dynamic int8 quantization of the weights (activations quantized at run time), ONNX Runtime's.
+
+    ``per_channel`` gives each output row its own scale. ``keep_sensitive`` leaves the token classifier and
+    each layer's feed-forward output projection (its input, after GELU, has outlier activations) in fp32:
+    for minilm trained on Nor-DeID, quantizing everything cost 0.0090 strict F1 on the Nor-DeID validation
+    notes (0.0058 with per-channel scales); with these kept, -0.0001 (measured 2026-11-27).
+    """
     import logging
 
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    import re
+
+    keep = re.compile(r"classifier|/layer\.\d+/output/dense/") if keep_sensitive else None
+    exclude = [n.name for n in onnx.load(str(src), load_external_data=False).graph.node
+               if keep is not None and keep.search(n.name)]
 
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # its advice to pre-process is for static quantization of image models
     try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel,
+                         nodes_to_exclude=exclude,
+                         extra_options={"DefaultTensorType": 1})  # FLOAT, for ops from the fused domains
     finally:
         root.setLevel(level)
 
