@@ -18,21 +18,18 @@ SENTENCE = "Pasienten Kari Nordmann (41 år) ble innlagt 14.12.2018 og kan nås 
 
 def build(folder: Path, backend: str) -> Path:
     from phiner.config import LoraSettings
-    from phiner.export import OPSET, _torch_export, quantize_int8
+    from phiner.export import write_export
     from phiner.model import add_lora, load_base_model, load_tokenizer, random_roberta
 
     base = random_roberta(folder / "base")
     tokenizer = load_tokenizer(str(base))
     model = add_lora(load_base_model(str(base), seed=0), LoraSettings()).merge_and_unload().eval()
     out = folder / backend
-    out.mkdir()
-    tokenizer.save_pretrained(str(out))
     if backend == "onnx-int8":
-        _torch_export(model, tokenizer, folder / "model.onnx")
-        quantize_int8(folder / "model.onnx", out / "model.int8.onnx")
-        (out / "onnx.json").write_text(json.dumps({"file": "model.int8.onnx", "int8": True, "opset": OPSET}))
+        write_export(model, tokenizer, out, int8=True)
     else:
         model.save_pretrained(str(out))
+        tokenizer.save_pretrained(str(out))
     return out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import resource
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from phiner.hardware import bf16_native, describe
+from phiner.hardware import bf16_native, describe, threads
 
 NORDEID_DEFAULT = Path("../shared/data/nor-deid-synthdata")
 """Where the repository's README keeps Nor-DeID-SynthData; generated texts stand in when it is absent."""
@@ -66,7 +65,7 @@ def int8_matmul_gflops(n: int = 2048, seconds: float = 2.0) -> float:
         onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(fp32))
         quantize_int8(fp32, int8)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = _threads()
+        options.intra_op_num_threads = threads()
         session = ort.InferenceSession(str(int8), options, providers=["CPUExecutionProvider"])
     x = np.random.default_rng(1).standard_normal((n, n)).astype(np.float32)
     for _ in range(2):
@@ -96,7 +95,7 @@ def bench_texts(nordeid: Path | None, n_short: int, n_long: int, n_train: int) -
         train = read_split(nordeid / "training.json", "scenarios")[0][:n_train]
         short = [r["text"] for r in read_split(nordeid / "validation.json", "scenarios")[0]][:n_short]
         long = [r["text"] for r in read_split(nordeid / "validation.json", "notes")[0]][:n_long]
-        origin = f"Nor-DeID-SynthData: training scenarios, validation scenarios and notes"
+        origin = "Nor-DeID-SynthData: training scenarios, validation scenarios and notes"
     else:
         from phiner.sources import notes, synth
 
@@ -115,9 +114,9 @@ def _train_worker(job: dict) -> dict:
 
     from phiner.align import Windowing
     from phiner.config import LoraSettings, preset
-    from phiner.hardware import resolve_attention, resolve_precision
-    from phiner.model import add_lora, load_base_model, load_tokenizer
-    from phiner.train import make_trainer, to_dataset
+    from phiner.hardware import resolve_precision
+    from phiner.model import load_tokenizer
+    from phiner.train import build_model, make_trainer, to_dataset
 
     settings = preset(job["preset"], max_steps=job["warmup"] + job["steps"], batch_size=job["batch_size"],
                       eval_before=False, logging_steps=10_000)
@@ -126,8 +125,7 @@ def _train_worker(job: dict) -> dict:
     windowing = Windowing(settings.max_length, settings.pad_to_max_length, settings.stride)
     records = json.loads(Path(job["records"]).read_text())
     data = to_dataset(tokenizer, records, windowing)
-    attention = resolve_attention(settings.attention, settings.fast_dropout)
-    model = add_lora(load_base_model(job["base"], seed=0, attention=attention), LoraSettings())
+    model, attention = build_model(job["base"], settings, LoraSettings())
     from transformers import DataCollatorForTokenClassification
 
     inner = DataCollatorForTokenClassification(tokenizer)
@@ -258,7 +256,7 @@ def _median_of(results: list[dict]) -> dict:
 def _prepare_models(base_model: str, tmp: Path, log) -> dict[str, str]:
     """The base folder, a merged model (random LoRA merged into it) and its int8 ONNX export."""
     from phiner.config import LoraSettings
-    from phiner.export import OPSET, _torch_export
+    from phiner.export import write_export
     from phiner.model import add_lora, load_base_model, load_tokenizer, random_roberta, resolve_base
 
     if base_model == "roberta-base-random":
@@ -270,17 +268,10 @@ def _prepare_models(base_model: str, tmp: Path, log) -> dict[str, str]:
     merged = tmp / "merged"
     model.save_pretrained(str(merged))
     tokenizer.save_pretrained(str(merged))
-    from phiner.export import quantize_int8
-
-    onnx_dir = tmp / "onnx-int8"
-    onnx_dir.mkdir()
     started = time.perf_counter()
-    _torch_export(model, tokenizer, tmp / "model.onnx")
-    quantize_int8(tmp / "model.onnx", onnx_dir / "model.int8.onnx")
-    tokenizer.save_pretrained(str(onnx_dir))
-    (onnx_dir / "onnx.json").write_text(json.dumps({"file": "model.int8.onnx", "int8": True, "opset": OPSET}))
+    write_export(model, tokenizer, tmp / "onnx-int8", int8=True)
     log(f"  int8 ONNX export of {base_model}: {time.perf_counter() - started:.0f} s")
-    return {"base": base, "merged": str(merged), "onnx": str(onnx_dir), "config": model.config.to_dict()}
+    return {"base": base, "merged": str(merged), "onnx": str(tmp / "onnx-int8")}
 
 
 def run_bench(*, base_model: str = "roberta-base-random", quick: bool = False, repeats: int | None = None,
@@ -370,12 +361,6 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
         block["phiner"] = {**block[fastest], "contender": fastest}
         block["ratio"] = block["phiner"]["docs_per_s"] / block["hf_pipeline"]["docs_per_s"]
     return section
-
-
-def _threads() -> int:
-    import torch
-
-    return int(os.environ.get("OMP_NUM_THREADS", 0)) or torch.get_num_threads()
 
 
 def table(result: dict[str, Any]) -> list[list[str]]:

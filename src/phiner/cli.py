@@ -97,13 +97,13 @@ def train(
 
     try:
         settings = make_settings(preset, epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
-                                 batch_size=batch_size, max_length=max_length, stride=None if truncate else stride,
+                                 batch_size=batch_size, max_length=max_length, stride=stride,
                                  pad_to_max_length=pad_to_max_length, precision=precision,
                                  group_by_length=group_by_length, seed=seed, max_train_samples=max_train_samples)
     except ValueError as e:
         raise PhinerError(str(e)) from None
     if truncate:
-        settings.stride = None
+        settings.stride = None  # None cannot pass through the preset, where it means "keep the preset's"
     config = RunConfig(base_model=base_model, data=list(data), init=str(init) if init else None, lora=LoraSettings(),
                        train=settings)
     metrics = run_training(config, out_dir, eval_data=eval_data, overwrite=overwrite)

@@ -7,7 +7,7 @@ reads such a folder like a run folder.
 """
 from __future__ import annotations
 
-import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from phiner.errors import PhinerError
+from phiner.hardware import threads as default_threads
 from phiner.records import write_json
 
 ONNX_INFO = "onnx.json"
@@ -30,7 +31,7 @@ class OnnxModel:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or _threads()
+        options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.path = Path(path)
@@ -73,15 +74,8 @@ def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: s
     model, tokenizer = load_run(run, merged=True)
     tmp = out.with_name(f".{out.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     started = time.perf_counter()
-    fp32_file = tmp / "model.onnx"
-    _torch_export(model, tokenizer, fp32_file)
-    file = fp32_file
-    if int8:
-        file = tmp / "model.int8.onnx"
-        quantize_int8(fp32_file, file)
-        fp32_file.unlink()
+    file = write_export(model, tokenizer, tmp, int8=int8)
     export_seconds = time.perf_counter() - started
     log(f"exported {file.name} in {export_seconds:.0f} s; checking parity on {len(records)} records")
     parity = check_parity(model, OnnxModel(file), tokenizer, records)
@@ -91,7 +85,6 @@ def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: s
         shutil.rmtree(tmp, ignore_errors=True)
         raise PhinerError(f"parity check failed: strict F1 {parity['onnx_f1']:.4f} vs PyTorch {parity['torch_f1']:.4f} "
                           f"(tolerance {PARITY_TOLERANCE}); nothing written to {out}.")
-    tokenizer.save_pretrained(str(tmp))
     for name in ("labels.json", "metrics.json", "config.yaml"):
         if (run / name).exists():
             shutil.copyfile(run / name, tmp / name)
@@ -103,6 +96,21 @@ def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: s
 
 
 OPSET = 17
+
+
+def write_export(model, tokenizer, folder: Path, *, int8: bool) -> Path:
+    """Write an export folder that ``Tagger.load`` reads: the ONNX model (int8 or fp32), the tokenizer, and
+    a minimal ``onnx.json``; return the model file. No parity check: :func:`export_onnx` adds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / "model.onnx"
+    _torch_export(model, tokenizer, file)
+    if int8:
+        quantize_int8(file, folder / "model.int8.onnx")
+        file.unlink()
+        file = folder / "model.int8.onnx"
+    tokenizer.save_pretrained(str(folder))
+    write_json(folder / ONNX_INFO, {"file": file.name, "int8": int8, "opset": OPSET})
+    return file
 
 
 def quantize_int8(src: Path, dst: Path, *, per_channel: bool = True, keep_sensitive: bool = True) -> None:
@@ -117,8 +125,6 @@ def quantize_int8(src: Path, dst: Path, *, per_channel: bool = True, keep_sensit
 
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    import re
 
     keep = re.compile(r"classifier|/layer\.\d+/output/dense/") if keep_sensitive else None
     exclude = [n.name for n in onnx.load(str(src), load_external_data=False).graph.node
@@ -190,9 +196,3 @@ def _run_test_data(run: Path) -> str:
             if Path(path).is_dir() and (Path(path) / "test.jsonl").exists():
                 return path
     raise PhinerError(f"{run} names no dataset folder with a test split for the parity check; give --data FILE_OR_DIR.")
-
-
-def _threads() -> int:
-    import torch
-
-    return int(os.environ.get("OMP_NUM_THREADS", 0)) or torch.get_num_threads()

@@ -35,6 +35,15 @@ def bf16_native() -> bool:
     return bool({"avx512_bf16", "amx_bf16"} & cpu_flags()) and torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
+def threads() -> int:
+    """Threads for inference runtimes: ``OMP_NUM_THREADS`` where set, else torch's count."""
+    import os
+
+    import torch
+
+    return int(os.environ.get("OMP_NUM_THREADS", 0)) or torch.get_num_threads()
+
+
 def resolve_precision(precision: str) -> str:
     """``auto`` → ``bf16`` where native, else ``fp32``; ``fp32``/``bf16`` as given."""
     if precision == "auto":

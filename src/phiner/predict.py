@@ -18,8 +18,8 @@ def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int 
                    precision: str = "fp32") -> list[np.ndarray]:
     """Logits of each encoded window (its own length, no padding), batches sorted by length.
 
-    ``model`` is a PyTorch token classifier (run in ``precision``: fp32, or bf16 autocast) or an
-    :class:`phiner.export.OnnxModel`.
+    ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
+    :class:`phiner.export.OnnxModel` (``precision`` ignored).
     """
     import torch
 
@@ -88,8 +88,7 @@ class Tagger:
             self.last_windows = []
             return []
         features = encode(self.tokenizer, texts, self.windowing)
-        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size,
-                                self.precision if self.precision != "onnx" else "fp32")
+        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size, self.precision)
         per_text: list[dict] = [{} for _ in texts]
         windows = [0] * len(texts)
         for i, row in enumerate(logits):

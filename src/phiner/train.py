@@ -81,12 +81,9 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
                           stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
     test_set = to_dataset(tokenizer, test_records, windowing)
-    attention = resolve_attention(settings.attention, settings.fast_dropout)
+    model, attention = build_model(base_path, settings, config.lora, config.init)
     if config.init:
-        model = continue_from(config.init, base_path, settings.seed, attention)
         log(f"adapter initialised from {config.init}")
-    else:
-        model = add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), config.lora)
     parameters = count_parameters(model)
     log(f"trainable params: {parameters['trainable']:,} || all params: {parameters['total']:,} "
         f"|| trainable%: {parameters['trainable_percent']:.4f}")
@@ -129,6 +126,14 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         shutil.rmtree(out)
     partial.rename(out)
     return metrics
+
+
+def build_model(base_path: str, settings, lora, init: str | None = None):
+    """The model to train and its attention kernel: LoRA on a fresh head, or ``init``'s adapter and head."""
+    attention = resolve_attention(settings.attention, settings.fast_dropout)
+    if init:
+        return continue_from(init, base_path, settings.seed, attention), attention
+    return add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), lora), attention
 
 
 def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: str | Path, precision: str,
