@@ -3,12 +3,13 @@ import json
 from dataclasses import asdict
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from conftest import NAME, SIX_STEPS
 from phiner.cli import app
 from phiner.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
-from phiner.predict import Tagger
+from phiner.predict import DEFAULT_WINDOWING, Tagger
 
 TEXTS = [f"Samtale med {NAME} om prøvesvar.", f"{NAME} ringte kl. 14, og {NAME} kommer i morgen.",
          "Ingen navn her, bare en vanlig setning om blodtrykk."]
@@ -25,12 +26,13 @@ def name_records():
     return out
 
 
-def test_the_design_preset_is_the_dataclass_defaults_and_phiner_differs_only_in_cost_and_rate():
+def test_the_design_preset_is_the_dataclass_defaults_and_phiner_differs_in_cost_rate_and_window():
     assert preset("design") == TrainSettings()
     fast = asdict(preset("phiner"))
     changed = {k for k, v in asdict(TrainSettings()).items() if fast[k] != v}
     assert changed == set(PRESETS["phiner"])
     assert fast["pad_to_max_length"] is False and fast["precision"] == "auto" and fast["group_by_length"] is True
+    assert (fast["max_length"], fast["stride"], fast["epochs"], fast["learning_rate"]) == (512, 128, 10.0, 1e-3)
     assert preset("phiner", learning_rate=1e-4, epochs=None).learning_rate == 1e-4
     with pytest.raises(ValueError, match="unknown preset 'fast'"):
         preset("fast")
@@ -189,3 +191,24 @@ def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tm
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert max(h.get("step", 0) for h in history) == 4
     assert len(Tagger.load(tmp_path / "run").predict(["Kari Nordmann", ""])) == 2
+
+
+def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_fitted_to_the_model(
+        tiny_roberta, synth_data, tmp_path):
+    from phiner.model import load_tokenizer
+    from phiner.predict import run_windowing
+    from phiner.train import max_window, train
+
+    limit = max_window(str(tiny_roberta), load_tokenizer(str(tiny_roberta)))
+    settings = preset("phiner", max_steps=1, batch_size=4, max_length=limit + 100, eval_before=False)
+    config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=settings)
+    logs: list[str] = []
+    train(config, tmp_path / "run", log=logs.append)
+    assert any(f"using {limit}" in line for line in logs)
+    saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["train"]
+    assert saved["max_length"] == limit and saved["stride"] < limit // 2
+    tagger = Tagger.load(tmp_path / "run")
+    assert (tagger.windowing.max_length, tagger.windowing.stride) == (limit, saved["stride"])
+    assert run_windowing(tmp_path / "run", max_length=64).max_length == 64
+    assert run_windowing(tmp_path / "run", truncate=True).stride is None
+    assert run_windowing(tmp_path / "nowhere") == DEFAULT_WINDOWING

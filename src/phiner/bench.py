@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from phiner.hardware import bf16_native, describe, threads
+from phiner.hardware import bf16_native, cuda, describe, threads
 
 NORDEID_DEFAULT = Path("../shared/data/nor-deid-synthdata")
 """Where the repository's README keeps Nor-DeID-SynthData; generated texts stand in when it is absent."""
@@ -30,20 +30,35 @@ NORDEID_DEFAULT = Path("../shared/data/nor-deid-synthdata")
 
 # ---------------------------------------------------------------- matrix-multiply ceilings
 
-def matmul_gflops(dtype: str, n: int = 2048, seconds: float = 2.0) -> float:
-    """Sustained GFLOP/s of an n x n x n matrix product in ``dtype`` (fp32, bf16) with torch."""
+def matmul_gflops(dtype: str, n: int | None = None, seconds: float = 2.0) -> float:
+    """Sustained GFLOP/s of an n x n x n matrix product in ``dtype`` (fp32, bf16) with torch, on the GPU where
+    there is one (n 8192, enough to fill it; 2048 on a CPU)."""
     import torch
 
+    device = "cuda" if cuda() else "cpu"
+    n = n or (8192 if device == "cuda" else 2048)
     torch_dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype]
-    a = torch.randn(n, n, dtype=torch_dtype)
-    b = torch.randn(n, n, dtype=torch_dtype)
+    a = torch.randn(n, n, dtype=torch_dtype, device=device)
+    b = torch.randn(n, n, dtype=torch_dtype, device=device)
     for _ in range(2):
         a @ b
+    _sync()
     runs, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         a @ b
         runs += 1
+        if runs % 8 == 0:
+            _sync()
+    _sync()
     return 2 * n ** 3 * runs / (time.perf_counter() - start) / 1e9
+
+
+def _sync() -> None:
+    """Wait for queued GPU work, so that host clocks time it (nothing to wait for on a CPU)."""
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 
 def int8_matmul_gflops(n: int = 2048, seconds: float = 2.0) -> float:
@@ -62,7 +77,7 @@ def int8_matmul_gflops(n: int = 2048, seconds: float = 2.0) -> float:
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, n])], [weight])
     with tempfile.TemporaryDirectory() as tmp:
         fp32, int8 = Path(tmp) / "mm.onnx", Path(tmp) / "mm.int8.onnx"
-        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(fp32))
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(fp32))
         quantize_int8(fp32, int8)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads()
@@ -140,9 +155,11 @@ def _train_worker(job: dict) -> dict:
 
     class Clock(TrainerCallback):
         def on_step_begin(self, args, state, control, **kwargs):
+            _sync()
             self.t = time.perf_counter()
 
         def on_step_end(self, args, state, control, **kwargs):
+            _sync()
             times.append(time.perf_counter() - self.t)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,7 +189,7 @@ def _predict_worker(job: dict) -> dict:
         tokenizer = AutoTokenizer.from_pretrained(job["merged"])
         tokenizer.model_max_length = job["pipeline_max_length"]
         tagger = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
-                          device="cpu")
+                          device="cuda" if cuda() else "cpu")
         lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
         real = sum(min(n, job["pipeline_max_length"]) for n in lengths)
         truncated = sum(n > job["pipeline_max_length"] for n in lengths)
@@ -224,6 +241,10 @@ def _worker_main(path: str) -> None:
     job = json.loads(Path(path).read_text())
     result = WORKERS[job["worker"]](job)
     result["peak_rss_mb"] = peak_rss_mb()
+    if cuda():
+        import torch
+
+        result["gpu_peak_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     print(json.dumps(result))
 
 
@@ -363,6 +384,11 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
     return section
 
 
+def _memory(m: dict) -> str:
+    """Peak host memory, and the GPU's where the contender ran on one."""
+    return f"{m['peak_rss_mb']:.0f}" + (f" + GPU {m['gpu_peak_mb']:.0f}" if m.get("gpu_peak_mb") else "")
+
+
 def table(result: dict[str, Any]) -> list[list[str]]:
     """Rows of the printed table: ratios first, then each contender."""
     rows = [["what", "contender", "rate", "tokens/s", "of ceiling", "peak MB"]]
@@ -378,7 +404,7 @@ def table(result: dict[str, Any]) -> list[list[str]]:
             m = t[name]
             rows.append([f"{prefix}train", f"{name} ({m['precision']})", f"{m['samples_per_s']:.2f} samples/s",
                          f"{m['tokens_per_s']:.0f}", f"{100 * m['ceiling_share']:.0f}% {m['ceiling']}",
-                         f"{m['peak_rss_mb']:.0f}"])
+                         _memory(m)])
         for kind in ("long", "short"):
             for name, m in section[f"predict_{kind}"].items():
                 if name in ("phiner", "ratio"):
@@ -386,7 +412,7 @@ def table(result: dict[str, Any]) -> list[list[str]]:
                 note = f" (truncated {m['truncated_docs']})" if m.get("truncated_docs") else ""
                 rows.append([f"{prefix}predict {kind}", name + note, f"{m['docs_per_s']:.2f} docs/s",
                              f"{m['tokens_per_s']:.0f}", f"{100 * m['ceiling_share']:.0f}% {m['ceiling']}",
-                             f"{m['peak_rss_mb']:.0f}"])
+                             _memory(m)])
 
     add(result, "")
     if "minilm" in result:

@@ -76,12 +76,12 @@ def train(
     preset: Annotated[str, typer.Option(help="phiner (fast, measured defaults) or design (the seed's recipe, exactly).")] = "phiner",
     eval_data: Annotated[Optional[str], typer.Option(help="Test split to use instead of the folders' own.")] = None,
     init: Annotated[Optional[Path], typer.Option(help="Start from this run's adapter and head (go on training).")] = None,
-    epochs: Annotated[Optional[float], typer.Option(help="Passes over the training data [preset: 3; design 5].")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help="Passes over the training data [preset: 10; design 5].")] = None,
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: use --epochs).")] = -1,
-    learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate [preset: 2e-3; design 5e-4].")] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate [preset: 1e-3; design 5e-4].")] = None,
     batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 16,
-    max_length: Annotated[int, typer.Option(help="Tokens per window (the design's 256).")] = 256,
-    stride: Annotated[int, typer.Option(help="Tokens shared by consecutive windows of a long text.")] = 64,
+    max_length: Annotated[Optional[int], typer.Option(help="Tokens per window [preset: 512; design 256].")] = None,
+    stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows [preset: 128; design 64].")] = None,
     truncate: Annotated[bool, typer.Option(help="Cut texts at --max-length as the design does (loses PHI).")] = False,
     pad_to_max_length: Annotated[Optional[bool], typer.Option(help="Pad to max_length [preset: no; design yes].")] = None,
     precision: Annotated[Optional[str], typer.Option(help="fp32, bf16 or auto [preset: auto; design fp32].")] = None,
@@ -95,6 +95,11 @@ def train(
     from phiner.config import preset as make_settings
     from phiner.train import train as run_training
 
+    if max_length is not None and stride is None:  # the preset's stride may not fit a shorter window
+        from phiner.config import PRESETS, TrainSettings
+
+        preset_stride = PRESETS.get(preset, {}).get("stride", TrainSettings.stride)
+        stride = min(preset_stride, max_length // 2 - 1)
     try:
         settings = make_settings(preset, epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
                                  batch_size=batch_size, max_length=max_length, stride=stride,
@@ -127,21 +132,20 @@ def evaluate(
     model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
     data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
     split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
-    max_length: Annotated[int, typer.Option(help="Tokens per window.")] = 256,
-    stride: Annotated[int, typer.Option(help="Tokens shared by consecutive windows.")] = 64,
+    max_length: Annotated[Optional[int], typer.Option(help="Tokens per window [the model's training window].")] = None,
+    stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows [the model's].")] = None,
     truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design does.")] = False,
     leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     precision: Annotated[str, typer.Option(help="fp32 (the reference), bf16 or auto.")] = "fp32",
 ) -> None:
     """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall."""
-    from phiner.align import Windowing
     from phiner.dataset import load_records
     from phiner.evaluate import evaluate_tagger
-    from phiner.predict import Tagger
+    from phiner.predict import Tagger, run_windowing
 
     records = load_records(data, split)
-    tagger = Tagger.load(model, windowing=Windowing(max_length, False, None if truncate else stride), precision=precision)
+    tagger = Tagger.load(model, windowing=run_windowing(model, max_length, stride, truncate), precision=precision)
     report = evaluate_tagger(tagger, records, leaks=leaks)
     if as_json:
         out.print_json(json.dumps(report))

@@ -45,6 +45,25 @@ def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int 
 DEFAULT_WINDOWING = Windowing(max_length=256, pad_to_max_length=False, stride=64)
 
 
+def run_windowing(run: str | Path, max_length: int | None = None, stride: int | None = None,
+                  truncate: bool = False) -> Windowing:
+    """The windows a model reads in prediction: those it was trained on (its ``config.yaml``, copied into
+    merged and exported folders too), each overridden where given; 256/64 for a folder without one."""
+    import yaml
+
+    config = Path(run) / "config.yaml"
+    train = (yaml.safe_load(config.read_text()) or {}).get("train", {}) if config.is_file() else {}
+    length = max_length or train.get("max_length") or DEFAULT_WINDOWING.max_length
+    if truncate:
+        return Windowing(length, False, None)
+    if stride is not None:
+        return Windowing(length, False, stride)
+    step = train.get("stride", DEFAULT_WINDOWING.stride)
+    if step is None:  # trained truncated (the design's setting): prediction still reads every character
+        step = DEFAULT_WINDOWING.stride
+    return Windowing(length, False, min(step, length // 2 - 1))
+
+
 class Tagger:
     """A loaded model that finds PHI spans in texts."""
 
@@ -67,6 +86,7 @@ class Tagger:
         from phiner.export import is_export, load_export
         from phiner.model import load_run
 
+        kwargs.setdefault("windowing", run_windowing(run))
         if is_export(run):
             model, tokenizer, onnx_info = load_export(run)
             return cls(model, tokenizer, info={"path": str(run), "onnx": onnx_info}, **kwargs)

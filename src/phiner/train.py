@@ -77,6 +77,12 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         train_records = train_records[: settings.max_train_samples]
     base_path = resolve_base(config.base_model)
     tokenizer = load_tokenizer(base_path)
+    limit = max_window(base_path, tokenizer)
+    if settings.max_length > limit:  # e.g. the phiner preset's 512 on a model with fewer positions
+        log(f"window {settings.max_length} is longer than {config.base_model} takes: using {limit}")
+        settings.max_length = limit
+        if settings.stride is not None:
+            settings.stride = min(settings.stride, limit // 2 - 1)
     windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
                           stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
@@ -126,6 +132,18 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         shutil.rmtree(out)
     partial.rename(out)
     return metrics
+
+
+def max_window(base_path: str, tokenizer) -> int:
+    """The most tokens (special tokens included) one window of this base model can hold."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(base_path)
+    positions = getattr(config, "max_position_embeddings", None) or 10**9
+    if config.model_type in ("roberta", "xlm-roberta", "camembert", "longformer"):
+        positions -= (config.pad_token_id or 0) + 1  # their position ids start after the padding index
+    declared = tokenizer.model_max_length if tokenizer.model_max_length < 10**6 else positions
+    return min(positions, declared)
 
 
 def build_model(base_path: str, settings, lora, init: str | None = None):
