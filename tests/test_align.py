@@ -1,4 +1,7 @@
-from phiner.align import Windowing, encode
+import pytest
+
+from phiner.align import Windowing, check_overflow, encode
+from phiner.errors import PhinerError
 from phiner.labels import IGNORE_INDEX, ID2LABEL
 
 DESIGN = Windowing(max_length=256, pad_to_max_length=True)
@@ -77,3 +80,20 @@ def test_given_a_stride_then_long_texts_become_overlapping_windows_that_cover_ev
     assert ends[-1] == len(text)
     last = labelled_tokens(roberta_tokenizer, text, tags, windowing, window=len(f["input_ids"]) - 1)
     assert [(t, l) for t, l in last if l != "O"] == [("O", "B-PATIENT"), ("la", "I-PATIENT")]
+
+
+class FirstOverflowOnly:
+    """The real tokenizer with the fault of tokenizers 0.23.2: of a long text's windows, only two come back."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, *args, **kwargs):
+        return {key: value[:2] for key, value in self.tokenizer(*args, **kwargs).items()}
+
+
+def test_a_tokenizer_that_drops_windows_is_refused_and_a_sound_one_is_checked_once(roberta_tokenizer):
+    with pytest.raises(PhinerError, match=r"drops the windows .* tokenizers>=0\.23\.3"):
+        check_overflow(FirstOverflowOnly(roberta_tokenizer))
+    check_overflow(roberta_tokenizer)
+    assert roberta_tokenizer._phiner_windows_checked

@@ -202,7 +202,15 @@ def _predict_worker(job: dict) -> dict:
 
         precision = {"phiner_fp32": "fp32", "phiner_bf16": "bf16"}.get(kind, "fp32")
         path = job["onnx"] if kind.startswith("phiner_onnx") else job["merged"]
+        from phiner.align import Windowing
+        from phiner.config import preset
+        from phiner.train import max_window
+
+        # phiner reads with the default recipe's windows (a model trained by it predicts with them)
+        recipe = preset("phiner")
         tagger = Tagger.load(path, precision=precision, batch_size=job["batch_size"])
+        length = min(recipe.max_length, max_window(job["merged"], tagger.tokenizer))
+        tagger.windowing = Windowing(length, False, min(recipe.stride, length // 2 - 1))
         real = sum(len(tagger.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
         truncated = 0
 
