@@ -1,9 +1,10 @@
 """Peak memory of tagging one 1 MB text with roberta-base's architecture (random weights, no download).
 
-    python benchmarks/memory_1mb.py [--backend torch|onnx-int8] [--megabytes 1]
+    python benchmarks/memory_1mb.py [--backend torch|onnx-int8] [--megabytes 1] [--max-length 512 --stride 128]
 
 The model folder (merged LoRA, or its int8 ONNX export) is built first; then a fresh process loads it with
-`phiner.load` and tags the text, and reports its own peak resident memory (VmHWM), windows and seconds.
+`phiner.load` and tags the text in the default recipe's windows (or those given), and reports its own peak
+resident memory (VmHWM), windows and seconds.
 """
 import argparse
 import json
@@ -33,17 +34,19 @@ def build(folder: Path, backend: str) -> Path:
     return out
 
 
-def measure(folder: str, megabytes: float) -> None:
+def measure(folder: str, megabytes: float, max_length: int, stride: int) -> None:
     import phiner
+    from phiner.align import Windowing
     from phiner.bench import peak_rss_mb
 
-    tagger = phiner.load(folder)
+    tagger = phiner.load(folder, windowing=Windowing(max_length, False, stride))
     n = int(megabytes * 1_000_000)
     text = (SENTENCE * (n // len(SENTENCE) + 1))[:n]
     loaded = peak_rss_mb()
     started = time.perf_counter()
     tagger.predict([text])
     print(json.dumps({"precision": tagger.precision, "chars": len(text), "windows": tagger.last_windows[0],
+                      "window": [max_length, stride],
                       "seconds": round(time.perf_counter() - started, 1), "peak_rss_mb_after_load": loaded,
                       "peak_rss_mb": peak_rss_mb()}))
 
@@ -52,14 +55,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", choices=["torch", "onnx-int8"], default="onnx-int8")
     parser.add_argument("--megabytes", type=float, default=1.0)
+    parser.add_argument("--max-length", type=int, default=None, help="tokens per window [the phiner preset's]")
+    parser.add_argument("--stride", type=int, default=None, help="tokens shared by windows [the phiner preset's]")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from phiner.config import preset
+
+    recipe = preset("phiner")
+    window = [str(args.max_length or recipe.max_length), str(args.stride or recipe.stride)]
     if args.measure:
-        return measure(args.measure, args.megabytes)
+        return measure(args.measure, args.megabytes, *map(int, window))
     with tempfile.TemporaryDirectory() as tmp:
         folder = build(Path(tmp), args.backend)
-        subprocess.run([sys.executable, __file__, "--measure", str(folder), "--megabytes", str(args.megabytes)],
-                       check=True)
+        subprocess.run([sys.executable, __file__, "--measure", str(folder), "--megabytes", str(args.megabytes),
+                        "--max-length", window[0], "--stride", window[1]], check=True)
 
 
 if __name__ == "__main__":
