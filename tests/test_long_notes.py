@@ -43,3 +43,13 @@ def test_given_a_1mb_text_then_prediction_finishes_with_every_window_read(name_t
     [spans] = tagger.predict([text])
     assert [s.text for s in spans] == [NAME]
     assert spans[0].end == text.index(NAME) + len(NAME)
+
+
+def test_inference_batches_are_sorted_by_length_and_bounded_in_windows_and_tokens():
+    from phiner.predict import batches
+
+    lengths = [512, 40, 512, 300, 41, 512, 512, 39]
+    got = batches(lengths, batch_size=3, max_tokens=1024)
+    assert sorted(i for b in got for i in b) == list(range(len(lengths)))  # every window once
+    assert got == [[7, 1, 4], [3, 0], [2, 5], [6]]  # 3 short ones; then 2 x 512 = 1024 tokens at most
+    assert batches([5000], batch_size=16, max_tokens=1024) == [[0]]  # a window longer than the budget still runs
