@@ -187,7 +187,7 @@ def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tm
     config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=settings)
     metrics = train(config, tmp_path / "run", log=lambda _: None)
     assert metrics["train"]["precision"] == resolve_precision("auto")
-    assert metrics["train"]["attention"] == "eager"
+    assert metrics["train"]["attention"] == "eager"  # a CPU, fast dropout, windows of 64
     history = json.loads((tmp_path / "run" / "history.json").read_text())
     assert max(h.get("step", 0) for h in history) == 4
     assert len(Tagger.load(tmp_path / "run").predict(["Kari Nordmann", ""])) == 2
@@ -212,3 +212,13 @@ def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_f
     assert run_windowing(tmp_path / "run", max_length=64).max_length == 64
     assert run_windowing(tmp_path / "run", truncate=True).stride is None
     assert run_windowing(tmp_path / "nowhere") == DEFAULT_WINDOWING
+
+
+def test_auto_attention_is_eager_only_for_short_windows_on_a_cpu():
+    from phiner.hardware import cuda, resolve_attention
+
+    expected_short = "sdpa" if cuda() else "eager"
+    assert resolve_attention("auto", True, 256) == expected_short
+    assert resolve_attention("auto", True, 512) == "sdpa"
+    assert resolve_attention("auto", False, 128) == "sdpa"
+    assert resolve_attention("eager", True, 512) == "eager"

@@ -148,7 +148,7 @@ def max_window(base_path: str, tokenizer) -> int:
 
 def build_model(base_path: str, settings, lora, init: str | None = None):
     """The model to train and its attention kernel: LoRA on a fresh head, or ``init``'s adapter and head."""
-    attention = resolve_attention(settings.attention, settings.fast_dropout)
+    attention = resolve_attention(settings.attention, settings.fast_dropout, settings.max_length)
     if init:
         return continue_from(init, base_path, settings.seed, attention), attention
     return add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), lora), attention
