@@ -62,13 +62,13 @@ def main() -> None:
     from phiner.config import preset
 
     recipe = preset("phiner")
-    window = [str(args.max_length or recipe.max_length), str(args.stride or recipe.stride)]
+    max_length, stride = args.max_length or recipe.max_length, args.stride or recipe.stride
     if args.measure:
-        return measure(args.measure, args.megabytes, *map(int, window))
+        return measure(args.measure, args.megabytes, max_length, stride)
     with tempfile.TemporaryDirectory() as tmp:
         folder = build(Path(tmp), args.backend)
         subprocess.run([sys.executable, __file__, "--measure", str(folder), "--megabytes", str(args.megabytes),
-                        "--max-length", window[0], "--stride", window[1]], check=True)
+                        "--max-length", str(max_length), "--stride", str(stride)], check=True)
 
 
 if __name__ == "__main__":

@@ -195,9 +195,9 @@ def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tm
 
 def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_fitted_to_the_model(
         tiny_roberta, synth_data, tmp_path):
-    from phiner.model import load_tokenizer
+    from phiner.model import load_tokenizer, max_window
     from phiner.predict import run_windowing
-    from phiner.train import max_window, train
+    from phiner.train import train
 
     limit = max_window(str(tiny_roberta), load_tokenizer(str(tiny_roberta)))
     settings = preset("phiner", max_steps=1, batch_size=4, max_length=limit + 100, eval_before=False)

@@ -53,6 +53,12 @@ def encode(tokenizer, texts: list[str], windowing: Windowing, tags: list[list[di
     return out
 
 
+def fit_stride(stride: int | None, max_length: int) -> int | None:
+    """``stride`` lowered, where needed, below half of ``max_length`` (the bound ``TrainSettings`` checks):
+    for a stride that came from a preset or a run rather than from the user."""
+    return None if stride is None else min(stride, max_length // 2 - 1)
+
+
 def check_overflow(tokenizer) -> None:
     """Raise unless the tokenizer returns every window of a long text, once per tokenizer object.
 

@@ -55,9 +55,9 @@ def matmul_gflops(dtype: str, n: int | None = None, seconds: float = 2.0) -> flo
 
 def _sync() -> None:
     """Wait for queued GPU work, so that host clocks time it (nothing to wait for on a CPU)."""
-    import torch
+    if cuda():
+        import torch
 
-    if torch.cuda.is_available():
         torch.cuda.synchronize()
 
 
@@ -202,15 +202,15 @@ def _predict_worker(job: dict) -> dict:
 
         precision = {"phiner_fp32": "fp32", "phiner_bf16": "bf16"}.get(kind, "fp32")
         path = job["onnx"] if kind.startswith("phiner_onnx") else job["merged"]
-        from phiner.align import Windowing
+        from phiner.align import Windowing, fit_stride
         from phiner.config import preset
-        from phiner.train import max_window
+        from phiner.model import max_window
 
         # phiner reads with the default recipe's windows (a model trained by it predicts with them)
         recipe = preset("phiner")
         tagger = Tagger.load(path, precision=precision, batch_size=job["batch_size"])
         length = min(recipe.max_length, max_window(job["merged"], tagger.tokenizer))
-        tagger.windowing = Windowing(length, False, min(recipe.stride, length // 2 - 1))
+        tagger.windowing = Windowing(length, False, fit_stride(recipe.stride, length))
         real = sum(len(tagger.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
         truncated = 0
 

@@ -96,10 +96,10 @@ def train(
     from phiner.train import train as run_training
 
     if max_length is not None and stride is None:  # the preset's stride may not fit a shorter window
+        from phiner.align import fit_stride
         from phiner.config import PRESETS, TrainSettings
 
-        preset_stride = PRESETS.get(preset, {}).get("stride", TrainSettings.stride)
-        stride = min(preset_stride, max_length // 2 - 1)
+        stride = fit_stride(PRESETS.get(preset, {}).get("stride", TrainSettings.stride), max_length)
     try:
         settings = make_settings(preset, epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
                                  batch_size=batch_size, max_length=max_length, stride=stride,

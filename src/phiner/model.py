@@ -60,6 +60,18 @@ def load_tokenizer(path: str):
     return tokenizer
 
 
+def max_window(base_path: str, tokenizer) -> int:
+    """The most tokens (special tokens included) one window of this base model can hold."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(base_path)
+    positions = getattr(config, "max_position_embeddings", None) or 10**9
+    if config.model_type in ("roberta", "xlm-roberta", "camembert", "longformer"):
+        positions -= (config.pad_token_id or 0) + 1  # their position ids start after the padding index
+    declared = tokenizer.model_max_length if tokenizer.model_max_length < 10**6 else positions
+    return min(positions, declared)
+
+
 def load_base_model(path: str, *, seed: int = 42, attention: str | None = None):
     """A token-classification model over phiner's 13 labels; the head is newly initialised."""
     import torch

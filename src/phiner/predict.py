@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from phiner.align import Windowing, encode
+from phiner.align import Windowing, encode, fit_stride
 from phiner.labels import ID2LABEL
 from phiner.records import Span
 
@@ -76,7 +76,7 @@ def run_windowing(run: str | Path, max_length: int | None = None, stride: int | 
     step = train.get("stride", DEFAULT_WINDOWING.stride)
     if step is None:  # trained truncated (the design's setting): prediction still reads every character
         step = DEFAULT_WINDOWING.stride
-    return Windowing(length, False, min(step, length // 2 - 1))
+    return Windowing(length, False, fit_stride(step, length))
 
 
 class Tagger:
@@ -101,7 +101,8 @@ class Tagger:
         from phiner.export import is_export, load_export
         from phiner.model import load_run
 
-        kwargs.setdefault("windowing", run_windowing(run))
+        if "windowing" not in kwargs:
+            kwargs["windowing"] = run_windowing(run)
         if is_export(run):
             model, tokenizer, onnx_info = load_export(run)
             return cls(model, tokenizer, info={"path": str(run), "onnx": onnx_info}, **kwargs)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import yaml
 
 from phiner import plots
-from phiner.align import Windowing, encode
+from phiner.align import Windowing, encode, fit_stride
 from phiner.config import RunConfig
 from phiner.dataset import load_records
 from phiner.errors import PhinerError
@@ -25,7 +25,7 @@ from phiner.evaluate import evaluate_tagger
 from phiner.hardware import cuda, resolve_attention, resolve_precision
 from phiner.labels import ID2LABEL, LABEL2ID, LABELS
 from phiner.metrics import compute_metrics
-from phiner.model import add_lora, count_parameters, load_base_model, load_tokenizer, resolve_base
+from phiner.model import add_lora, count_parameters, load_base_model, load_tokenizer, max_window, resolve_base
 from phiner.predict import Tagger
 from phiner.records import write_json
 
@@ -81,8 +81,7 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     if settings.max_length > limit:  # e.g. the phiner preset's 512 on a model with fewer positions
         log(f"window {settings.max_length} is longer than {config.base_model} takes: using {limit}")
         settings.max_length = limit
-        if settings.stride is not None:
-            settings.stride = min(settings.stride, limit // 2 - 1)
+        settings.stride = fit_stride(settings.stride, limit)
     windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
                           stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
@@ -132,18 +131,6 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         shutil.rmtree(out)
     partial.rename(out)
     return metrics
-
-
-def max_window(base_path: str, tokenizer) -> int:
-    """The most tokens (special tokens included) one window of this base model can hold."""
-    from transformers import AutoConfig
-
-    config = AutoConfig.from_pretrained(base_path)
-    positions = getattr(config, "max_position_embeddings", None) or 10**9
-    if config.model_type in ("roberta", "xlm-roberta", "camembert", "longformer"):
-        positions -= (config.pad_token_id or 0) + 1  # their position ids start after the padding index
-    declared = tokenizer.model_max_length if tokenizer.model_max_length < 10**6 else positions
-    return min(positions, declared)
 
 
 def build_model(base_path: str, settings, lora, init: str | None = None):
