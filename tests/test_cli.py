@@ -44,6 +44,7 @@ def test_given_input_jsonl_then_predict_keeps_every_key_and_adds_entities(tmp_pa
     rows = [json.loads(l) for l in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
     assert all(isinstance(r["entities"], list) for r in rows) and rows[1]["entities"] == []
+    assert os.stat(tmp_path / "out.jsonl").st_mode & 0o777 == 0o600  # it holds PHI
 
 
 def test_given_one_text_then_predict_prints_predicted_entities_grouped_by_type(tiny_run):
@@ -72,3 +73,72 @@ def test_given_an_unknown_form_then_data_synth_names_the_choices(tmp_path):
     result = CliRunner().invoke(app, ["data", "synth", "--out", str(tmp_path / "n"), "--form", "poems"])
     assert result.exit_code != 0
     assert "`--form` should be one of scenarios, notes, mixed, got 'poems'." in str(result.exception)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every failure a one-line error with exit 2 (issue 10, findings 9 and 10).
+
+def cli(monkeypatch, capsys, *args):
+    """Run `phiner ARGS` in this process as the console script does: (exit code, stderr)."""
+    from phiner.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["phiner", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    return exit_.value.code, capsys.readouterr().err
+
+
+def damaged_run(tiny_run, tmp_path, damage):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run[0], run)
+    damage(run)
+    return run
+
+
+def _truncate(run):
+    path = run / "adapter_model.safetensors"
+    path.write_bytes(path.read_bytes()[:200])
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda run: (run / "adapter_model.safetensors").unlink(), "adapter_model.safetensors: missing"),
+    (_truncate, "adapter_model.safetensors: cannot be loaded"),
+    (lambda run: (run / "config.yaml").write_text("train: [max_length: 5\n"), "config.yaml: not valid YAML at line"),
+    (lambda run: (run / "config.yaml").write_text("train:\n  max_length: many\n"),
+     "config.yaml: `train.max_length` should be a positive integer"),
+    (lambda run: (run / "adapter_config.json").write_text("[1, 2"), "adapter_config.json: not a JSON object"),
+], ids=["missing weights", "truncated weights", "bad yaml", "bad setting", "bad adapter config"])
+def test_given_a_damaged_run_folder_then_one_line_error_naming_the_file(monkeypatch, capsys, tiny_run, tmp_path,
+                                                                       damage, message):
+    run = damaged_run(tiny_run, tmp_path, damage)
+    code, err = cli(monkeypatch, capsys, "predict", "--model", run, "--text", "Kari")
+    assert code == 2 and message in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("error:")
+
+
+@pytest.mark.parametrize("content,args,message", [
+    ("", [], "no records"),
+    ('{"text": "a"}\n{"text": "b"}\n', ["--record", "5"], "--record should be from 0 to 1"),
+    ('{"text": "a"}\n{"text": "b"}\n', ["--record", "-1"], "--record should be from 0 to 1"),
+], ids=["empty file", "record past the end", "negative record"])
+def test_given_a_bad_predict_input_then_one_line_error(monkeypatch, capsys, tiny_run, tmp_path, content, args,
+                                                        message):
+    src = tmp_path / "in.jsonl"
+    src.write_text(content, encoding="utf-8")
+    code, err = cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", src, *args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_given_a_missing_predict_input_then_one_line_error(monkeypatch, capsys, tiny_run, tmp_path):
+    code, err = cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", tmp_path / "none.jsonl")
+    assert code == 2 and "none.jsonl: no such file" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("key", ["", "nøkkel"])
+def test_given_an_empty_or_non_ascii_api_key_then_serve_refuses_to_start(monkeypatch, capsys, tiny_run, key):
+    monkeypatch.setenv("PHINER_API_KEY", key)
+    code, err = cli(monkeypatch, capsys, "serve", "--model", tiny_run[0], "--port", "1")
+    assert code == 2 and "$PHINER_API_KEY is set but empty or not printable ASCII" in err
+    assert "nøkkel" not in err

@@ -227,3 +227,41 @@ def test_given_no_context_then_surrogates_still_work_and_repr_hides_the_maps():
     assert redaction.text != "Kari Nordmann" and len(redaction.text.split()) == 2
     assert "Kari" not in repr(context) and "Nordmann" not in repr(context)
     assert context.key()["names"].keys() == {"Kari", "Nordmann"}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Any Unicode through the real tagger and every operator (issue 10, finding 5).
+
+HOSTILE = st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "\u202e", "\u200f", "\u0301", "\ufeff",
+                                            "e\u0301", "\u0000Kari", " Nordmann", " Nordmann.", "\r\n"])
+
+
+@given(pieces=st.lists(HOSTILE, max_size=40))
+@settings(max_examples=60)
+def test_given_any_unicode_then_predict_and_every_operator_answer_with_spans_in_range(name_tagger,
+                                                                                      roberta_tokenizer, pieces):
+    from phiner.predict import Tagger
+
+    text = "".join(pieces)
+    [spans] = Tagger(name_tagger, roberta_tokenizer).predict([text])
+    assert all(0 <= s.start < s.end <= len(text) and s.text == text[s.start:s.end] for s in spans)
+    for operator in OPERATORS:
+        result = redact(text, spans, operator, context=DocumentContext(seed=0, key="k"))
+        kept = "".join(text[a:b] for a, b in _gaps(spans, len(text)))
+        assert "".join(result.text[a:b] for a, b in _gaps_out(result)) == kept
+
+
+def _gaps(spans, length):
+    cursor = 0
+    for s in sorted(spans):
+        yield cursor, s.start
+        cursor = s.end
+    yield cursor, length
+
+
+def _gaps_out(result):
+    cursor = 0
+    for item in result.items:
+        yield cursor, item.start
+        cursor = item.end
+    yield cursor, len(result.text)

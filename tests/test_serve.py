@@ -6,6 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -27,9 +28,17 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(name_tagger, roberta_tokenizer, tiny_run):
     app = create_app(Tagger(name_tagger, roberta_tokenizer), api_key=API_KEY, max_body_bytes=20_000, max_batch=8,
-                     run_dir=tiny_run[0])
+                     run_dir=tiny_run[0], max_queue=128)
+    with running(app) as base:
+        yield base
+
+
+@contextmanager
+def running(app):
+    """The app served by uvicorn on a free loopback port, in a thread, for the block."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=200)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=200,
+                            access_log=False)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -37,9 +46,11 @@ def server(name_tagger, roberta_tokenizer, tiny_run):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 def call(base, path, body=None, key=API_KEY, raw=None):
@@ -112,10 +123,10 @@ def test_given_a_bad_request_then_the_status_says_why(server, case, body, raw, k
     assert "detail" in answer
 
 
-def test_given_an_unknown_operator_then_422_without_echoing_the_text(server):
+def test_given_an_unknown_operator_then_422_names_the_field_without_echoing_text_or_value(server):
     status, body = call(server, "/v1/redact", {"text": f"{NAME} Hemmelig", "operator": "shred"})
-    assert status == 422 and "shred" in json.dumps(body)
-    assert "Hemmelig" not in json.dumps(body)
+    assert status == 422 and "`operator`" in json.dumps(body)
+    assert "Hemmelig" not in json.dumps(body) and "shred" not in json.dumps(body)
 
 
 def test_given_a_validation_error_then_the_text_is_not_echoed(server):
@@ -126,3 +137,197 @@ def test_given_a_validation_error_then_the_text_is_not_echoed(server):
 def test_given_the_openapi_schema_then_both_endpoints_are_described(server):
     status, schema = call(server, "/openapi.json", key=None)
     assert status == 200 and {"/v1/entities", "/v1/redact", "/v1/model", "/health"} <= set(schema["paths"])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Hardening (issue 10): each test below failed on the service as it was before.
+
+MARKER = "Zq9Hemmelig"
+
+
+def raw_request(base, head: bytes, body_chunks=(), finish=True, timeout=20):
+    """Send a hand-made HTTP/1.1 request over a socket; the status line and body of the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        sock.sendall(head)
+        try:
+            for chunk in body_chunks:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            if finish:
+                sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the body was all sent: what these tests want
+        data = b""
+        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < _length(data):
+            piece = sock.recv(65536)
+            if not piece:
+                break
+            data += piece
+    status = int(data.split(b" ", 2)[1])
+    return status, data.split(b"\r\n\r\n", 1)[1]
+
+
+def _length(data: bytes) -> int:
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def chunked_head(path, key=API_KEY):
+    lines = [f"POST {path} HTTP/1.1", "Host: localhost", "Content-Type: application/json",
+             "Transfer-Encoding: chunked"] + ([f"X-API-Key: {key}"] if key else [])
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_given_a_chunked_body_over_the_limit_then_413_comes_before_the_body_ends(server):
+    # finding 4: the body was buffered to its end before the limit was checked; here the body never ends,
+    # so an answer can only come from counting bytes as they arrive.
+    chunks = [b"x" * 8192] * 4  # 32 KB against a 20 KB limit
+    status, body = raw_request(server, chunked_head("/v1/entities"), chunks, finish=False)
+    assert status == 413 and b"over 20000 bytes" in body
+
+
+def test_given_no_key_then_401_comes_before_any_body_is_read(server):
+    # finding 4: the key was checked only after the whole body was read
+    status, _ = raw_request(server, chunked_head("/v1/entities", key=None), [], finish=False)
+    assert status == 401
+
+
+def test_given_a_non_ascii_key_header_then_401_not_500(server):
+    # finding 5: compare_digest on a str with non-ASCII characters raised TypeError
+    head = ("POST /v1/entities HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            "Content-Length: 12\r\n").encode() + "X-API-Key: nøkkel\r\n\r\n".encode("utf-8") + b'{"text":"x"}'
+    status, _ = raw_request(server, head, finish=False)
+    assert status == 401
+
+
+@pytest.mark.parametrize("body", [{"text": "Kari \ud800 Nordmann"}, {"texts": ["ok", "\udfff"]},
+                                  {"text": "x", "patient_id": "\ud800"}])
+def test_given_a_text_that_is_not_valid_unicode_then_422_not_500(server, body):
+    # finding 5: a lone surrogate reached the tokenizer (TypeError, 500)
+    raw = json.dumps(body).encode()  # json escapes the surrogate as \ud800, as a client would send it
+    path = "/v1/redact" if "patient_id" in body else "/v1/entities"
+    status, answer = call(server, path, raw=raw)
+    assert status == 422 and "not valid Unicode" in json.dumps(answer)
+
+
+@pytest.mark.parametrize("key", ["", "nøkkel", "two\nlines"])
+def test_given_an_empty_or_non_ascii_api_key_then_the_app_refuses_to_start(name_tagger, roberta_tokenizer, key):
+    # findings 5 and 10: 'nøkkel' made every /v1 call a 500; '' silently turned auth off
+    from phiner.errors import PhinerError
+
+    with pytest.raises(PhinerError, match="printable ASCII"):
+        create_app(Tagger(name_tagger, roberta_tokenizer), api_key=key)
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/v1/redact", {"text": "x", "operator": MARKER}),
+    ("/v1/redact", {"text": "x", "overrides": {MARKER: "mask"}}),
+    ("/v1/redact", {"text": "x", "overrides": {"DATE": MARKER}}),
+    ("/v1/redact", {"text": "x", "overrides": {MARKER: 5}}),
+    ("/v1/redact", {"text": "x", "keep": [MARKER]}),
+    ("/v1/entities", {"text": "x", MARKER: 1}),
+    ("/v1/entities", {"texts": [MARKER, 5]}),
+])
+def test_given_a_bad_value_then_the_422_names_the_field_but_never_echoes_it(server, path, body):
+    # finding 8: 422 bodies held the operator, override keys and values, keep entries and extra field names
+    status, answer = call(server, path, body)
+    assert status == 422, answer
+    assert MARKER not in json.dumps(answer)
+
+
+def test_given_a_query_string_then_the_access_log_leaves_it_out(server, caplog):
+    # finding 8: uvicorn's access log kept query strings
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="phiner.access"):
+        call(server, f"/health?name={MARKER}", key=None)
+        call(server, f"/v1/{MARKER}?q={MARKER}")
+    lines = [r.getMessage() for r in caplog.records if r.name == "phiner.access"]
+    assert any(line.startswith("GET /health 200") for line in lines)
+    assert any(line.startswith("GET (other path) 404") for line in lines)
+    assert not any(MARKER in line for line in lines)
+
+
+@pytest.fixture(scope="module")
+def slow_server(name_tagger, roberta_tokenizer):
+    """A server whose tagger reads in small batches, with a large body limit: long requests take seconds."""
+    tagger = Tagger(name_tagger, roberta_tokenizer, batch_size=1)
+    app = create_app(tagger, max_body_bytes=3_000_000, max_batch=64, max_queue=4, request_timeout=120)
+    with running(app) as base:
+        yield base
+
+
+def long_texts(n=24, size=60_000):
+    return [(f"Notat {NAME} ok. " * (size // 20))[:size] for _ in range(n)]
+
+
+def test_given_a_long_request_running_then_a_short_one_is_not_held_behind_it(slow_server):
+    # finding 10: one maximum-size request held the global lock and a tiny request waited 50 s behind it
+    timings = {}
+
+    def big():
+        started = time.perf_counter()
+        status, _ = call(slow_server, "/v1/entities", {"texts": long_texts()})
+        timings["big"] = (status, time.perf_counter() - started)
+
+    thread = threading.Thread(target=big)
+    thread.start()
+    time.sleep(1.0)  # the long request is inside the model by now
+    started = time.perf_counter()
+    status, body = call(slow_server, "/v1/entities", {"text": f"Ring {NAME}."})
+    small = time.perf_counter() - started
+    thread.join()
+    assert status == 200 and body["entities"][0]["label"] == "PATIENT"
+    big_status, big_seconds = timings["big"]
+    assert big_status == 200 and big_seconds > 3, "the long request should take seconds for this test to mean much"
+    assert small < big_seconds / 3, (small, big_seconds)
+
+
+def test_given_a_request_over_the_time_limit_then_503(name_tagger, roberta_tokenizer):
+    # finding 10: no request had a time limit
+    app = create_app(Tagger(name_tagger, roberta_tokenizer, batch_size=1), max_body_bytes=3_000_000,
+                     request_timeout=0.5)
+    with running(app) as base:
+        status, body = call(base, "/v1/entities", {"texts": long_texts()})
+    assert status == 503 and "time limit" in body["detail"]
+
+
+def test_given_a_full_queue_then_503_with_retry_after(name_tagger, roberta_tokenizer):
+    # finding 10: requests queued without limit
+    app = create_app(Tagger(name_tagger, roberta_tokenizer, batch_size=1), max_body_bytes=3_000_000, max_queue=1)
+    with running(app) as base:
+        thread = threading.Thread(target=call, args=(base, "/v1/entities", {"texts": long_texts(8)}))
+        thread.start()
+        time.sleep(1.0)
+        request = urllib.request.Request(base + "/v1/entities", data=b'{"text": "x"}', method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=60)
+        thread.join()
+    assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "1"
+
+
+def test_given_the_same_patient_in_two_requests_then_surrogates_agree_and_other_documents_differ(
+        name_tagger, roberta_tokenizer):
+    # finding 1: surrogates followed the position in the request, not the document or patient
+    app = create_app(Tagger(name_tagger, roberta_tokenizer), secret=b"s" * 32)
+    with running(app) as base:
+        def surrogate_of(text, **extra):
+            status, body = call(base, "/v1/redact", {"text": text, "operator": "surrogate", **extra}, key=None)
+            assert status == 200, body
+            return body["entities"][0]["replacement"]
+
+        same = {surrogate_of(f"{NAME} kom {i}.", patient_id="p-1") for i in range(5)}
+        others = {surrogate_of(f"{NAME} kom {i}.") for i in range(5)}
+    assert len(same) == 1
+    assert len(others) > 1
+
+
+def test_given_no_secret_then_the_server_draws_one_for_its_lifetime(name_tagger, roberta_tokenizer):
+    app = create_app(Tagger(name_tagger, roberta_tokenizer))
+    with running(app) as base:
+        answers = {call(base, "/v1/redact", {"text": f"{NAME} {i}", "operator": "surrogate", "patient_id": "p"},
+                        key=None)[1]["entities"][0]["replacement"] for i in range(3)}
+    assert len(answers) == 1

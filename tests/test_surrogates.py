@@ -402,3 +402,77 @@ def test_given_a_name_span_with_no_name_word_then_the_surrogate_still_answers(or
     # found by hypothesis: a PATIENT span holding only punctuation crashed the name map
     out = surrogate("PATIENT", original, ctx())
     assert len(out) == len(original)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Identity (issue 10): contexts derive from a secret and the document's or patient's identity, never a position.
+
+IDS = st.text(min_size=1, max_size=30)
+
+
+@given(a=IDS, b=IDS)
+def test_given_two_different_documents_then_they_never_share_a_context(a, b):
+    if a == b:
+        return
+    one, two = (DocumentContext.for_document(1, key) for key in (a, b))
+    assert one._secret_key != two._secret_key
+
+
+@given(patient=IDS, name=st.sampled_from(["Kari Nordmann", "Ola", "BERG"]))
+@settings(max_examples=40)
+def test_given_the_same_patient_in_two_runs_then_the_shift_and_the_names_agree(patient, name):
+    secret = b"a site secret of 32 bytes, fixed"
+    runs = [DocumentContext.for_document(None, f"doc-{i}", secret=secret, patient=patient, locale="nb")
+            for i in range(2)]
+    assert runs[0].date_offset == runs[1].date_offset
+    other_names_first = surrogate("PATIENT", "Per Hansen", runs[1])  # order and company do not matter
+    assert surrogate("PATIENT", name, runs[0]) == surrogate("PATIENT", name, runs[1])
+    assert other_names_first
+
+
+@given(patient=IDS)
+@settings(max_examples=40)
+def test_given_only_the_patient_id_then_the_shift_cannot_be_told(patient):
+    # without the secret the shift is not a function of the id: across secrets it takes many values
+    offsets = {DocumentContext.for_document(None, "d", secret=bytes([s]) * 32, patient=patient).date_offset.days
+               for s in range(30)}
+    assert len(offsets) >= 20
+
+
+def test_given_no_secret_and_no_seed_then_each_context_draws_a_fresh_secret():
+    offsets = {DocumentContext.for_document(None, "d", patient="p").date_offset.days for _ in range(30)}
+    assert len(offsets) >= 20
+
+
+@pytest.mark.parametrize("bad", [b"short", "a str secret of thirty-two chars"])
+def test_given_a_weak_or_wrong_secret_then_the_context_refuses_it(bad):
+    with pytest.raises(PhinerError, match="at least 16 bytes"):
+        DocumentContext.for_document(None, "d", secret=bad)
+
+
+def test_given_a_secret_file_or_variable_then_load_secret_reads_it_and_names_only_where(tmp_path, monkeypatch):
+    from phiner.surrogates import load_secret
+
+    path = tmp_path / "secret"
+    path.write_text("  0123456789abcdef0123\n")
+    assert load_secret(path) == b"0123456789abcdef0123"
+    monkeypatch.setenv("PHINER_SECRET", "tooShortZq9")
+    with pytest.raises(PhinerError) as err:
+        load_secret()
+    assert "$PHINER_SECRET" in str(err.value) and "tooShortZq9" not in str(err.value)
+    monkeypatch.delenv("PHINER_SECRET")
+    assert load_secret() is None
+
+
+def test_given_a_context_then_its_repr_shows_no_identity_offset_or_secret():
+    context = DocumentContext.for_document(None, "Kari_Nordmann.txt", secret=b"x" * 32, patient="12345")
+    assert "Kari" not in repr(context) and "12345" not in repr(context) and "xxxx" not in repr(context)
+
+
+def test_given_one_string_under_two_labels_then_it_gets_one_surrogate():
+    # finding 11: a name labelled PATIENT once and LOC once got two different surrogates
+    text = "Kari Berg ringte. Hilsen Kari Berg."
+    spans = [{"start": 0, "end": 9, "label": "PATIENT"}, {"start": 25, "end": 34, "label": "LOC"}]
+    result = redact(text, spans, "surrogate", context=ctx(seed=4))
+    first, second = (item.replacement for item in result.items)
+    assert first == second and first != "Kari Berg"

@@ -188,22 +188,34 @@ def predict(
     text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,
     input: Annotated[Optional[Path], typer.Option(help="JSONL file with a `text` key per line.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="JSONL to write: every input key plus `entities`.")] = None,
-    record: Annotated[Optional[int], typer.Option(help="With --input and no --output: show this line's record.")] = None,
+    record: Annotated[Optional[int], typer.Option(help="With --input and no --output: show this record (0 = the first).")] = None,
 ) -> None:
     """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL."""
     from phiner.predict import Tagger
-    from phiner.records import iter_jsonl, read_jsonl, write_jsonl
+    from phiner.records import check_text, iter_jsonl, read_jsonl, write_jsonl
 
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
+    if input is not None and not input.is_file():
+        raise PhinerError(f"{input}: no such file")
+    if text is not None:
+        check_text(text, "--text")
     tagger = Tagger.load(model)
     if input is not None and output is not None:
         count = write_jsonl(output, tagger.predict_records(iter_jsonl(input, require_tags=False)))
-        out.print(f"wrote {count} records to {output}")
+        if count == 0:
+            output.unlink()
+            raise PhinerError(f"{input}: no records (the file is empty or blank); nothing was written")
+        out.print(f"wrote {count} records to {output} (they hold PHI: the file is readable by its owner only)")
         return
     if input is not None:
         records = read_jsonl(input, require_tags=False)
-        item = records[record or 0]
+        if not records:
+            raise PhinerError(f"{input}: no records (the file is empty or blank)")
+        index = record or 0
+        if not 0 <= index < len(records):
+            raise PhinerError(f"--record should be from 0 to {len(records) - 1} ({input} holds {len(records)} records)")
+        item = records[index]
     else:
         item = {"text": text}
     found = tagger.predict([item["text"]])[0]
@@ -230,35 +242,56 @@ def redact(
     operator: Annotated[str, typer.Option(help="tag, mask, remove or surrogate.")] = "tag",
     keep: Annotated[Optional[list[str]], typer.Option(help="Entity type to leave as is; repeat for several.")] = None,
     override: Annotated[Optional[list[str]], typer.Option(help="TYPE=OPERATOR for one type, e.g. DATE=mask.")] = None,
-    field: Annotated[str, typer.Option(help="JSONL key holding the text.")] = "text",
-    seed: Annotated[Optional[int], typer.Option(help="Seed: the same seed gives the same surrogates.")] = None,
-    key: Annotated[Optional[Path], typer.Option(help="Write per-document date offsets and name maps here (secret).")] = None,
+    field: Annotated[str, typer.Option(help="JSONL key holding the text; the redacted text replaces it.")] = "text",
+    id_field: Annotated[Optional[str], typer.Option(help="JSONL key holding each document's id (surrogates follow it; else a hash of the text).")] = None,
+    patient_field: Annotated[Optional[str], typer.Option(help="JSONL key holding the patient id: one date shift and name map per patient, in any file or run (with a secret).")] = None,
+    keep_original: Annotated[Optional[str], typer.Option(help="Also keep the original text under this JSONL key (PHI stays in the output!).")] = None,
+    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret [else $PHINER_SECRET].")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Test seed instead of a secret: anyone who knows it can recompute the surrogates.")] = None,
+    key: Annotated[Optional[Path], typer.Option(help="Write per-document date offsets and name maps here (secret; JSONL or one text).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted job: skip documents already written.")] = False,
     age_shift: Annotated[int, typer.Option(help="Surrogate ages: add this many years (ages over 89 become 90+).")] = 0,
     date_shift_days: Annotated[tuple[int, int], typer.Option(help="Surrogate dates: per-document shift, MIN MAX days, either sign.")] = (30, 365),
+    buffer: Annotated[int, typer.Option(help="Documents tagged and written together (a resumed job redoes at most one buffer).")] = 256,
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
-    from phiner.batch import RedactOptions, redact_folder, redact_jsonl, redact_documents
-    from phiner.predict import Tagger
-    from phiner.records import atomic_write
+    from phiner.batch import RedactOptions, redact_documents
+    from phiner.records import atomic_write, check_text
+    from phiner.surrogates import SurrogateSettings, load_secret
+
     from phiner.redact import check_operators
 
-    overrides = {t: "keep" for t in keep or []}
-    for item in override or []:
-        kind, _, op = item.partition("=")
-        overrides[kind] = op
-    check_operators(operator, overrides)
+    check_operators(operator, {})
+    overrides = _overrides(keep or [], override or [])
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
-    from phiner.surrogates import SurrogateSettings
-
-    options = RedactOptions(operator=operator, overrides=overrides, seed=seed, text_field=field,
+    if input is not None and not input.exists():
+        raise PhinerError(f"{input}: no such file or folder")
+    if text is not None:
+        check_text(text, "--text")
+    secret = load_secret(secret_file)
+    if secret is not None and seed is not None:
+        raise PhinerError("Give --seed (tests and examples) or a secret (--secret-file, $PHINER_SECRET), not both.")
+    if patient_field and secret is None and seed is None:
+        console.print("[yellow]warning:[/yellow] no secret (--secret-file or $PHINER_SECRET): a patient keeps one "
+                      "date shift and name map within this job only.", highlight=False)
+    if keep_original:
+        console.print(f"[yellow]warning:[/yellow] --keep-original writes the original text (PHI) beside the "
+                      "redacted text: the output is not de-identified.", highlight=False)
+    options = RedactOptions(operator=operator, overrides=overrides, seed=seed, secret=secret, text_field=field,
+                            id_field=id_field, patient_field=patient_field, keep_original=keep_original,
+                            buffer=buffer,
                             surrogates=SurrogateSettings(date_shift_min=date_shift_days[0],
                                                          date_shift_max=date_shift_days[1], age_shift=age_shift))
-    tagger = Tagger.load(model)
-    if text is not None or (input.is_file() and input.suffix != ".jsonl"):
-        document = text if text is not None else input.read_text(encoding="utf-8")
-        [(redaction, context)] = redact_documents(tagger, [document], ["0"], options)
+    one_text = text is not None or (input.is_file() and input.suffix != ".jsonl")
+    if not one_text and output is None:
+        raise PhinerError("--output is needed with a folder or a .jsonl --input.")
+    if key is not None and input is not None and input.is_dir():
+        raise PhinerError("--key works with a .jsonl input or one text, not a folder.")
+    tagger = _load_tagger(model)
+    if one_text:
+        document = text if text is not None else _read_document(input)
+        [(redaction, context)] = redact_documents(tagger, [document], options)
         if key:
             with atomic_write(key) as fh:
                 fh.write(json.dumps({"line": 0, **context.key()}, ensure_ascii=False) + "\n")
@@ -268,14 +301,55 @@ def redact(
             with atomic_write(output) as fh:
                 fh.write(redaction.text)
         return
-    if output is None:
-        raise PhinerError("--output is needed with a folder or a .jsonl --input.")
+    _redact_many(tagger, input, output, options, resume=resume, key=key)
+
+
+def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
+    """``--keep`` and ``--override`` as one type -> operator map; errors name the option and entry only."""
+    from phiner.labels import ENTITY_TYPES
+    from phiner.redact import OPERATORS
+
+    overrides: dict[str, str] = {}
+    entries = [("--keep", i, kind, "keep") for i, kind in enumerate(keep, start=1)]
+    for i, item in enumerate(override, start=1):
+        kind, sep, op = item.partition("=")
+        if not sep:
+            raise PhinerError(f"`--override` entry {i} should be TYPE=OPERATOR, e.g. DATE=mask.")
+        entries.append(("--override", i, kind, op))
+    for option, i, kind, op in entries:
+        if kind not in ENTITY_TYPES:
+            raise PhinerError(f"`{option}` entry {i} names an unknown entity type; choose one of {', '.join(ENTITY_TYPES)}.")
+        if op not in OPERATORS:
+            raise PhinerError(f"`{option}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}.")
+        overrides[kind] = op
+    return overrides
+
+
+def _read_document(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PhinerError(f"{path}: invalid UTF-8 at byte {err.start}") from None
+
+
+def _load_tagger(model: Path):
+    from phiner.predict import Tagger
+
+    return Tagger.load(model)
+
+
+def _redact_many(tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path]) -> None:
+    from phiner.batch import redact_folder, redact_jsonl
+
     with _progress("documents") as advance:
         if input.is_dir():
             stats = redact_folder(tagger, input, output, options, resume=resume, progress=advance)
         else:
             stats = redact_jsonl(tagger, input, output, options, resume=resume, key_file=key, progress=advance)
     out.print(f"wrote {stats['written']} documents to {output} (skipped {stats['skipped']} already done)")
+    if stats.get("links_skipped"):
+        console.print(f"[yellow]warning:[/yellow] skipped {stats['links_skipped']} link(s) pointing out of {input}",
+                      highlight=False)
 
 
 class _progress:
@@ -312,22 +386,34 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key, if any.")] = "PHINER_API_KEY",
+    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret [else $PHINER_SECRET, else a random one per process].")] = None,
     max_body_bytes: Annotated[int, typer.Option(help="Largest request body accepted (413 above).")] = 1_000_000,
     max_batch: Annotated[int, typer.Option(help="Most texts in one request (413 above).")] = 64,
+    max_queue: Annotated[int, typer.Option(help="Most requests running or waiting for the model (503 above).")] = 32,
+    request_timeout: Annotated[float, typer.Option(help="Seconds a request may take, waiting included (503 after).")] = 30.0,
 ) -> None:
     """Serve POST /v1/entities, POST /v1/redact, GET /v1/model and GET /health over HTTP (OpenAPI at /docs)."""
+    import logging
+
     import uvicorn
 
     from phiner.predict import Tagger
     from phiner.serve import API_KEY_HEADER, create_app
+    from phiner.surrogates import load_secret
 
-    api_key = os.environ.get(api_key_env) or None
+    api_key = os.environ.get(api_key_env)
+    if api_key is not None and (not api_key or not api_key.isascii() or not api_key.isprintable()):
+        raise PhinerError(f"${api_key_env} is set but empty or not printable ASCII; set a key of printable ASCII "
+                          "characters, or unset it to serve without one.")
     if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
         console.print(f"[yellow]warning:[/yellow] bound to {host} with no API key; set {api_key_env} to require "
                       f"the {API_KEY_HEADER} header.", highlight=False)
     app = create_app(Tagger.load(model), api_key=api_key, max_body_bytes=max_body_bytes, max_batch=max_batch,
-                     run_dir=model)
-    uvicorn.run(app, host=host, port=port, log_level="info")  # access log: method, path, status; never bodies
+                     run_dir=model, secret=load_secret(secret_file), max_queue=max_queue,
+                     request_timeout=request_timeout)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    # phiner's own access log (method, route, status, time): uvicorn's would keep query strings.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command()
@@ -415,4 +501,8 @@ def main() -> None:
         app()
     except (PhinerError, FileExistsError, ValueError) as err:
         console.print(f"[red]error:[/red] {err}", highlight=False)
+        sys.exit(2)
+    except OSError as err:  # unreadable input, unwritable output, a full disk: one line, no traceback
+        where = f"{err.filename}: " if err.filename else ""
+        console.print(f"[red]error:[/red] {where}{err.strerror or type(err).__name__}", highlight=False)
         sys.exit(2)

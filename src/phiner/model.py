@@ -132,14 +132,35 @@ def load_run(run: str | Path, *, merged: bool = True):
 
     tokenizer = AutoTokenizer.from_pretrained(str(run))  # saved with its settings (prefix space) by train
     if (run / "adapter_config.json").exists():
-        base = json.loads((run / "adapter_config.json").read_text())["base_model_name_or_path"]
-        model = PeftModel.from_pretrained(load_base_model(resolve_base(base)), str(run))
+        base = _adapter_base(run / "adapter_config.json")
+        weights = run / "adapter_model.safetensors"
+        if not weights.is_file():
+            raise ModelNotFoundError(f"{weights}: missing; the run folder is incomplete (train it again).")
+        try:
+            model = PeftModel.from_pretrained(load_base_model(resolve_base(base)), str(run))
+        except Exception as err:  # safetensors, torch and peft each raise their own kinds
+            raise ModelNotFoundError(f"{weights}: cannot be loaded ({type(err).__name__}); is the file "
+                                     "truncated or from another base model?") from None
         if merged:
             model = model.merge_and_unload()
     else:
-        model = AutoModelForTokenClassification.from_pretrained(str(run))
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(str(run))
+        except Exception as err:  # a missing or truncated weights file, a bad config.json
+            raise ModelNotFoundError(f"{run}: the model cannot be loaded ({type(err).__name__}); is a file "
+                                     "missing or truncated?") from None
     model.eval()
     return model, tokenizer
+
+
+def _adapter_base(path: Path) -> str:
+    try:
+        base = json.loads(path.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        raise ModelNotFoundError(f"{path}: not a JSON object") from None
+    if not isinstance(base, str) or not base:
+        raise ModelNotFoundError(f"{path}: field `base_model_name_or_path` should name the base model")
+    return base
 
 
 def merge(run: str | Path, out: str | Path) -> Path:

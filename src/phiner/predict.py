@@ -6,11 +6,13 @@ both sides, so every character is read and no window edge decides a label.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from contextlib import nullcontext
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 
 import numpy as np
 
 from phiner.align import Windowing, encode, fit_stride
+from phiner.errors import PhinerError
 from phiner.labels import ID2LABEL
 from phiner.records import Span
 
@@ -32,12 +34,14 @@ def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOK
 
 
 def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int = 16,
-                   precision: str = "fp32") -> list[np.ndarray]:
+                   precision: str = "fp32", guard: Callable[[], ContextManager] | None = None) -> list[np.ndarray]:
     """Logits of each encoded window (its own length, no padding), batches sorted by length.
 
     ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
-    :class:`phiner.export.OnnxModel` (``precision`` ignored).
+    :class:`phiner.export.OnnxModel` (``precision`` ignored). ``guard()``, where given, is entered around each
+    batch's forward pass (the service's turn-taking: a long request yields between batches).
     """
+    guard = guard or nullcontext
     import torch
 
     onnx = hasattr(model, "session")
@@ -48,10 +52,11 @@ def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int 
     with torch.inference_mode(), torch.autocast(device.type if bf16 else "cpu", dtype=torch.bfloat16, enabled=bf16):
         for idx in batches([len(ids) for ids in features["input_ids"]], batch_size):
             batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors="np" if onnx else "pt")
-            if onnx:
-                logits = model.logits(batch)
-            else:
-                logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
+            with guard():
+                if onnx:
+                    logits = model.logits(batch)
+                else:
+                    logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(features["input_ids"][i])]
     return out  # type: ignore[return-value]
@@ -64,10 +69,7 @@ def run_windowing(run: str | Path, max_length: int | None = None, stride: int | 
                   truncate: bool = False) -> Windowing:
     """The windows a model reads in prediction: those it was trained on (its ``config.yaml``, copied into
     merged and exported folders too), each overridden where given; 256/64 for a folder without one."""
-    import yaml
-
-    config = Path(run) / "config.yaml"
-    train = (yaml.safe_load(config.read_text()) or {}).get("train", {}) if config.is_file() else {}
+    train = read_train_settings(run)
     length = max_length or train.get("max_length") or DEFAULT_WINDOWING.max_length
     if truncate:
         return Windowing(length, False, None)
@@ -79,6 +81,30 @@ def run_windowing(run: str | Path, max_length: int | None = None, stride: int | 
     return Windowing(length, False, fit_stride(step, length))
 
 
+def read_train_settings(run: str | Path) -> dict[str, Any]:
+    """The ``train`` settings of a folder's ``config.yaml`` ({} without one), checked where prediction reads
+    them; errors name the file and the field."""
+    import yaml
+
+    config = Path(run) / "config.yaml"
+    if not config.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise PhinerError(f"{config}: not valid YAML{where}") from None
+    train = data.get("train", {}) if isinstance(data, dict) else None
+    if not isinstance(train, dict):
+        raise PhinerError(f"{config}: `train` should be a mapping of settings")
+    for key in ("max_length", "stride"):
+        value = train.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise PhinerError(f"{config}: `train.{key}` should be a positive integer")
+    return train
+
+
 class Tagger:
     """A loaded model that finds PHI spans in texts."""
 
@@ -88,6 +114,7 @@ class Tagger:
 
         self.model, self.tokenizer, self.windowing, self.batch_size = model, tokenizer, windowing, batch_size
         self.info = info or {}
+        self.guard: Callable[[], ContextManager] | None = None
         self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
         self.last_windows: list[int] = []
 
@@ -114,9 +141,16 @@ class Tagger:
         return cls(model, tokenizer, info={"path": str(run)}, precision=precision, **kwargs)
 
     def predict(self, texts: Iterable[str]) -> list[list[Span]]:
-        """Spans found in each text; ``self.last_windows`` says how many windows each text took."""
+        """Spans found in each text; ``self.last_windows`` says how many windows each text took.
+
+        Any ``str`` is read, even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code
+        point for one, so offsets still index the text given)."""
         texts = list(texts)
-        return [_to_spans(text, tokens) for text, tokens in zip(texts, self.token_labels(texts))]
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
+        readable = [_readable(text) for text in texts]
+        return [_to_spans(text, tokens) for text, tokens in zip(texts, self.token_labels(readable))]
 
     def token_labels(self, texts: list[str]) -> list[dict[tuple[int, int], tuple[int, int, float, int]]]:
         """Per text: token offsets -> (context, label id, probability, word index), windows merged."""
@@ -124,7 +158,7 @@ class Tagger:
             self.last_windows = []
             return []
         features = encode(self.tokenizer, texts, self.windowing)
-        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size, self.precision)
+        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size, self.precision, self.guard)
         per_text: list[dict] = [{} for _ in texts]
         windows = [0] * len(texts)
         for i, row in enumerate(logits):
@@ -135,13 +169,30 @@ class Tagger:
         return per_text
 
     def redact(self, texts: Iterable[str], operator: str = "tag", *, overrides: dict[str, str] | None = None,
-               seed: int | None = None) -> list:
-        """Safe texts: each a :class:`phiner.redact.Redaction` (``.text`` and audit ``.items``)."""
+               seed: int | None = None, secret: bytes | None = None, ids: list[str] | None = None,
+               patient_ids: list[str | None] | None = None) -> list:
+        """Safe texts: each a :class:`phiner.redact.Redaction` (``.text`` and audit ``.items``).
+
+        Surrogates derive from ``secret`` (or a test ``seed``; a fresh random secret when neither is given) and
+        each text's identity: its ``ids`` entry, else a hash of the text; or its ``patient_ids`` entry, so that
+        every text of one patient gets the same date shift and name map, in any call.
+        """
         from phiner.batch import RedactOptions, redact_documents
 
         texts = list(texts)
-        options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed)
-        return [r for r, _ in redact_documents(self, texts, [str(i) for i in range(len(texts))], options)]
+        for name, values in (("ids", ids), ("patient_ids", patient_ids)):
+            if values is not None and len(values) != len(texts):
+                raise PhinerError(f"{name} has {len(values)} entries for {len(texts)} texts")
+        options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed, secret=secret)
+        return [r for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids)]
+
+    def guarded(self, guard: Callable[[], ContextManager]) -> "Tagger":
+        """This tagger (the same model) entering ``guard()`` around each forward pass: see :func:`batched_logits`."""
+        import copy
+
+        view = copy.copy(self)
+        view.guard = guard
+        return view
 
     def predict_records(self, records: Iterable[dict[str, Any]], field: str = "text",
                         batch_size: int = 64) -> Iterator[dict[str, Any]]:
@@ -159,6 +210,15 @@ class Tagger:
         spans = self.predict([r[field] for r in records])
         return [{**r, "entities": [s.to_dict() for s in found], "windows": w}
                 for r, found, w in zip(records, spans, self.last_windows)]
+
+
+def _readable(text: str) -> str:
+    """``text`` with each lone surrogate (which no tokenizer takes) as U+FFFD, keeping every offset."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 def _vote(tokens: dict, logits: np.ndarray, offsets: list, words: list[int]) -> None:

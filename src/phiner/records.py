@@ -122,17 +122,44 @@ def read_jsonl(path: str | Path, *, require_tags: bool = True) -> list[dict[str,
     return records
 
 
-def _parse_line(raw: bytes, path: Path, lineno: int, require_tags: bool) -> dict[str, Any] | None:
+def iter_objects(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """``(line number, decoded JSON value)`` of each non-blank line; stops at the first line that is not JSON."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            obj = _decode_line(raw, path, lineno)
+            if obj is not _BLANK:
+                yield lineno, obj
+
+
+_BLANK = object()
+
+
+def _decode_line(raw: bytes, path: Path, lineno: int) -> Any:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise RecordError(f"invalid UTF-8 at byte {err.start} of the line", source=str(path), line=lineno) from None
     if not line.strip():
-        return None
+        return _BLANK
     try:
-        obj = json.loads(line)
+        return json.loads(line)
     except json.JSONDecodeError as err:
         raise RecordError(f"invalid JSON at column {err.colno}: {err.msg}", source=str(path), line=lineno) from None
+
+
+def check_text(text: str, where: str) -> None:
+    """Refuse a text that is not valid Unicode (a lone surrogate, as ``"\\ud800"`` decodes to in JSON)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise RecordError(f"{where} is not valid Unicode (a lone surrogate at character {err.start})") from None
+
+
+def _parse_line(raw: bytes, path: Path, lineno: int, require_tags: bool) -> dict[str, Any] | None:
+    obj = _decode_line(raw, path, lineno)
+    if obj is _BLANK:
+        return None
     try:
         return validate_record(obj, require_tags=require_tags)
     except RecordError as err:
@@ -155,7 +182,8 @@ def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
 
 
 class atomic_write:
-    """Context manager: a text file that appears at ``path`` only when the block succeeds."""
+    """Context manager: a text file that appears at ``path`` only when the block succeeds, created 0600 (it may
+    hold PHI or keys) and on disk (fsynced) before it is renamed into place."""
 
     def __init__(self, path: str | Path, mode: str = "w") -> None:
         self.path = Path(path)
@@ -169,11 +197,22 @@ class atomic_write:
         return self.fh
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
         self.fh.close()
         if exc_type is None:
             os.replace(self.tmp, self.path)
         else:
             os.unlink(self.tmp)
+
+
+def open_private(path: str | Path, mode: str = "a"):
+    """A file opened for writing (``a`` or ``w``), created 0600 and kept 0600: it holds PHI or keys."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, mode, encoding="utf-8")
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -108,15 +108,21 @@ OPERATORS: dict[str, type[Operator]] = {op.name: op for op in (Tag, Mask, Remove
 """Operator name -> class (made with its defaults when named by a string)."""
 
 
-def check_operators(operator: str, overrides: Mapping[str, str]) -> None:
-    """Refuse an unknown operator name or entity type, naming it and the choices."""
+def check_operators(operator: str, overrides: Mapping[str, str], *, operator_field: str = "operator",
+                    overrides_field: str = "overrides") -> None:
+    """Refuse an unknown operator name or entity type, naming the field and entry at fault and the choices,
+    never the value given (it may be anything a caller typed, PHI included)."""
     from phiner.labels import ENTITY_TYPES
 
-    for kind, op in {"(default)": operator, **overrides}.items():
+    if operator not in OPERATORS:
+        raise PhinerError(f"`{operator_field}` names an unknown operator; choose one of {', '.join(OPERATORS)}.")
+    for i, (kind, op) in enumerate(overrides.items(), start=1):
+        if kind not in ENTITY_TYPES:
+            raise PhinerError(f"`{overrides_field}` entry {i} names an unknown entity type; choose one of "
+                              f"{', '.join(ENTITY_TYPES)}.")
         if op not in OPERATORS:
-            raise PhinerError(f"operator {op!r} for {kind} is unknown; choose one of {', '.join(OPERATORS)}.")
-        if kind != "(default)" and kind not in ENTITY_TYPES:
-            raise PhinerError(f"entity type {kind!r} is unknown; choose one of {', '.join(ENTITY_TYPES)}.")
+            raise PhinerError(f"`{overrides_field}` entry {i} names an unknown operator; choose one of "
+                              f"{', '.join(OPERATORS)}.")
 
 
 def get_operator(operator: Operator | str) -> Operator:
@@ -125,7 +131,7 @@ def get_operator(operator: Operator | str) -> Operator:
         return operator
     if isinstance(operator, str) and operator in OPERATORS:
         return OPERATORS[operator]()
-    raise PhinerError(f"operator {operator!r} is unknown; expected an Operator or one of {', '.join(OPERATORS)}")
+    raise PhinerError(f"an operator is unknown; expected an Operator or one of {', '.join(OPERATORS)}")
 
 
 # ----------------------------------------------------------------------------------------------------------------

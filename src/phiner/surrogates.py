@@ -8,17 +8,24 @@ surrogate everywhere in the document. :func:`surrogate` turns one span's text in
     >>> surrogate("AGE", "93", ctx)
     '90+'
 
-Contexts for different documents are independent but deterministic: they derive from ``(seed, key)``.
-:meth:`DocumentContext.key` exports the date offset and the maps (a re-identification key); nothing here
-logs them, and ``repr`` of a context does not show them.
+Each context derives from a secret and an identity: the document's own (its id, its path, or a hash of its
+text), or its patient's, so that every document of one patient shares one date offset and one name map. Every
+value's surrogate is drawn from ``HMAC-SHA256(context key, kind, value)``: the same patient gets the same
+surrogates in any document, file, run or machine, with no shared state, and nothing about a context follows
+from the identity without the secret. :meth:`DocumentContext.key` exports the date offset and the maps (a
+re-identification key); nothing here logs them, and ``repr`` of a context shows neither them nor the secret.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import os
 import random
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,30 +69,45 @@ class DocumentContext:
     """One document's surrogate state: seeded RNG, date offset, and original -> surrogate maps."""
 
     def __init__(self, seed: int | str | None = None, key: str = "", *, locale: str | None = None,
-                 settings: SurrogateSettings | None = None) -> None:
+                 settings: SurrogateSettings | None = None, secret: bytes | None = None,
+                 patient: str | None = None) -> None:
         if locale is not None and locale not in LOCALES:
             raise PhinerError(f"locale {locale!r} is unknown; expected one of {', '.join(LOCALES)}")
-        self.deterministic = seed is not None
-        seed = secrets.randbits(64) if seed is None else seed
         self.document = str(key)
+        self.patient = None if patient is None else str(patient)
         self.locale = locale
         self.settings = settings or SurrogateSettings()
-        # String seeds hash with SHA-512 in random.Random: stable across runs and PYTHONHASHSEED.
-        self.rng = random.Random(f"phiner-surrogates:{seed}:{key}")
-        self.date_offset = _draw_offset(self.rng, self.settings)
+        scope = f"patient\0{self.patient}" if self.patient is not None else f"document\0{self.document}"
+        self._secret_key = _hmac(resolve_secret(seed, secret), "phiner-context/v1", scope)
+        self.rng = _rng(self._secret_key, "document")
+        self.date_offset = _draw_offset(_rng(self._secret_key, "date-offset"), self.settings)
         self.names: dict[str, str] = {}  # casefolded name token -> surrogate token
         self._name_display: dict[str, str] = {}  # casefolded name token -> first spelling seen
         self._links: dict[str, set[str]] = {}  # given <-> family tokens seen together in one name
         self._values: dict[tuple[str, str], str] = {}  # (kind, normalised original) -> surrogate
+        self._spans: dict[str, str] = {}  # whole span text, normalised -> surrogate, whatever its label
 
     @classmethod
     def for_document(cls, seed: int | str | None, key: str, *, locale: str | None = None,
-                     settings: SurrogateSettings | None = None) -> DocumentContext:
-        """The context of document ``key`` under ``seed``: the same arguments give the same surrogates."""
-        return cls(seed, key, locale=locale, settings=settings)
+                     settings: SurrogateSettings | None = None, secret: bytes | None = None,
+                     patient: str | None = None) -> DocumentContext:
+        """The context of document ``key`` (or of its ``patient``) under ``secret`` (or a test ``seed``):
+        the same arguments give the same surrogates."""
+        return cls(seed, key, locale=locale, settings=settings, secret=secret, patient=patient)
 
-    def __repr__(self) -> str:  # no maps and no offset: a repr ends up in logs
-        return f"DocumentContext(document={self.document!r}, locale={self.locale!r})"
+    @contextmanager
+    def drawing(self, *slot: str) -> Iterator[random.Random]:
+        """``self.rng`` seeded for one value (``slot``) while the block runs: a value's surrogate depends on
+        the secret, the identity and the value, not on what else the document holds or in what order."""
+        outer = self.rng
+        self.rng = _rng(self._secret_key, "value", *slot)
+        try:
+            yield self.rng
+        finally:
+            self.rng = outer
+
+    def __repr__(self) -> str:  # no identity, maps, offset or secret: a repr ends up in logs
+        return f"DocumentContext(locale={self.locale!r})"
 
     def ensure_locale(self, text: str) -> str:
         """The document locale, detected from ``text`` when no hint was given."""
@@ -97,7 +119,8 @@ class DocumentContext:
         """The surrogate of ``original`` of this kind, made once per document."""
         slot = (kind, original)
         if slot not in self._values:
-            self._values[slot] = make()
+            with self.drawing(kind, original):
+                self._values[slot] = make()
         return self._values[slot]
 
     def key(self) -> dict[str, Any]:
@@ -110,11 +133,64 @@ class DocumentContext:
             values.setdefault(kind, {})[original] = replacement
         return {
             "document": self.document,
+            **({"patient": self.patient} if self.patient is not None else {}),
             "date_offset_days": self.date_offset.days,
             "age_shift": self.settings.age_shift,
             "names": {self._name_display[cf]: sur for cf, sur in self.names.items()},
             "values": values,
         }
+
+
+SECRET_ENV = "PHINER_SECRET"
+"""Environment variable that may hold the surrogate secret (else ``--secret-file``)."""
+MIN_SECRET_BYTES = 16
+
+
+def resolve_secret(seed: int | str | None = None, secret: bytes | None = None) -> bytes:
+    """The secret contexts derive from: ``secret``; else one made from a test ``seed`` (anyone who knows the
+    seed can recompute every surrogate: for tests and examples only); else a fresh random one."""
+    if secret is not None:
+        if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
+            raise PhinerError(f"the surrogate secret should be at least {MIN_SECRET_BYTES} bytes")
+        return secret
+    if seed is not None:
+        return f"phiner-seed:{seed}".encode()
+    return secrets.token_bytes(32)
+
+
+def load_secret(path: str | os.PathLike | None = None, env: str = SECRET_ENV) -> bytes | None:
+    """The secret from a file (its bytes, surrounding white space dropped) or from ``env``; None if neither.
+
+    Errors name the file or the variable, never what it holds.
+    """
+    if path is not None:
+        try:
+            value = open(path, "rb").read().strip()
+        except OSError as err:
+            raise PhinerError(f"{path}: cannot read the secret file ({err.strerror})") from None
+        where = str(path)
+    elif os.environ.get(env) is not None:
+        value, where = os.environ[env].strip().encode("utf-8", "surrogateescape"), f"${env}"
+    else:
+        return None
+    if len(value) < MIN_SECRET_BYTES:
+        raise PhinerError(f"{where}: the secret should be at least {MIN_SECRET_BYTES} bytes "
+                          "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')")
+    return value
+
+
+def _hmac(key: bytes, *parts: str) -> bytes:
+    message = "\0".join(parts).encode("utf-8", "surrogatepass")
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def _rng(key: bytes, *parts: str) -> random.Random:
+    return random.Random(int.from_bytes(_hmac(key, *parts), "big"))
+
+
+def document_id(text: str) -> str:
+    """The identity of a document that has no id or path: a hash of its text."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _draw_offset(rng: random.Random, settings: SurrogateSettings) -> dt.timedelta:
@@ -141,7 +217,15 @@ def detect_locale(text: str) -> str:
 def surrogate(label: str, original: str, context: DocumentContext) -> str:
     """The surrogate of one span's text; labels without a generator get a ``[LABEL]`` tag."""
     handler = _HANDLERS.get(label)
-    return handler(original, context) if handler else f"[{label}]"
+    if handler is None:
+        return f"[{label}]"
+    same = " ".join(original.split()).casefold()
+    if same in context._spans:  # the same string under another label keeps its first surrogate
+        return _match_case(original, context._spans[same])
+    value = handler(original, context)
+    if any(ch.isalnum() for ch in same):
+        context._spans[same] = value
+    return value
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -265,7 +349,9 @@ def _name_roles(original: str, tokens: list[re.Match[str]]) -> dict[int, tuple[s
 def _name_token(word: str, roles: dict[int, tuple[str, str]], start: int,
                 context: DocumentContext) -> str:
     if start not in roles:  # a title or a particle: kept
-        return _random_digits(context.rng, len(word)) if word.isdecimal() else word
+        if word.isdecimal():
+            return context.remember("name-digits", word, lambda: _random_digits(context.rng, len(word)))
+        return word
     role = roles[start][0]
     cf = word.casefold()
     if len(word) == 1:
@@ -273,7 +359,8 @@ def _name_token(word: str, roles: dict[int, tuple[str, str]], start: int,
     if word.isupper() and len(word) <= 3 and cf not in _GIVEN | _FAMILY:
         return context.remember("initials", cf, lambda: _random_letters(context, len(word)))
     if cf not in context.names:
-        context.names[cf] = _new_name(cf, role, context)
+        with context.drawing("name", role, cf):
+            context.names[cf] = _new_name(cf, role, context)
         context._name_display[cf] = word
     return _match_case(word, context.names[cf])
 
