@@ -18,9 +18,9 @@ SENTENCE = "Pasienten Kari Nordmann (41 år) ble innlagt 14.12.2018 og kan nås 
 
 
 def build(folder: Path, backend: str) -> Path:
-    from phiner.config import LoraSettings
-    from phiner.export import write_export
-    from phiner.model import add_lora, load_base_model, load_tokenizer, random_roberta
+    from phiner.export.onnx import write_export
+    from phiner.model.base import add_lora, load_base_model, load_tokenizer, random_roberta
+    from phiner.train.config import LoraSettings
 
     base = random_roberta(folder / "base")
     tokenizer = load_tokenizer(str(base))
@@ -36,8 +36,8 @@ def build(folder: Path, backend: str) -> Path:
 
 def measure(folder: str, megabytes: float, max_length: int, stride: int) -> None:
     import phiner
-    from phiner.align import Windowing
-    from phiner.bench import peak_rss_mb
+    from benchlib import peak_rss_mb
+    from phiner.model.windows import Windowing
 
     tagger = phiner.load(folder, windowing=Windowing(max_length, False, stride))
     n = int(megabytes * 1_000_000)
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=None, help="tokens shared by windows [the phiner preset's]")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from phiner.config import preset
+    from phiner.train.config import preset
 
     recipe = preset("phiner")
     max_length, stride = args.max_length or recipe.max_length, args.stride or recipe.stride

@@ -21,21 +21,21 @@ TINY_ROBERTA = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads"
 @pytest.fixture(scope="session")
 def tiny_roberta(tmp_path_factory) -> Path:
     """A random RoBERTa (hidden 32, 2 layers) with the real GPT-2 byte-level BPE, built locally."""
-    from phiner.model import random_roberta
+    from phiner.model.base import random_roberta
 
     return random_roberta(tmp_path_factory.mktemp("tiny-roberta"), **TINY_ROBERTA)
 
 
 @pytest.fixture(scope="session")
 def roberta_tokenizer(tiny_roberta):
-    from phiner.model import load_tokenizer
+    from phiner.model.base import load_tokenizer
 
     return load_tokenizer(str(tiny_roberta))
 
 
 @pytest.fixture(scope="session")
 def synth_data(tmp_path_factory) -> Path:
-    from phiner.sources import synth
+    from phiner.data.synth import scenarios as synth
 
     return synth.build(tmp_path_factory.mktemp("synth"), n_train=32, n_test=8, seed=1)
 
@@ -47,7 +47,7 @@ def nordeid_dir() -> Path:
     return NORDEID
 
 
-from phiner.config import TrainSettings  # noqa: E402
+from phiner.train.config import TrainSettings  # noqa: E402
 
 SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, stride=16, pad_to_max_length=False, logging_steps=2,
                           learning_rate=1e-3)
@@ -56,8 +56,8 @@ SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, stride=16, p
 @pytest.fixture(scope="session")
 def tiny_run(tiny_roberta, synth_data, tmp_path_factory):
     """A run folder: the tiny RoBERTa trained with the design's LoRA for six steps."""
-    from phiner.config import LoraSettings, RunConfig
-    from phiner.train import train
+    from phiner.train.config import LoraSettings, RunConfig
+    from phiner.train.trainer import train
 
     out = tmp_path_factory.mktemp("runs") / "run"
     config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=SIX_STEPS)
@@ -78,31 +78,58 @@ def fnr_check_digits_valid(digits: list[int]) -> bool:
 NAME = "Nordmann"
 
 
-@pytest.fixture(scope="session")
-def name_tagger(roberta_tokenizer):
-    """A real RoBERTa (no layers) whose weights are set by hand to tag the word NAME, and only it, as
-    PATIENT wherever it stands: it isolates windowing, merging and scoring from learning."""
+def hand_set_tagger(tokenizer, words: dict[str, str]):
+    """A real RoBERTa (no layers) whose weights are set by hand to tag each word of ``words`` (its first
+    piece, after a space) with its type, wherever it stands, and nothing else: it isolates windowing,
+    merging, redaction and scoring from learning."""
     import torch
     from transformers import RobertaConfig, RobertaForTokenClassification
 
-    from phiner.labels import ID2LABEL, LABEL2ID
+    from phiner.core.labels import ID2LABEL, LABEL2ID
 
     config = RobertaConfig(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, hidden_size=32,
                            num_hidden_layers=0, num_attention_heads=4, intermediate_size=37, num_labels=13,
                            id2label=ID2LABEL, label2id=LABEL2ID, hidden_dropout_prob=0.0)
     torch.manual_seed(0)
     model = RobertaForTokenClassification(config).eval()
-    first_piece = roberta_tokenizer(" " + NAME, add_special_tokens=False)["input_ids"][0]
     with torch.no_grad():
         emb = model.roberta.embeddings
         emb.position_embeddings.weight.zero_()  # no position signal: a token means the same everywhere
         emb.token_type_embeddings.weight.zero_()
-        direction = torch.randn(32)
-        emb.word_embeddings.weight[first_piece] = direction
-        unit = torch.nn.functional.layer_norm(direction, (32,))
-        unit = unit / unit.norm()
         model.classifier.weight.zero_()
         model.classifier.bias.zero_()
-        model.classifier.weight[LABEL2ID["B-PATIENT"]] = unit
-        model.classifier.bias[LABEL2ID["O"]] = 4.5  # the name scores sqrt(32) = 5.66; other tokens ~ N(0, 1)
+        model.classifier.bias[LABEL2ID["O"]] = 4.5  # a set word scores sqrt(32) = 5.66; other tokens ~ N(0, 1)
+        for word, label in words.items():
+            piece = tokenizer(" " + word, add_special_tokens=False)["input_ids"][0]
+            direction = torch.randn(32)
+            emb.word_embeddings.weight[piece] = direction
+            unit = torch.nn.functional.layer_norm(direction, (32,))
+            model.classifier.weight[LABEL2ID[f"B-{label}"]] = unit / unit.norm()
     return model
+
+
+@pytest.fixture(scope="session")
+def name_tagger(roberta_tokenizer):
+    """The hand-set tagger of the word NAME, as PATIENT, and only it."""
+    return hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT"})
+
+
+AGE = "41"
+
+
+@pytest.fixture(scope="session")
+def name_model_dir(name_tagger, roberta_tokenizer, tmp_path_factory):
+    """The hand-set name tagger saved as a plain (merged) model folder, loadable by `phiner --model`."""
+    out = tmp_path_factory.mktemp("name-model")
+    name_tagger.save_pretrained(str(out))
+    roberta_tokenizer.save_pretrained(str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def name_age_model_dir(roberta_tokenizer, tmp_path_factory):
+    """A hand-set tagger of NAME as PATIENT and AGE as AGE, saved as a model folder."""
+    out = tmp_path_factory.mktemp("name-age-model")
+    hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT", AGE: "AGE"}).save_pretrained(str(out))
+    roberta_tokenizer.save_pretrained(str(out))
+    return out

@@ -1,8 +1,8 @@
 import pytest
 
-from phiner.align import Windowing, check_overflow, encode
-from phiner.errors import PhinerError
-from phiner.labels import IGNORE_INDEX, ID2LABEL
+from phiner.core.errors import PhinerError
+from phiner.core.labels import ID2LABEL, IGNORE_INDEX
+from phiner.model.windows import Windowing, check_overflow, encode
 
 DESIGN = Windowing(max_length=256, pad_to_max_length=True)
 

@@ -6,7 +6,8 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from phiner.cli import app
+from conftest import NAME
+from phiner.cli.main import app
 
 
 def phiner_cli(*args, cwd=None):
@@ -47,10 +48,12 @@ def test_given_input_jsonl_then_predict_keeps_every_key_and_adds_entities(tmp_pa
     assert os.stat(tmp_path / "out.jsonl").st_mode & 0o777 == 0o600  # it holds PHI
 
 
-def test_given_one_text_then_predict_prints_predicted_entities_grouped_by_type(tiny_run):
-    result = CliRunner().invoke(app, ["predict", "--model", str(tiny_run[0]), "--text", "givenName: Kari"])
+def test_given_one_text_then_predict_prints_predicted_entities_grouped_by_type(name_age_model_dir):
+    result = CliRunner().invoke(app, ["predict", "--model", str(name_age_model_dir), "--text",
+                                      f"{NAME} er 41 år. Ring {NAME}."])
     assert result.exit_code == 0, result.output
-    assert "--- Predicted Entities ---" in result.output
+    printed = [line for line in result.stdout.splitlines() if line.strip()]
+    assert printed == ["--- Predicted Entities ---", f"Name: {NAME}, {NAME}", "Age: 41"]
 
 
 def test_given_no_hub_then_train_fails_in_one_line_naming_the_ways_out(tmp_path, synth_data):
@@ -80,7 +83,7 @@ def test_given_an_unknown_form_then_data_synth_names_the_choices(tmp_path):
 
 def cli(monkeypatch, capsys, *args):
     """Run `phiner ARGS` in this process as the console script does: (exit code, stderr)."""
-    from phiner.cli import main
+    from phiner.cli.main import main
 
     monkeypatch.setattr(sys, "argv", ["phiner", *map(str, args)])
     with pytest.raises(SystemExit) as exit_:

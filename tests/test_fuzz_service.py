@@ -1,14 +1,12 @@
 """Schemathesis against the running service's own OpenAPI schema, on loopback: no 5xx, and no error that
 echoes a planted marker (issue 10). Each example is a real HTTP request to a real uvicorn server."""
-import json
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from phiner.predict import Tagger
-from phiner.serve import create_app
-
+from phiner.infer.tagger import Tagger
+from phiner.serve.app import create_app
 from test_serve import running
 
 API_KEY = "fuzz-key-1"

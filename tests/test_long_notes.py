@@ -1,11 +1,10 @@
 """Long notes: every character is read. The model here is a real RoBERTa whose weights are set by hand so
 that it tags one token as a patient name wherever it stands, whatever its neighbours; this isolates the
 windowing and merging from learning."""
-from phiner.align import Windowing
-from phiner.evaluate import evaluate_tagger
-from phiner.predict import Tagger
-
 from conftest import NAME
+from phiner.evaluate.evaluation import evaluate_tagger
+from phiner.infer.tagger import Tagger
+from phiner.model.windows import Windowing
 
 DESIGN_TRUNCATION = Windowing(max_length=256, pad_to_max_length=False, stride=None)
 
@@ -46,7 +45,7 @@ def test_given_a_1mb_text_then_prediction_finishes_with_every_window_read(name_t
 
 
 def test_inference_batches_are_sorted_by_length_and_bounded_in_windows_and_tokens():
-    from phiner.predict import batches
+    from phiner.infer.tagger import batches
 
     lengths = [512, 40, 512, 300, 41, 512, 512, 39]
     got = batches(lengths, batch_size=3, max_tokens=1024)

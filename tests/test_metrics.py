@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from phiner.metrics import confusion, seqeval_scores, to_label_sequences
-from phiner.predict import _to_spans, group_by_type
-from phiner.labels import LABEL2ID
+from phiner.core.labels import LABEL2ID
+from phiner.evaluate.metrics import confusion, seqeval_scores, to_label_sequences
+from phiner.infer.tagger import _to_spans, group_by_type
 
 
 def test_given_hand_computed_sequences_then_seqeval_scores_match():
@@ -60,7 +60,7 @@ def test_given_pieces_of_one_word_then_the_word_follows_its_first_piece():
     assert [(s.text, s.label) for s in spans] == [("Karin", "PATIENT"), ("Engen", "PATIENT")]
 
 
-from phiner.metrics import bootstrap_ratio, deid_scores, strict_spans  # noqa: E402
+from phiner.evaluate.metrics import bootstrap_ratio, deid_scores, strict_spans  # noqa: E402
 
 
 def span(start, end, label):
@@ -98,8 +98,8 @@ def test_given_identical_documents_then_the_bootstrap_interval_is_a_point_and_it
 def test_given_evaluate_with_leaks_then_missed_spans_go_to_the_file_only(name_tagger, roberta_tokenizer, tmp_path):
     import json
 
-    from phiner.evaluate import evaluate_tagger
-    from phiner.predict import Tagger
+    from phiner.evaluate.evaluation import evaluate_tagger
+    from phiner.infer.tagger import Tagger
 
     text = "Kontakt Nordmann eller Kari i dag"
     records = [{"text": text, "ner_tags": [span(8, 16, "PATIENT"), span(23, 27, "PATIENT")]}]

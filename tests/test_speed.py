@@ -1,15 +1,17 @@
 """Presets, continued training, bf16, the ONNX export with its parity check, and the bench's contract."""
 import json
+import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from conftest import NAME, SIX_STEPS
-from phiner.cli import app
-from phiner.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
-from phiner.predict import DEFAULT_WINDOWING, Tagger
+from phiner.cli.main import app
+from phiner.infer.tagger import DEFAULT_WINDOWING, Tagger
+from phiner.train.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
 
 TEXTS = [f"Samtale med {NAME} om prøvesvar.", f"{NAME} ringte kl. 14, og {NAME} kommer i morgen.",
          "Ingen navn her, bare en vanlig setning om blodtrykk."]
@@ -47,7 +49,7 @@ def test_given_an_unknown_preset_or_precision_then_the_cli_says_so(tmp_path, syn
 
 
 def test_given_init_then_training_starts_from_the_runs_adapter(tiny_run, tiny_roberta, synth_data, tmp_path):
-    from phiner.train import train
+    from phiner.train.trainer import train
 
     run, first = tiny_run
     settings = TrainSettings(**{**asdict(SIX_STEPS), "max_steps": 1, "learning_rate": 1e-12})
@@ -67,7 +69,7 @@ def test_bf16_prediction_finds_the_same_spans(name_tagger, roberta_tokenizer):
 
 
 def test_the_onnx_export_of_a_run_gives_the_pytorch_logits(tiny_run, synth_data, tmp_path):
-    from phiner.export import export_onnx
+    from phiner.export.onnx import export_onnx
 
     run, _ = tiny_run
     info = export_onnx(run, tmp_path / "onnx", data=synth_data, log=lambda _: None)
@@ -83,7 +85,7 @@ def test_the_onnx_export_of_a_run_gives_the_pytorch_logits(tiny_run, synth_data,
 
 
 def test_the_int8_export_keeps_strict_f1_and_predict_uses_it(name_tagger, roberta_tokenizer, tmp_path):
-    from phiner.records import write_jsonl
+    from phiner.core.records import write_jsonl
 
     merged = tmp_path / "merged"
     name_tagger.save_pretrained(str(merged))
@@ -104,9 +106,9 @@ def test_the_int8_export_keeps_strict_f1_and_predict_uses_it(name_tagger, robert
 
 
 def test_a_failed_parity_check_writes_nothing(name_tagger, roberta_tokenizer, tmp_path, monkeypatch):
-    from phiner import export
-    from phiner.errors import PhinerError
-    from phiner.records import write_jsonl
+    from phiner.core.errors import PhinerError
+    from phiner.core.records import write_jsonl
+    from phiner.export import onnx as export
 
     merged = tmp_path / "merged"
     name_tagger.save_pretrained(str(merged))
@@ -119,8 +121,10 @@ def test_a_failed_parity_check_writes_nothing(name_tagger, roberta_tokenizer, tm
     assert not list(tmp_path.glob(".out*"))
 
 
+@pytest.mark.slow
 def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
-    from phiner.bench import run_bench, table
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from benchlib import run_bench, table
 
     result = run_bench(base_model=str(tiny_roberta), quick=True, with_minilm=False, log=lambda _: None,
                        sizes={"n_short": 6, "n_long": 4, "n_train": 40})
@@ -134,7 +138,8 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
         assert result[kind]["hf_pipeline"]["docs_per_s"] > 0 and result[kind]["phiner"]["docs_per_s"] > 0
         assert result[kind]["ratio"] == pytest.approx(result[kind]["phiner"]["docs_per_s"] / result[kind]["hf_pipeline"]["docs_per_s"])
     assert result["matmul_gflops"]["fp32"] > 0
-    assert "bf16" in result["matmul_gflops"]
+    bf16 = result["matmul_gflops"]["bf16"]  # measured where the CPU does bf16 natively, else not at all
+    assert (bf16 > 0) if result["machine"]["bf16_native"] else (bf16 is None or bf16 >= 0)
     rows = table(result)
     assert rows[1][1] == "phiner / design" and rows[1][2].endswith("x")
 
@@ -142,7 +147,7 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
 def test_fast_dropout_drops_at_rate_p_scales_the_rest_and_passes_gradients():
     import torch
 
-    from phiner.dropout import FastDropout
+    from phiner.model.dropout import FastDropout
 
     for p in (0.05, 0.1, 0.5):
         x = torch.ones(1_000_003, requires_grad=True)
@@ -163,9 +168,9 @@ def test_use_fast_dropout_swaps_every_dropout_and_changes_no_prediction(tiny_rob
     import torch
     from torch import nn
 
-    from phiner.config import LoraSettings
-    from phiner.dropout import FastDropout, use_fast_dropout
-    from phiner.model import add_lora, load_base_model
+    from phiner.model.base import add_lora, load_base_model
+    from phiner.model.dropout import FastDropout, use_fast_dropout
+    from phiner.train.config import LoraSettings
 
     model = add_lora(load_base_model(str(tiny_roberta), seed=0), LoraSettings()).eval()
     before = sum(type(m) is nn.Dropout for m in model.modules())
@@ -179,9 +184,10 @@ def test_use_fast_dropout_swaps_every_dropout_and_changes_no_prediction(tiny_rob
         assert torch.equal(model(input_ids=ids).logits, expected)
 
 
+@pytest.mark.slow
 def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tmp_path):
-    from phiner.hardware import resolve_precision
-    from phiner.train import train
+    from phiner.model.hardware import resolve_precision
+    from phiner.train.trainer import train
 
     settings = preset("phiner", max_steps=4, batch_size=4, max_length=64, stride=16, logging_steps=2)
     config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], lora=LoraSettings(), train=settings)
@@ -195,9 +201,9 @@ def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tm
 
 def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_fitted_to_the_model(
         tiny_roberta, synth_data, tmp_path):
-    from phiner.model import load_tokenizer, max_window
-    from phiner.predict import run_windowing
-    from phiner.train import train
+    from phiner.infer.tagger import run_windowing
+    from phiner.model.base import load_tokenizer, max_window
+    from phiner.train.trainer import train
 
     limit = max_window(str(tiny_roberta), load_tokenizer(str(tiny_roberta)))
     settings = preset("phiner", max_steps=1, batch_size=4, max_length=limit + 100, eval_before=False)
@@ -215,7 +221,7 @@ def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_f
 
 
 def test_auto_attention_is_eager_only_for_short_windows_on_a_cpu():
-    from phiner.hardware import cuda, resolve_attention
+    from phiner.model.hardware import cuda, resolve_attention
 
     expected_short = "sdpa" if cuda() else "eager"
     assert resolve_attention("auto", True, 256) == expected_short

@@ -6,18 +6,19 @@ import random
 import re
 
 import pytest
-from conftest import fnr_check_digits_valid
 from faker.providers.person.en_US import Provider as EnPerson
 from faker.providers.person.no_NO import Provider as NoPerson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phiner.errors import PhinerError
-from phiner.redact import redact
-from phiner.records import Span
-from phiner.sources.notes import DATE_FORMATS, NB_PLACES, make_note, render_date
-from phiner.sources.synth import NB_TOWNS, make_fakers
-from phiner.surrogates import (
+from conftest import fnr_check_digits_valid
+from phiner.core.errors import PhinerError
+from phiner.core.records import Span
+from phiner.core.vocab import NB_PLACES, NB_TOWNS
+from phiner.data.synth.notes import DATE_FORMATS, make_note, render_date
+from phiner.data.synth.scenarios import make_fakers
+from phiner.deid.operators import redact
+from phiner.deid.surrogates import (
     DocumentContext,
     SurrogateSettings,
     detect_locale,
@@ -451,7 +452,7 @@ def test_given_a_weak_or_wrong_secret_then_the_context_refuses_it(bad):
 
 
 def test_given_a_secret_file_or_variable_then_load_secret_reads_it_and_names_only_where(tmp_path, monkeypatch):
-    from phiner.surrogates import load_secret
+    from phiner.deid.surrogates import load_secret
 
     path = tmp_path / "secret"
     path.write_text("  0123456789abcdef0123\n")

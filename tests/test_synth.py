@@ -8,9 +8,8 @@ import re
 import pytest
 
 from conftest import fnr_check_digits_valid
-
-from phiner.records import validate_record
-from phiner.sources.synth import SCENARIO_LABELS, build, generate, render_scenario
+from phiner.core.records import validate_record
+from phiner.data.synth.scenarios import SCENARIO_LABELS, build, generate, render_scenario
 
 DESIGN_FIELDS = [
     "locale", "noteType", "translatedNoteType", "givenName", "familyName", "age", "phoneNumber", "city",

@@ -10,9 +10,8 @@ from collections import Counter
 import pytest
 
 from conftest import fnr_check_digits_valid
-
-from phiner.records import validate_record
-from phiner.sources.notes import (
+from phiner.core.records import validate_record
+from phiner.data.synth.notes import (
     AGE_FORMATS,
     DATE_FORMATS,
     ID_FORMATS,

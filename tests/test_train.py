@@ -3,10 +3,9 @@ import json
 import pytest
 import yaml
 
-from phiner.config import RunConfig
-from phiner.train import RUN_FILES, train
-
 from conftest import SIX_STEPS
+from phiner.train.config import RunConfig
+from phiner.train.trainer import RUN_FILES, train
 
 
 def test_given_six_steps_then_the_run_folder_holds_exactly_the_described_files(tiny_run):
@@ -50,6 +49,7 @@ def test_given_a_run_then_phiner_load_predicts_spans_on_the_original_text(tiny_r
     tagger = phiner.load(out)
     text = "givenName: Kari\nfamilyName: Nordmann\ncity: Tromsø"
     [spans] = tagger.predict([text])
+    assert spans, "six steps of training should tag something in a record of its own training form"
     for span in spans:
         assert text[span.start:span.end] == span.text and 0 <= span.score <= 1
 
@@ -70,5 +70,6 @@ def test_given_a_note_longer_than_one_window_then_predict_reads_it_in_several_wi
     records = list(tagger.predict_records([{"text": long_text, "id": 1}, {"text": "kort", "id": 2}]))
     assert [r["id"] for r in records] == [1, 2]
     assert records[0]["windows"] > 5 and records[1]["windows"] == 1
+    assert records[0]["entities"], "the tiny run should tag something in a long text"
     for entity in records[0]["entities"]:
         assert long_text[entity["start"]:entity["end"]] == entity["text"]

@@ -1,0 +1,1 @@
+"""The `phiner` command line."""

@@ -1,0 +1,66 @@
+"""`phiner evaluate`: Score a model on labelled records."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from phiner.cli.app import app, out
+
+
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
+    split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
+    max_length: Annotated[Optional[int], typer.Option(help="Tokens per window [the model's training window].")] = None,
+    stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows [the model's].")] = None,
+    truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design does.")] = False,
+    leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    precision: Annotated[str, typer.Option(help="fp32 (the reference), bf16 or auto.")] = "fp32",
+) -> None:
+    """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall."""
+    from phiner.data.dataset import load_records
+    from phiner.evaluate.evaluation import evaluate_tagger
+    from phiner.infer.tagger import Tagger, run_windowing
+
+    records = load_records(data, split)
+    tagger = Tagger.load(model, windowing=run_windowing(model, max_length, stride, truncate), precision=precision)
+    report = evaluate_tagger(tagger, records, leaks=leaks)
+    if as_json:
+        out.print_json(json.dumps(report))
+        return
+    _print_report(report)
+    if leaks is not None:
+        out.print(f"missed PHI spans written to {leaks} (they hold PHI: keep that file safe)")
+
+
+def _print_report(report: dict) -> None:
+    seq, strict, recall = report["seqeval"], report["strict"], report["char_recall"]
+    over = report["over_redaction"]
+    out.print(f"records {report['records']} (windows {report['windows']})")
+    out.print(f"seqeval tokens: precision {seq['precision']:.4f}  recall {seq['recall']:.4f}  f1 {seq['f1']:.4f}  "
+              f"accuracy {seq['accuracy']:.4f}")
+    out.print(f"strict spans:   precision {strict['all']['precision']:.4f}  recall {strict['all']['recall']:.4f}  "
+              f"f1 {strict['all']['f1']:.4f}")
+    out.print(f"PHI characters caught (char recall): {_ci(recall['all'])}")
+    out.print(f"non-PHI characters flagged (over-redaction): {_ci(over)}")
+    table = Table()
+    for col in ("type", "strict P", "strict R", "strict F1", "support", "char recall (95% CI)", "seqeval F1"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for kind, row in strict.items():
+        if kind == "all" or not row["support"] and not row["fp"]:
+            continue
+        table.add_row(kind, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+                      str(row["support"]), _ci(recall[kind]),
+                      f"{seq['per_type'].get(kind, {}).get('f1-score', 0.0):.4f}")
+    out.print(table)
+
+
+def _ci(ratio: dict) -> str:
+    low, high = ratio["ci95"]
+    return f"{ratio['value']:.4f} [{low:.4f}, {high:.4f}]"

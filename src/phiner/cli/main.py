@@ -1,0 +1,29 @@
+"""The ``phiner`` command line: each command parses its options and calls one function that returns data.
+
+One module per command group registers its commands on the app (:mod:`phiner.cli.app`); importing them here
+is what puts them on it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from phiner.cli import data, evaluate, export, predict, redact, serve, train  # noqa: F401  (they register)
+from phiner.cli.app import app, console
+from phiner.core.errors import PhinerError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: domain errors become one line on stderr and exit code 2, no traceback."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app()
+    except (PhinerError, FileExistsError, ValueError) as err:
+        console.print(f"[red]error:[/red] {err}", highlight=False)
+        sys.exit(2)
+    except OSError as err:  # unreadable input, unwritable output, a full disk: one line, no traceback
+        where = f"{err.filename}: " if err.filename else ""
+        console.print(f"[red]error:[/red] {where}{err.strerror or type(err).__name__}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,61 @@
+"""`phiner predict`: Tag PHI in texts."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from phiner.cli.app import app, out
+from phiner.core.errors import PhinerError
+
+
+@app.command()
+def predict(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,
+    input: Annotated[Optional[Path], typer.Option(help="JSONL file with a `text` key per line.")] = None,
+    output: Annotated[Optional[Path], typer.Option(help="JSONL to write: every input key plus `entities`.")] = None,
+    record: Annotated[Optional[int], typer.Option(help="With --input and no --output: show this record (0 = the first).")] = None,
+) -> None:
+    """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL."""
+    from phiner.core.records import check_text, iter_jsonl, read_jsonl, write_jsonl
+    from phiner.infer.tagger import Tagger
+
+    if (text is None) == (input is None):
+        raise PhinerError("Give exactly one of --text or --input.")
+    if input is not None and not input.is_file():
+        raise PhinerError(f"{input}: no such file")
+    if text is not None:
+        check_text(text, "--text")
+    tagger = Tagger.load(model)
+    if input is not None and output is not None:
+        count = write_jsonl(output, tagger.predict_records(iter_jsonl(input, require_tags=False)))
+        if count == 0:
+            output.unlink()
+            raise PhinerError(f"{input}: no records (the file is empty or blank); nothing was written")
+        out.print(f"wrote {count} records to {output} (they hold PHI: the file is readable by its owner only)")
+        return
+    if input is not None:
+        records = read_jsonl(input, require_tags=False)
+        if not records:
+            raise PhinerError(f"{input}: no records (the file is empty or blank)")
+        index = record or 0
+        if not 0 <= index < len(records):
+            raise PhinerError(f"--record should be from 0 to {len(records) - 1} ({input} holds {len(records)} records)")
+        item = records[index]
+    else:
+        item = {"text": text}
+    found = tagger.predict([item["text"]])[0]
+    print_entities("Predicted Entities", [s.to_dict() for s in found])
+    if "ner_tags" in item:
+        gold = [{**t, "text": item["text"][t["start"]:t["end"]]} for t in item["ner_tags"]]
+        print_entities("Real Entities", gold)
+
+
+def print_entities(title: str, spans: list[dict]) -> None:
+    from phiner.infer.tagger import DISPLAY_NAMES, group_by_type
+
+    out.print(f"--- {title} ---")
+    for kind, texts in group_by_type(spans).items():
+        out.print(f"{DISPLAY_NAMES[kind]}: {', '.join(texts)}")

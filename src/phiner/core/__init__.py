@@ -1,0 +1,1 @@
+"""The contract every stage speaks: labels, records and spans, errors, shared vocabularies."""

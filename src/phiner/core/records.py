@@ -1,0 +1,222 @@
+"""Records and spans: the one contract between phiner's stages, and its JSONL io.
+
+A record is ``{"text": str, "ner_tags": [{"start": int, "end": int, "label": str}]}``; offsets count
+Unicode code points (Python ``str`` indices), ``end`` exclusive. A span coming out of the model has the same
+shape plus ``text`` and ``score``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from phiner.core.errors import RecordError
+from phiner.core.labels import ENTITY_TYPES
+
+MAX_REPORTED_PROBLEMS = 20
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A labelled character span ``text[start:end]``."""
+
+    start: int
+    end: int
+    label: str
+    score: float | None = None
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def validate_record(obj: Any, *, require_tags: bool = True) -> dict[str, Any]:
+    """Check one decoded record and return it with its ``ner_tags`` sorted by start.
+
+    Raises RecordError naming the field at fault; the message shows offsets and labels, never text.
+
+    >>> validate_record({"text": "Ola Nordmann", "ner_tags": [{"start": 0, "end": 12, "label": "PATIENT"}]})["ner_tags"]
+    [{'start': 0, 'end': 12, 'label': 'PATIENT'}]
+    """
+    if not isinstance(obj, dict):
+        raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
+    if "text" not in obj:
+        raise RecordError("missing field `text`")
+    text = obj["text"]
+    if not isinstance(text, str):
+        raise RecordError(f"field `text` should be a string, got {type(text).__name__}")
+    if "ner_tags" not in obj:
+        if require_tags:
+            raise RecordError("missing field `ner_tags` (use [] for a text with no PHI)")
+        return obj
+    tags = obj["ner_tags"]
+    if not isinstance(tags, list):
+        raise RecordError(f"field `ner_tags` should be a list, got {type(tags).__name__}")
+    checked = [_validate_tag(tag, i, len(text)) for i, tag in enumerate(tags)]
+    order = sorted(range(len(checked)), key=lambda i: (checked[i]["start"], checked[i]["end"]))
+    for a, b in zip(order, order[1:]):
+        if checked[b]["start"] < checked[a]["end"]:
+            raise RecordError(
+                f"ner_tags[{a}] [{checked[a]['start']}, {checked[a]['end']}) and ner_tags[{b}] "
+                f"[{checked[b]['start']}, {checked[b]['end']}) overlap; spans must not overlap"
+            )
+    return {**obj, "ner_tags": [checked[i] for i in order]}
+
+
+def _validate_tag(tag: Any, i: int, length: int) -> dict[str, Any]:
+    field = f"ner_tags[{i}]"
+    if not isinstance(tag, dict):
+        raise RecordError(f"{field} should be an object with start, end and label, got {type(tag).__name__}")
+    for key in ("start", "end", "label"):
+        if key not in tag:
+            raise RecordError(f"{field} is missing `{key}`")
+    start, end, label = tag["start"], tag["end"], tag["label"]
+    for key, value in (("start", start), ("end", end)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise RecordError(f"{field}.{key} should be an integer, got {type(value).__name__}")
+    if label not in ENTITY_TYPES:
+        shown = label if isinstance(label, str) and len(label) <= 40 else type(label).__name__
+        raise RecordError(f"{field}.label {shown!r} is unknown; expected one of {', '.join(ENTITY_TYPES)}")
+    if end <= start:
+        raise RecordError(f"{field} has end <= start ({end} <= {start}); end is exclusive and must exceed start")
+    if start < 0 or end > length:
+        raise RecordError(f"{field} [{start}, {end}) is out of range for a text of length {length}")
+    return {**tag, "start": start, "end": end, "label": label}
+
+
+def iter_jsonl(path: str | Path, *, require_tags: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield the validated records of a JSONL file; stop at the first bad line with its line number.
+
+    Blank lines are skipped (they hold no record); anything else is a record or an error.
+    """
+    path = Path(path)
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            record = _parse_line(raw, path, lineno, require_tags)
+            if record is not None:
+                yield record
+
+
+def read_jsonl(path: str | Path, *, require_tags: bool = True) -> list[dict[str, Any]]:
+    """Read and validate a whole JSONL file, reporting every bad line at once (the first 20 shown)."""
+    path = Path(path)
+    records, problems = [], []
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                record = _parse_line(raw, path, lineno, require_tags)
+            except RecordError as err:
+                problems.append(err)
+                continue
+            if record is not None:
+                records.append(record)
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
+        more = len(problems) - MAX_REPORTED_PROBLEMS
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        raise RecordError(f"{len(problems)} bad line(s) in {path}:\n{shown}{tail}")
+    return records
+
+
+def iter_objects(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """``(line number, decoded JSON value)`` of each non-blank line; stops at the first line that is not JSON."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            obj = _decode_line(raw, path, lineno)
+            if obj is not _BLANK:
+                yield lineno, obj
+
+
+_BLANK = object()
+
+
+def _decode_line(raw: bytes, path: Path, lineno: int) -> Any:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RecordError(f"invalid UTF-8 at byte {err.start} of the line", source=str(path), line=lineno) from None
+    if not line.strip():
+        return _BLANK
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as err:
+        raise RecordError(f"invalid JSON at column {err.colno}: {err.msg}", source=str(path), line=lineno) from None
+
+
+def check_text(text: str, where: str) -> None:
+    """Refuse a text that is not valid Unicode (a lone surrogate, as ``"\\ud800"`` decodes to in JSON)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise RecordError(f"{where} is not valid Unicode (a lone surrogate at character {err.start})") from None
+
+
+def _parse_line(raw: bytes, path: Path, lineno: int, require_tags: bool) -> dict[str, Any] | None:
+    obj = _decode_line(raw, path, lineno)
+    if obj is _BLANK:
+        return None
+    try:
+        return validate_record(obj, require_tags=require_tags)
+    except RecordError as err:
+        raise RecordError(err.problem, source=str(path), line=lineno) from None
+
+
+def dumps_record(record: dict[str, Any]) -> str:
+    """One JSONL line (no newline), UTF-8 text kept as is."""
+    return json.dumps(record, ensure_ascii=False)
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
+    """Write records atomically (temporary file, then rename); return how many were written."""
+    count = 0
+    with atomic_write(path) as fh:
+        for record in records:
+            fh.write(dumps_record(record) + "\n")
+            count += 1
+    return count
+
+
+class atomic_write:
+    """Context manager: a text file that appears at ``path`` only when the block succeeds, created 0600 (it may
+    hold PHI or keys) and on disk (fsynced) before it is renamed into place."""
+
+    def __init__(self, path: str | Path, mode: str = "w") -> None:
+        self.path = Path(path)
+        self.mode = mode
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        encoding = None if "b" in self.mode else "utf-8"
+        self.fh = os.fdopen(fd, self.mode, encoding=encoding)
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+        self.fh.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+
+
+def open_private(path: str | Path, mode: str = "a"):
+    """A file opened for writing (``a`` or ``w``), created 0600 and kept 0600: it holds PHI or keys."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, mode, encoding="utf-8")
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Write a JSON document atomically, indented for people."""
+    with atomic_write(path) as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2)
+        fh.write("\n")

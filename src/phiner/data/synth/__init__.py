@@ -1,0 +1,1 @@
+"""Generated training text: key: value scenarios and free-text notes."""

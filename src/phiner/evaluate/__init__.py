@@ -1,0 +1,1 @@
+"""Scores: seqeval, strict spans, character-level PHI recall with intervals, over-redaction."""

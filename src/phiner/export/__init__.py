@@ -1,0 +1,1 @@
+"""Exports for fast inference, each checked against PyTorch before it is written."""

@@ -1,0 +1,1 @@
+"""From texts to spans: the Tagger over a PyTorch or ONNX backend."""

@@ -1,0 +1,292 @@
+"""Tagger: texts in, character spans out. Long texts are read in overlapping windows and merged back.
+
+Where windows overlap, each token keeps the prediction of the window in which it has the most context on
+both sides, so every character is read and no window edge decides a label.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Iterable, Iterator
+
+import numpy as np
+
+from phiner.core.errors import PhinerError
+from phiner.core.labels import ID2LABEL
+from phiner.core.records import Span
+from phiner.model.windows import Windowing, encode, fit_stride
+
+MAX_BATCH_TOKENS = 4096
+"""Most tokens (windows x longest window) in one inference batch: 16 windows of 256, 8 of 512. The int8 ONNX
+model's peak memory on a 1 MB text was 2,611 MB with 16 windows of 512 against 1,298 MB with 16 of 256."""
+
+
+def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOKENS) -> list[list[int]]:
+    """Indices of windows in batches sorted by length: at most ``batch_size`` windows and, beyond one window,
+    at most ``max_tokens`` padded tokens a batch."""
+    out: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        if out and len(out[-1]) < batch_size and (len(out[-1]) + 1) * lengths[i] <= max_tokens:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int = 16,
+                   precision: str = "fp32", guard: Callable[[], ContextManager] | None = None) -> list[np.ndarray]:
+    """Logits of each encoded window (its own length, no padding), batches sorted by length.
+
+    ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
+    :class:`phiner.infer.onnx.OnnxModel` (``precision`` ignored). ``guard()``, where given, is entered around each
+    batch's forward pass (the service's turn-taking: a long request yields between batches).
+    """
+    guard = guard or nullcontext
+    import torch
+
+    onnx = hasattr(model, "session")
+    out: list[np.ndarray | None] = [None] * len(features["input_ids"])
+    keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
+    device = "cpu" if onnx else next(model.parameters()).device
+    bf16 = precision == "bf16"
+    with torch.inference_mode(), torch.autocast(device.type if bf16 else "cpu", dtype=torch.bfloat16, enabled=bf16):
+        for idx in batches([len(ids) for ids in features["input_ids"]], batch_size):
+            batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors="np" if onnx else "pt")
+            with guard():
+                if onnx:
+                    logits = model.logits(batch)
+                else:
+                    logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
+            for row, i in enumerate(idx):
+                out[i] = logits[row, : len(features["input_ids"][i])]
+    return out  # type: ignore[return-value]
+
+
+DEFAULT_WINDOWING = Windowing(max_length=256, pad_to_max_length=False, stride=64)
+
+
+def run_windowing(run: str | Path, max_length: int | None = None, stride: int | None = None,
+                  truncate: bool = False) -> Windowing:
+    """The windows a model reads in prediction: those it was trained on (its ``config.yaml``, copied into
+    merged and exported folders too), each overridden where given; 256/64 for a folder without one."""
+    train = read_train_settings(run)
+    length = max_length or train.get("max_length") or DEFAULT_WINDOWING.max_length
+    if truncate:
+        return Windowing(length, False, None)
+    if stride is not None:
+        return Windowing(length, False, stride)
+    step = train.get("stride", DEFAULT_WINDOWING.stride)
+    if step is None:  # trained truncated (the design's setting): prediction still reads every character
+        step = DEFAULT_WINDOWING.stride
+    return Windowing(length, False, fit_stride(step, length))
+
+
+def read_train_settings(run: str | Path) -> dict[str, Any]:
+    """The ``train`` settings of a folder's ``config.yaml`` ({} without one), checked where prediction reads
+    them; errors name the file and the field."""
+    import yaml
+
+    config = Path(run) / "config.yaml"
+    if not config.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise PhinerError(f"{config}: not valid YAML{where}") from None
+    train = data.get("train", {}) if isinstance(data, dict) else None
+    if not isinstance(train, dict):
+        raise PhinerError(f"{config}: `train` should be a mapping of settings")
+    for key in ("max_length", "stride"):
+        value = train.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise PhinerError(f"{config}: `train.{key}` should be a positive integer")
+    return train
+
+
+class Tagger:
+    """A loaded model that finds PHI spans in texts."""
+
+    def __init__(self, model, tokenizer, windowing: Windowing = DEFAULT_WINDOWING, batch_size: int = 16,
+                 info: dict[str, Any] | None = None, precision: str = "fp32") -> None:
+        from phiner.model.hardware import resolve_precision
+
+        self.model, self.tokenizer, self.windowing, self.batch_size = model, tokenizer, windowing, batch_size
+        self.info = info or {}
+        self.guard: Callable[[], ContextManager] | None = None
+        self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
+        self.last_windows: list[int] = []
+
+    @classmethod
+    def load(cls, run: str | Path, *, precision: str = "auto", **kwargs: Any) -> "Tagger":
+        """Load a run folder (adapter, merged into its base), a merged model folder, or an ONNX export.
+
+        PyTorch models run on the GPU where there is one; ``precision="auto"`` runs them in bf16 where the
+        hardware does it natively (see the README's speed section), else fp32.
+        """
+        from phiner.infer.onnx import is_export, load_export
+        from phiner.model.base import load_run
+
+        if "windowing" not in kwargs:
+            kwargs["windowing"] = run_windowing(run)
+        if is_export(run):
+            model, tokenizer, onnx_info = load_export(run)
+            return cls(model, tokenizer, info={"path": str(run), "onnx": onnx_info}, **kwargs)
+        model, tokenizer = load_run(run, merged=True)
+        from phiner.model.hardware import cuda
+
+        if cuda():
+            model = model.to("cuda")
+        return cls(model, tokenizer, info={"path": str(run)}, precision=precision, **kwargs)
+
+    def predict(self, texts: Iterable[str]) -> list[list[Span]]:
+        """Spans found in each text; ``self.last_windows`` says how many windows each text took.
+
+        Any ``str`` is read, even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code
+        point for one, so offsets still index the text given)."""
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
+        readable = [_readable(text) for text in texts]
+        return [_to_spans(text, tokens) for text, tokens in zip(texts, self.token_labels(readable))]
+
+    def token_labels(self, texts: list[str]) -> list[dict[tuple[int, int], tuple[int, int, float, int]]]:
+        """Per text: token offsets -> (context, label id, probability, word index), windows merged."""
+        if not texts:
+            self.last_windows = []
+            return []
+        features = encode(self.tokenizer, texts, self.windowing)
+        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size, self.precision, self.guard)
+        per_text: list[dict] = [{} for _ in texts]
+        windows = [0] * len(texts)
+        for i, row in enumerate(logits):
+            sample = features["sample"][i]
+            windows[sample] += 1
+            _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
+        self.last_windows = windows
+        return per_text
+
+    def redact(self, texts: Iterable[str], operator: str = "tag", *, overrides: dict[str, str] | None = None,
+               seed: int | None = None, secret: bytes | None = None, ids: list[str] | None = None,
+               patient_ids: list[str | None] | None = None) -> list:
+        """Safe texts: each a :class:`phiner.deid.operators.Redaction` (``.text`` and audit ``.items``).
+
+        Surrogates derive from ``secret`` (or a test ``seed``; a fresh random secret when neither is given) and
+        each text's identity: its ``ids`` entry, else a hash of the text; or its ``patient_ids`` entry, so that
+        every text of one patient gets the same date shift and name map, in any call.
+        """
+        from phiner.deid.batch import RedactOptions, redact_documents
+
+        texts = list(texts)
+        for name, values in (("ids", ids), ("patient_ids", patient_ids)):
+            if values is not None and len(values) != len(texts):
+                raise PhinerError(f"{name} has {len(values)} entries for {len(texts)} texts")
+        options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed, secret=secret)
+        return [r for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids)]
+
+    def guarded(self, guard: Callable[[], ContextManager]) -> "Tagger":
+        """This tagger (the same model) entering ``guard()`` around each forward pass: see :func:`batched_logits`."""
+        import copy
+
+        view = copy.copy(self)
+        view.guard = guard
+        return view
+
+    def predict_records(self, records: Iterable[dict[str, Any]], field: str = "text",
+                        batch_size: int = 64) -> Iterator[dict[str, Any]]:
+        """Each record with ``entities`` (and ``windows``) added; every input key kept."""
+        buffer: list[dict[str, Any]] = []
+        for record in records:
+            buffer.append(record)
+            if len(buffer) == batch_size:
+                yield from self._annotate(buffer, field)
+                buffer = []
+        if buffer:
+            yield from self._annotate(buffer, field)
+
+    def _annotate(self, records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+        spans = self.predict([r[field] for r in records])
+        return [{**r, "entities": [s.to_dict() for s in found], "windows": w}
+                for r, found, w in zip(records, spans, self.last_windows)]
+
+
+def _readable(text: str) -> str:
+    """``text`` with each lone surrogate (which no tokenizer takes) as U+FFFD, keeping every offset."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
+def _vote(tokens: dict, logits: np.ndarray, offsets: list, words: list[int]) -> None:
+    """Record each real token's label from this window if it has more context here than before."""
+    real = [t for t, w in enumerate(words) if w >= 0 and offsets[t][0] != offsets[t][1]]
+    if not real:
+        return
+    first, last = real[0], real[-1]
+    probs = _softmax(logits)
+    for t in real:
+        context = min(t - first, last - t)
+        key = tuple(offsets[t])
+        if key not in tokens or tokens[key][0] < context:
+            label = int(probs[t].argmax())
+            tokens[key] = (context, label, float(probs[t, label]), words[t])
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _to_spans(text: str, tokens: dict[tuple[int, int], tuple]) -> list[Span]:
+    """Token labels to character spans, a word at a time.
+
+    A word takes the label of its first token (as the HF pipeline's ``aggregation_strategy="first"``), so a
+    span never ends inside a word; an ``I-`` that does not continue its type starts a new span.
+    """
+    spans: list[Span] = []
+    current: list | None = None  # [start, end, type, scores]
+    word, word_kind = None, None
+    for (start, end), (_, label_id, score, token_word) in sorted(tokens.items()):
+        label = ID2LABEL[label_id]
+        if token_word == word:  # a later piece of the same word: it follows the word's first token
+            label = "O" if word_kind is None else f"I-{word_kind}"
+        word, word_kind = token_word, label[2:] if label != "O" else None
+        kind = word_kind
+        if current and (kind != current[2] or label.startswith("B-")):
+            spans.append(_close(text, current))
+            current = None
+        if kind and current is None:
+            current = [start, end, kind, [score]]
+        elif kind:
+            current[1] = end
+            current[3].append(score)
+    if current:
+        spans.append(_close(text, current))
+    return spans
+
+
+def _close(text: str, current: list) -> Span:
+    start, end, kind, scores = current
+    return Span(start, end, kind, round(float(np.mean(scores)), 4), text[start:end])
+
+
+def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Entity texts grouped by type in the design's display order, as in its test sample."""
+    groups: dict[str, list[str]] = {t: [] for t in DISPLAY_ORDER}
+    for span in spans:
+        d = span.to_dict() if isinstance(span, Span) else span
+        groups[d["label"]].append(d["text"])
+    return {t: v for t, v in groups.items() if v}
+
+
+DISPLAY_ORDER = ("PATIENT", "AGE", "PHONE", "LOC", "DATE", "ID")
+DISPLAY_NAMES = {"PATIENT": "Name", "AGE": "Age", "PHONE": "Phone", "LOC": "Location", "DATE": "Date", "ID": "ID"}
+
+
+def load(run: str | Path, **kwargs: Any) -> Tagger:
+    """``phiner.load(RUN)``: a :class:`Tagger` for a run folder."""
+    return Tagger.load(run, **kwargs)

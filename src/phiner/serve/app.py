@@ -1,0 +1,327 @@
+"""The HTTP service: a thin FastAPI app over a Tagger.
+
+What it holds to, since its callers send clinical text:
+- the API key is checked (as bytes, in constant time) before a byte of the body is read, and the body is
+  counted as it arrives: a body over the limit gets 413 at once, whatever its declared length or chunking;
+- errors name the field at fault, never what it held (texts, operators, keys and field names a caller sent);
+- the access log has method, route and status: no query string, no body, no unknown path;
+- one forward pass at a time, taken in turns (first come, first served) a batch of windows at a time, so a
+  long request cannot hold a short one behind it for its whole length; a per-request time limit, and a limit
+  on requests waiting (503 with ``Retry-After``).
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from phiner.core.errors import PhinerError
+from phiner.core.labels import ENTITY_TYPES, LABELS
+from phiner.deid.operators import check_operators
+
+API_KEY_HEADER = "X-API-Key"
+access_log = logging.getLogger("phiner.access")
+
+
+class Busy(PhinerError):
+    """The service cannot take or finish a request now (queue full, or over its time limit)."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _unicode(value: str | None, where: str) -> None:
+    if value is not None:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{where} is not valid Unicode (a lone surrogate)") from None
+
+
+class TextsIn(BaseModel):
+    """One ``text`` or a batch of ``texts``."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = None
+    texts: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "TextsIn":
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give exactly one of `text` or `texts`")
+        _unicode(self.text, "`text`")
+        for i, text in enumerate(self.texts or []):
+            _unicode(text, f"`texts[{i}]`")
+        return self
+
+    def batch(self) -> list[str]:
+        return [self.text] if self.text is not None else list(self.texts or [])
+
+
+class RedactIn(TextsIn):
+    operator: str = Field("tag", description="tag, mask, remove or surrogate")
+    keep: list[str] = Field(default_factory=list, description="entity types left as they are")
+    overrides: dict[str, str] = Field(default_factory=dict, description="entity type -> operator")
+    seed: int | None = Field(None, description="test seed of surrogates (anyone who knows it can recompute them); "
+                                               "without it they derive from the server's secret")
+    patient_id: str | None = Field(None, description="with `text`: its patient; one date shift and name map per patient")
+    patient_ids: list[str | None] | None = Field(None, description="with `texts`: the patient of each text")
+
+    @field_validator("patient_id")
+    @classmethod
+    def _patient_unicode(cls, value: str | None) -> str | None:
+        _unicode(value, "`patient_id`")
+        return value
+
+    @model_validator(mode="after")
+    def _patients(self) -> "RedactIn":
+        if self.patient_id is not None and self.text is None:
+            raise ValueError("`patient_id` goes with `text`; use `patient_ids` with `texts`")
+        if self.patient_ids is not None:
+            if self.texts is None or len(self.patient_ids) != len(self.texts):
+                raise ValueError("`patient_ids` needs `texts`, one entry per text")
+            for i, value in enumerate(self.patient_ids):
+                _unicode(value, f"`patient_ids[{i}]`")
+        return self
+
+    def patients(self) -> list[str | None] | None:
+        if self.patient_id is not None:
+            return [self.patient_id]
+        return self.patient_ids
+
+
+_FIELDS = frozenset({"body", "query", "path", "header", *TextsIn.model_fields, *RedactIn.model_fields})
+
+
+def _safe_loc(loc: tuple) -> list:
+    """A validation error's location with every name a caller chose (extra fields, map keys) hidden."""
+    out, parent = [], None
+    for part in loc:
+        if isinstance(part, int) or (part in _FIELDS and parent != "overrides"):
+            out.append(part)
+        else:
+            out.append("(key)" if parent == "overrides" else "(unknown field)")
+        parent = part
+    return out
+
+
+class TurnLock:
+    """A lock taken in the order it was asked for (``threading.Lock`` lets the releasing thread take it again
+    at once, so a long request could starve the rest)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = self._serving = 0
+
+    @contextmanager
+    def turn(self, deadline: float | None = None) -> Iterator[None]:
+        with self._cond:
+            ticket, self._next = self._next, self._next + 1
+            while ticket != self._serving:
+                self._cond.wait()
+        try:
+            if deadline is not None and time.monotonic() > deadline:
+                raise Busy("the request took over the per-request time limit; send fewer or shorter texts")
+            yield
+        finally:
+            with self._cond:
+                self._serving += 1
+                self._cond.notify_all()
+
+
+class Admission:
+    """At most ``limit`` requests inside the model at once (running or waiting their turn)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.count, self._lock = limit, 0, threading.Lock()
+
+    @contextmanager
+    def enter(self) -> Iterator[None]:
+        with self._lock:
+            if self.count >= self.limit:
+                raise Busy(f"{self.count} requests are waiting; try again shortly", retry_after=1)
+            self.count += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.count -= 1
+
+
+def create_app(tagger, *, api_key: str | None = None, max_body_bytes: int = 1_000_000, max_batch: int = 64,
+               run_dir: str | Path | None = None, secret: bytes | None = None, max_queue: int = 32,
+               request_timeout: float = 30.0) -> FastAPI:
+    """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
+
+    ``secret`` is what surrogates derive from (a fresh random one per process when None: then a patient keeps
+    one date shift across requests only until the server restarts).
+    """
+    if api_key is not None and (not api_key or not api_key.isascii() or not api_key.isprintable()):
+        raise PhinerError("the API key should be a non-empty string of printable ASCII characters")
+    secret = secret if secret is not None else os.urandom(32)
+    app = FastAPI(title="phiner", description="Find and de-identify PHI in clinical text.", version="1")
+    turns, admission = TurnLock(), Admission(max_queue)
+    model_info = _model_info(run_dir)
+    routes = {"/health", "/v1/model", "/v1/entities", "/v1/redact", "/openapi.json", "/docs", "/redoc"}
+    app.add_middleware(Guard, api_key=api_key.encode() if api_key else None, max_body_bytes=max_body_bytes,
+                       routes=routes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        # FastAPI's default echoes the input; keep the location (names a caller chose hidden) and the message.
+        errors = [{"loc": _safe_loc(tuple(e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+
+    @app.exception_handler(PhinerError)
+    async def domain_error(request: Request, exc: PhinerError):
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    def check_batch(texts: list[str]) -> JSONResponse | None:
+        return _too_large(f"batch of {len(texts)} texts is over the limit of {max_batch}") if len(texts) > max_batch else None
+
+    @contextmanager
+    def model_turns() -> Iterator[Any]:
+        deadline = time.monotonic() + request_timeout
+        with admission.enter():
+            yield tagger.guarded(lambda: turns.turn(deadline))
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/model")
+    def model() -> dict[str, Any]:
+        return model_info
+
+    @app.post("/v1/entities")
+    def entities(body: TextsIn):
+        texts = body.batch()
+        if (refused := check_batch(texts)) is not None:
+            return refused
+        with model_turns() as guarded:
+            found = guarded.predict(texts)
+        results = [{"entities": [s.to_dict() for s in spans]} for spans in found]
+        return results[0] if body.text is not None else {"results": results}
+
+    @app.post("/v1/redact")
+    def redact(body: RedactIn):
+        texts = body.batch()
+        if (refused := check_batch(texts)) is not None:
+            return refused
+        check_operators(body.operator, body.overrides)
+        check_operators(body.operator, {t: "keep" for t in body.keep}, overrides_field="keep")
+        overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
+        with model_turns() as guarded:
+            done = guarded.redact(texts, body.operator, overrides=overrides, seed=body.seed,
+                                  secret=None if body.seed is not None else secret, patient_ids=body.patients())
+        results = [{"redacted": r.text, "entities": [i.to_dict() for i in r.items]} for r in done]
+        return results[0] if body.text is not None else {"results": results}
+
+    return app
+
+
+class Guard:
+    """ASGI middleware: the key before the body, the body counted as it arrives, an access log line."""
+
+    def __init__(self, app, *, api_key: bytes | None, max_body_bytes: int, routes: set[str]) -> None:
+        self.app, self.api_key, self.max_body_bytes, self.routes = app, api_key, max_body_bytes, routes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        status: list[int] = []
+
+        async def send_logged(message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self._handle(scope, receive, send_logged)
+        finally:
+            path = scope["path"] if scope["path"] in self.routes else "(other path)"
+            access_log.info("%s %s %s %.0f ms", scope["method"], path, status[0] if status else "-",
+                            1000 * (time.perf_counter() - started))
+
+    async def _handle(self, scope, receive, send) -> None:
+        headers = dict(scope["headers"])
+        if self.api_key and scope["path"].startswith("/v1/"):
+            if not hmac.compare_digest(headers.get(API_KEY_HEADER.lower().encode(), b""), self.api_key):
+                return await _reply(send, 401, f"missing or wrong {API_KEY_HEADER} header")
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
+        if scope["method"] not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _reply(send, status: int, detail: str) -> None:
+    payload = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _too_large(message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=413)
+
+
+def _model_info(run_dir: str | Path | None) -> dict[str, Any]:
+    """What the run folder says of itself: base model, labels, adapter settings, metrics."""
+    info: dict[str, Any] = {"labels": LABELS, "entity_types": list(ENTITY_TYPES)}
+    if run_dir is None:
+        return info
+    run = Path(run_dir)
+    for name, key in (("adapter_config.json", "adapter"), ("metrics.json", "metrics")):
+        if (run / name).exists():
+            info[key] = json.loads((run / name).read_text(encoding="utf-8"))
+    if (run / "config.yaml").exists():
+        import yaml
+
+        info["config"] = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))
+    base = info.get("adapter", {}).get("base_model_name_or_path") or info.get("config", {}).get("base_model")
+    info["base_model"] = base
+    return info

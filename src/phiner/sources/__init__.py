@@ -1,1 +1,0 @@
-"""Data sources: each turns an outside format into phiner records."""

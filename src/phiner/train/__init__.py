@@ -1,0 +1,1 @@
+"""Run configuration, the trainer, its report (plots, metrics.json), the quickstart."""

@@ -1,0 +1,40 @@
+"""``phiner quickstart``: the whole job on embedded defaults, sized to finish in minutes on a 2-core CPU.
+
+Synthetic scenario records (no outside data), the bundled ``minilm`` base, the design's LoRA, evaluation
+before and after training, the plots, and the design's sample prediction on the first test record.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from phiner.data.synth import scenarios as synth
+from phiner.train.config import LoraSettings, RunConfig, preset
+
+QUICKSTART_TRAIN = preset("phiner", epochs=3, learning_rate=2e-3)
+"""phiner's default recipe on 600 records instead of the design's 1000 x 5 epochs padded to 256, so that it fits
+in minutes; 2e-3 reached F1 1.0 on the synthetic test split where 5e-4 reached 0.61 in the same 114 steps
+(measured 2026-11-26, see the README)."""
+QUICKSTART_RECORDS = {"train": 600, "test": 100}
+
+
+def run_quickstart(out: str | Path, *, seed: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Build data, train, evaluate and tag one sample under ``out``; return metrics and the sample."""
+    from phiner.infer.tagger import Tagger
+    from phiner.train.trainer import train
+
+    out = Path(out)
+    data = out / "data"
+    log(f"1/3 synthetic data -> {data}")
+    synth.build(data, n_train=QUICKSTART_RECORDS["train"], n_test=QUICKSTART_RECORDS["test"], seed=seed)
+    log(f"2/3 training minilm with LoRA -> {out / 'run'}")
+    config = RunConfig(base_model="minilm", data=[str(data)], lora=LoraSettings(), train=QUICKSTART_TRAIN)
+    metrics = train(config, out / "run", overwrite=True, log=log)
+    log("3/3 tagging the first test record")
+    from phiner.data.dataset import load_records
+
+    sample = load_records(data, "test")[0]
+    predicted = Tagger.load(out / "run").predict([sample["text"]])[0]
+    real = [{**t, "text": sample["text"][t["start"]:t["end"]]} for t in sample["ner_tags"]]
+    return {"metrics": metrics, "sample": {"text": sample["text"], "predicted": [s.to_dict() for s in predicted],
+                                           "real": real}}

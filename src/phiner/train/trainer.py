@@ -1,0 +1,219 @@
+"""Training: the design's LoRA fine-tuning with the HF Trainer, into a run folder that describes itself.
+
+A run folder holds the adapter (``adapter_model.safetensors`` + ``adapter_config.json``), the tokenizer,
+``labels.json``, ``config.yaml``, ``metrics.json`` (before and after training), ``history.json``,
+``loss.png``, ``confusion.json`` and ``confusion.png``. It is written under a temporary name and renamed
+when complete, so a crash never leaves half a run.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from phiner.core.errors import PhinerError
+from phiner.core.labels import ID2LABEL, LABEL2ID, LABELS
+from phiner.core.records import write_json
+from phiner.data.dataset import load_records
+from phiner.evaluate.evaluation import evaluate_tagger
+from phiner.evaluate.metrics import compute_metrics
+from phiner.infer.tagger import Tagger
+from phiner.model.base import add_lora, count_parameters, load_base_model, load_tokenizer, max_window, resolve_base
+from phiner.model.hardware import cuda, resolve_attention, resolve_precision
+from phiner.model.windows import Windowing, encode, fit_stride
+from phiner.train import report as plots
+from phiner.train.config import RunConfig
+
+RUN_FILES = (
+    "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
+    "labels.json", "config.yaml", "metrics.json", "history.json", "loss.png", "confusion.json", "confusion.png",
+)
+
+
+def load_splits(data: list[str], eval_data: str | None = None) -> tuple[list[dict], list[dict]]:
+    """Training records from every ``data`` path; test records from ``eval_data`` or the folders' test splits."""
+    train, test = [], []
+    for path in data:
+        train += load_records(path, "train")
+        if eval_data is None and Path(path).is_dir():
+            test += load_records(path, "test")
+    if eval_data is not None:
+        test = load_records(eval_data, "test")
+    if not train:
+        raise PhinerError(f"no training records in {', '.join(data)}.")
+    if not test:
+        raise PhinerError("no test records: give a dataset folder with a test split, or --eval-data FILE_OR_DIR.")
+    return train, test
+
+
+def to_dataset(tokenizer, records: list[dict], windowing: Windowing):
+    """A ``datasets.Dataset`` of input ids and aligned labels; raw text and offsets are dropped."""
+    from datasets import Dataset
+
+    def tokenize_and_align_labels(batch: dict[str, list]) -> dict[str, list]:
+        features = encode(tokenizer, batch["text"], windowing, batch["ner_tags"])
+        for column in ("offset_mapping", "special", "words", "sample"):
+            features.pop(column)
+        return features
+
+    rows = Dataset.from_list([{"text": r["text"], "ner_tags": r["ner_tags"]} for r in records])
+    return rows.map(tokenize_and_align_labels, batched=True, remove_columns=rows.column_names)
+
+
+def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, overwrite: bool = False,
+          log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fine-tune ``config.base_model`` with LoRA on ``config.data``; write the run folder; return its metrics."""
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+    settings = config.train
+    train_records, test_records = load_splits(config.data, eval_data)
+    if settings.max_train_samples:
+        train_records = train_records[: settings.max_train_samples]
+    base_path = resolve_base(config.base_model)
+    tokenizer = load_tokenizer(base_path)
+    limit = max_window(base_path, tokenizer)
+    if settings.max_length > limit:  # e.g. the phiner preset's 512 on a model with fewer positions
+        log(f"window {settings.max_length} is longer than {config.base_model} takes: using {limit}")
+        settings.max_length = limit
+        settings.stride = fit_stride(settings.stride, limit)
+    windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
+                          stride=settings.stride)
+    train_set = to_dataset(tokenizer, train_records, windowing)
+    test_set = to_dataset(tokenizer, test_records, windowing)
+    model, attention = build_model(base_path, settings, config.lora, config.init)
+    if config.init:
+        log(f"adapter initialised from {config.init}")
+    parameters = count_parameters(model)
+    log(f"trainable params: {parameters['trainable']:,} || all params: {parameters['total']:,} "
+        f"|| trainable%: {parameters['trainable_percent']:.4f}")
+    log(f"train: {len(train_records)} records ({len(train_set)} examples); test: {len(test_records)} records")
+
+    precision = resolve_precision(settings.precision)
+    log(f"precision: {precision}" + (" (auto)" if settings.precision == "auto" else "")
+        + f"; attention: {attention}; fast dropout: {'yes' if settings.fast_dropout else 'no'}")
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
+    before = trainer.evaluate() if settings.eval_before else None
+    started = time.perf_counter()
+    result = trainer.train()
+    train_seconds = time.perf_counter() - started
+    after = trainer.evaluate()
+    model.eval()
+    tagger = Tagger(model, tokenizer, Windowing(settings.max_length, False, settings.stride), settings.batch_size)
+    report = evaluate_tagger(tagger, test_records)
+
+    model.save_pretrained(str(partial))
+    tokenizer.save_pretrained(str(partial))
+    _portable_adapter_config(partial / "adapter_config.json", config.base_model)
+    metrics = {
+        "before": before, "after": after,
+        "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision, "attention": attention},
+        "parameters": parameters,
+        "per_type": report["seqeval"]["per_type"],
+        "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
+        "data": {"train_records": len(train_records), "train_examples": len(train_set),
+                 "test_records": len(test_records)},
+        "versions": _versions(),
+    }
+    history = list(trainer.state.log_history)
+    if before is not None:  # the untrained model's loss starts the curve at step 0
+        history.insert(0, {**before, "step": 0, "epoch": 0.0})
+    _describe(partial, config, metrics, history, report["confusion"])
+    shutil.rmtree(partial / "checkpoints", ignore_errors=True)
+    if out.exists():
+        shutil.rmtree(out)
+    partial.rename(out)
+    return metrics
+
+
+def build_model(base_path: str, settings, lora, init: str | None = None):
+    """The model to train and its attention kernel: LoRA on a fresh head, or ``init``'s adapter and head."""
+    attention = resolve_attention(settings.attention, settings.fast_dropout, settings.max_length)
+    if init:
+        return continue_from(init, base_path, settings.seed, attention), attention
+    return add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), lora), attention
+
+
+def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: str | Path, precision: str,
+                 collator=None, callbacks=None):
+    """The HF ``Trainer`` of a run: ``settings`` decide epochs/steps, rate, batches, sampling and precision."""
+    from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
+
+    if settings.fast_dropout:
+        from phiner.model.dropout import use_fast_dropout
+
+        use_fast_dropout(model)
+    args = TrainingArguments(
+        output_dir=str(output_dir),
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.batch_size,
+        warmup_steps=settings.warmup_ratio,
+        weight_decay=settings.weight_decay,
+        lr_scheduler_type="linear",
+        eval_strategy="no" if test_set is None else "epoch" if settings.max_steps <= 0 else "steps",
+        eval_steps=None if settings.max_steps <= 0 else max(1, settings.max_steps // 5),
+        logging_steps=settings.logging_steps,
+        save_strategy="no",
+        report_to=[],
+        seed=settings.seed,
+        label_names=["labels"],
+        use_cpu=not cuda(),
+        bf16=precision == "bf16",
+        train_sampling_strategy="group_by_length" if settings.group_by_length else "random",
+        dataloader_num_workers=0,
+    )
+    return Trainer(
+        model=model, args=args, train_dataset=train_set, eval_dataset=test_set,
+        data_collator=collator or DataCollatorForTokenClassification(tokenizer),
+        compute_metrics=compute_metrics, processing_class=tokenizer, callbacks=callbacks,
+    )
+
+
+def continue_from(run: str | Path, base_path: str, seed: int, attention: str | None = None):
+    """The adapter and head of an earlier run, trainable again, on ``base_path``: to go on training a model
+    on new notes (or in stages) instead of starting from a random head."""
+    from peft import PeftModel
+
+    run = Path(run)
+    if not (run / "adapter_config.json").exists():
+        raise PhinerError(f"{run} has no adapter_config.json; --init takes a run folder written by `phiner train`.")
+    return PeftModel.from_pretrained(load_base_model(base_path, seed=seed, attention=attention), str(run),
+                                     is_trainable=True)
+
+
+def _describe(folder: Path, config: RunConfig, metrics: dict, history: list[dict], conf: dict) -> None:
+    write_json(folder / "labels.json", {"labels": LABELS, "label2id": LABEL2ID, "id2label": ID2LABEL})
+    (folder / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    write_json(folder / "metrics.json", metrics)
+    write_json(folder / "history.json", history)
+    write_json(folder / "confusion.json", conf)
+    plots.loss_curve(history, folder / "loss.png")
+    plots.confusion_matrix(conf, folder / "confusion.png")
+
+
+def _portable_adapter_config(path: Path, base_model: str) -> None:
+    # peft records the resolved path (for `minilm`, inside site-packages); keep the name the user gave.
+    adapter = json.loads(path.read_text())
+    adapter["base_model_name_or_path"] = base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
+    write_json(path, adapter)
+
+
+def _versions() -> dict[str, str]:
+    import peft
+    import torch
+    import transformers
+
+    import phiner
+
+    return {"phiner": phiner.__version__, "torch": torch.__version__, "transformers": transformers.__version__,
+            "peft": peft.__version__, "python": platform.python_version(), "machine": platform.machine()}
