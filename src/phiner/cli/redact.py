@@ -65,6 +65,11 @@ def redact(
         raise PhinerError("--output is needed with a folder or a .jsonl --input.")
     if key is not None and input is not None and input.is_dir():
         raise PhinerError("--key works with a .jsonl input or one text, not a folder.")
+    scanned = None
+    if not one_text and not input.is_dir():  # a bad line fails before the model is loaded
+        from phiner.deid.batch import scan_jsonl
+
+        scanned = scan_jsonl(input, options)
     tagger = _load_tagger(model)
     if one_text:
         document = text if text is not None else _read_document(input)
@@ -78,7 +83,7 @@ def redact(
             with atomic_write(output) as fh:
                 fh.write(redaction.text)
         return
-    _redact_many(tagger, input, output, options, resume=resume, key=key)
+    _redact_many(tagger, input, output, options, resume=resume, key=key, scanned=scanned)
 
 
 def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
@@ -115,14 +120,16 @@ def _load_tagger(model: Path):
     return Tagger.load(model)
 
 
-def _redact_many(tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path]) -> None:
+def _redact_many(tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path],
+                 scanned: Optional[int]) -> None:
     from phiner.deid.batch import redact_folder, redact_jsonl
 
     with _progress("documents") as advance:
         if input.is_dir():
             stats = redact_folder(tagger, input, output, options, resume=resume, progress=advance)
         else:
-            stats = redact_jsonl(tagger, input, output, options, resume=resume, key_file=key, progress=advance)
+            stats = redact_jsonl(tagger, input, output, options, resume=resume, key_file=key, progress=advance,
+                                 scanned=scanned)
     out.print(f"wrote {stats['written']} documents to {output} (skipped {stats['skipped']} already done)")
     if stats.get("links_skipped"):
         console.print(f"[yellow]warning:[/yellow] skipped {stats['links_skipped']} link(s) pointing out of {input}",

@@ -123,8 +123,9 @@ def _check_record(obj: Any, options: RedactOptions) -> None:
         raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
     name = options.text_field
     if not isinstance(obj.get(name), str):
-        got = "missing" if name not in obj else f"a {type(obj[name]).__name__}"
-        raise RecordError(f"field `{name}` should be a string, got {got} (choose the field with --field)")
+        if name not in obj:
+            raise RecordError(f"field `{name}` is missing (choose the text's field with --field)")
+        raise RecordError(f"field `{name}` should be a string, got {type(obj[name]).__name__}")
     check_text(obj[name], f"field `{name}`")
     for name, flag in ((options.id_field, "--id-field"), (options.patient_field, "--patient-field")):
         if name is not None and (not isinstance(obj.get(name), (str, int)) or isinstance(obj.get(name), bool)):
@@ -136,15 +137,19 @@ def _check_record(obj: Any, options: RedactOptions) -> None:
 
 
 def redact_jsonl(tagger, src: str | Path, dst: str | Path, options: RedactOptions, *, resume: bool = False,
-                 key_file: str | Path | None = None, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+                 key_file: str | Path | None = None, progress: Callable[[int], None] | None = None,
+                 scanned: int | None = None) -> dict[str, int]:
     """Redact every record of ``src`` into ``dst``: the text field holds the redacted text, ``entities`` the
-    audit items; every other key is kept. ``dst`` appears only when every document is written."""
+    audit items; every other key is kept. ``dst`` appears only when every document is written.
+
+    ``scanned`` is :func:`scan_jsonl`'s count where the caller has already checked ``src`` with these options.
+    """
     src, files = Path(src), JobFiles(Path(dst), Path(key_file) if key_file else None)
     if files.key is not None and files.key.resolve() in (files.output.resolve(), src.resolve()):
         raise PhinerError(f"{files.key}: the key file should differ from the input and the output")
     if files.output.resolve() == src.resolve():
         raise PhinerError(f"{files.output}: the output should differ from the input")
-    total = scan_jsonl(src, options)
+    total = scanned if scanned is not None else scan_jsonl(src, options)
     started = time.perf_counter()
     if files.output.exists() and not files.partial.exists():
         if not resume:
