@@ -128,17 +128,18 @@ def _train_worker(job: dict) -> dict:
     import torch
     from transformers import TrainerCallback
 
+    from phiner.core.config import LoraSettings, preset
     from phiner.model.base import load_tokenizer
     from phiner.model.hardware import resolve_precision
     from phiner.model.windows import Windowing
-    from phiner.train.config import LoraSettings, preset
     from phiner.train.trainer import build_model, make_trainer, to_dataset
 
     settings = preset(job["preset"], max_steps=job["warmup"] + job["steps"], batch_size=job["batch_size"],
                       eval_before=False, logging_steps=10_000)
     precision = resolve_precision(settings.precision)
     tokenizer = load_tokenizer(job["base"])
-    windowing = Windowing(settings.max_length, settings.pad_to_max_length, settings.stride)
+    windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
+                          stride=settings.stride)
     records = json.loads(Path(job["records"]).read_text())
     data = to_dataset(tokenizer, records, windowing)
     model, attention = build_model(job["base"], settings, LoraSettings())
@@ -203,15 +204,16 @@ def _predict_worker(job: dict) -> dict:
 
         precision = {"phiner_fp32": "fp32", "phiner_bf16": "bf16"}.get(kind, "fp32")
         path = job["onnx"] if kind.startswith("phiner_onnx") else job["merged"]
+        from phiner.core.config import preset
         from phiner.model.base import max_window
         from phiner.model.windows import Windowing, fit_stride
-        from phiner.train.config import preset
 
         # phiner reads with the default recipe's windows (a model trained by it predicts with them)
         recipe = preset("phiner")
         tagger = Tagger.load(path, precision=precision, batch_size=job["batch_size"])
         length = min(recipe.max_length, max_window(job["merged"], tagger.tokenizer))
-        tagger.windowing = Windowing(length, False, fit_stride(recipe.stride, length))
+        tagger.windowing = Windowing(max_length=length, pad_to_max_length=False,
+                                     stride=fit_stride(recipe.stride, length))
         real = sum(len(tagger.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
         truncated = 0
 
@@ -285,9 +287,9 @@ def _median_of(results: list[dict]) -> dict:
 
 def _prepare_models(base_model: str, tmp: Path, log) -> dict[str, str]:
     """The base folder, a merged model (random LoRA merged into it) and its int8 ONNX export."""
+    from phiner.core.config import LoraSettings
     from phiner.export.onnx import write_export
     from phiner.model.base import add_lora, load_base_model, load_tokenizer, random_roberta, resolve_base
-    from phiner.train.config import LoraSettings
 
     if base_model == "roberta-base-random":
         base = str(random_roberta(tmp / "base"))

@@ -18,9 +18,9 @@ SENTENCE = "Pasienten Kari Nordmann (41 år) ble innlagt 14.12.2018 og kan nås 
 
 
 def build(folder: Path, backend: str) -> Path:
+    from phiner.core.config import LoraSettings
     from phiner.export.onnx import write_export
     from phiner.model.base import add_lora, load_base_model, load_tokenizer, random_roberta
-    from phiner.train.config import LoraSettings
 
     base = random_roberta(folder / "base")
     tokenizer = load_tokenizer(str(base))
@@ -39,13 +39,13 @@ def measure(folder: str, megabytes: float, max_length: int, stride: int) -> None
     from benchlib import peak_rss_mb
     from phiner.model.windows import Windowing
 
-    tagger = phiner.load(folder, windowing=Windowing(max_length, False, stride))
+    tagger = phiner.load(folder, windowing=Windowing(max_length=max_length, pad_to_max_length=False, stride=stride))
     n = int(megabytes * 1_000_000)
     text = (SENTENCE * (n // len(SENTENCE) + 1))[:n]
     loaded = peak_rss_mb()
     started = time.perf_counter()
-    tagger.predict([text])
-    print(json.dumps({"precision": tagger.precision, "chars": len(text), "windows": tagger.last_windows[0],
+    [found] = tagger.read([text])
+    print(json.dumps({"precision": tagger.precision, "chars": len(text), "windows": found.windows,
                       "window": [max_length, stride],
                       "seconds": round(time.perf_counter() - started, 1), "peak_rss_mb_after_load": loaded,
                       "peak_rss_mb": peak_rss_mb()}))
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=None, help="tokens shared by windows [the phiner preset's]")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from phiner.train.config import preset
+    from phiner.core.config import preset
 
     recipe = preset("phiner")
     max_length, stride = args.max_length or recipe.max_length, args.stride or recipe.stride

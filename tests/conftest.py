@@ -47,7 +47,7 @@ def nordeid_dir() -> Path:
     return NORDEID
 
 
-from phiner.train.config import TrainSettings  # noqa: E402
+from phiner.core.config import TrainSettings  # noqa: E402
 
 SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, stride=16, pad_to_max_length=False, logging_steps=2,
                           learning_rate=1e-3)
@@ -56,7 +56,7 @@ SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, stride=16, p
 @pytest.fixture(scope="session")
 def tiny_run(tiny_roberta, synth_data, tmp_path_factory):
     """A run folder: the tiny RoBERTa trained with the design's LoRA for six steps."""
-    from phiner.train.config import LoraSettings, RunConfig
+    from phiner.core.config import LoraSettings, RunConfig
     from phiner.train.trainer import train
 
     out = tmp_path_factory.mktemp("runs") / "run"

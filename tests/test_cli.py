@@ -110,7 +110,7 @@ def _truncate(run):
     (_truncate, "adapter_model.safetensors: cannot be loaded"),
     (lambda run: (run / "config.yaml").write_text("train: [max_length: 5\n"), "config.yaml: not valid YAML at line"),
     (lambda run: (run / "config.yaml").write_text("train:\n  max_length: many\n"),
-     "config.yaml: `train.max_length` should be a positive integer"),
+     "config.yaml: `train.max_length` should be int, got str"),
     (lambda run: (run / "adapter_config.json").write_text("[1, 2"), "adapter_config.json: not a JSON object"),
 ], ids=["missing weights", "truncated weights", "bad yaml", "bad setting", "bad adapter config"])
 def test_given_a_damaged_run_folder_then_one_line_error_naming_the_file(monkeypatch, capsys, tiny_run, tmp_path,

@@ -21,16 +21,15 @@ def test_given_phi_in_the_last_100_characters_of_a_3000_token_note_then_it_is_fo
     text, gold = long_note(roberta_tokenizer)
     assert len(roberta_tokenizer(text)["input_ids"]) >= 3000 and len(text) - gold["start"] <= 100
     tagger = Tagger(name_tagger, roberta_tokenizer)
-    [spans] = tagger.predict([text])
-    assert [(s.start, s.end, s.label, s.text) for s in spans] == [(gold["start"], gold["end"], "PATIENT", NAME)]
-    assert tagger.last_windows[0] >= 3000 // 192
+    [found] = tagger.read([text])
+    assert [(s.start, s.end, s.label, s.text) for s in found.spans] == [(gold["start"], gold["end"], "PATIENT", NAME)]
+    assert found.windows >= 3000 // 192
 
 
 def test_given_the_design_truncation_then_the_same_phi_is_missed(name_tagger, roberta_tokenizer):
     text, gold = long_note(roberta_tokenizer)
     truncating = Tagger(name_tagger, roberta_tokenizer, windowing=DESIGN_TRUNCATION)
-    assert truncating.predict([text]) == [[]]
-    assert truncating.last_windows == [1]
+    assert [(p.spans, p.windows) for p in truncating.read([text])] == [([], 1)]
     record = {"text": text, "ner_tags": [gold]}
     assert evaluate_tagger(truncating, [record])["char_recall"]["all"]["value"] == 0.0
     assert evaluate_tagger(Tagger(name_tagger, roberta_tokenizer), [record])["char_recall"]["all"]["value"] == 1.0

@@ -3,7 +3,7 @@ import pytest
 
 from phiner.core.labels import LABEL2ID
 from phiner.evaluate.metrics import confusion, seqeval_scores, to_label_sequences
-from phiner.infer.tagger import _to_spans, group_by_type
+from phiner.infer.tagger import TokenVote, _to_spans, group_by_type
 
 
 def test_given_hand_computed_sequences_then_seqeval_scores_match():
@@ -33,7 +33,7 @@ def test_given_tokens_then_confusion_counts_gold_rows_against_predicted_columns(
 
 def tokens(*items):
     """Token table as the tagger builds it; each token its own word unless a word index is given."""
-    return {(s, e): (0, LABEL2ID[rest[0]], 0.9, rest[1] if len(rest) > 1 else s) for s, e, *rest in items}
+    return {(s, e): TokenVote(0, LABEL2ID[rest[0]], 0.9, rest[1] if len(rest) > 1 else s) for s, e, *rest in items}
 
 
 def test_given_token_labels_then_spans_join_b_and_i_and_split_on_a_new_b():

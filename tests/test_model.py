@@ -1,10 +1,10 @@
 import pytest
 import torch
 
+from phiner.core.config import LoraSettings
 from phiner.core.errors import ModelNotFoundError
 from phiner.core.labels import ID2LABEL, LABEL2ID
 from phiner.model.base import add_lora, count_parameters, load_base_model, load_run, merge, resolve_base
-from phiner.train.config import LoraSettings
 
 
 def test_given_roberta_base_architecture_then_lora_trains_2747149_of_126729242_parameters():

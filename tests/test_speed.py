@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from conftest import NAME, SIX_STEPS
 from phiner.cli.main import app
+from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
 from phiner.infer.tagger import DEFAULT_WINDOWING, Tagger
-from phiner.train.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
 
 TEXTS = [f"Samtale med {NAME} om prøvesvar.", f"{NAME} ringte kl. 14, og {NAME} kommer i morgen.",
          "Ingen navn her, bare en vanlig setning om blodtrykk."]
@@ -168,9 +168,9 @@ def test_use_fast_dropout_swaps_every_dropout_and_changes_no_prediction(tiny_rob
     import torch
     from torch import nn
 
+    from phiner.core.config import LoraSettings
     from phiner.model.base import add_lora, load_base_model
     from phiner.model.dropout import FastDropout, use_fast_dropout
-    from phiner.train.config import LoraSettings
 
     model = add_lora(load_base_model(str(tiny_roberta), seed=0), LoraSettings()).eval()
     before = sum(type(m) is nn.Dropout for m in model.modules())
@@ -211,6 +211,7 @@ def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_f
     logs: list[str] = []
     train(config, tmp_path / "run", log=logs.append)
     assert any(f"using {limit}" in line for line in logs)
+    assert config.train.max_length == limit + 100, "train() must not change its caller's config"
     saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["train"]
     assert saved["max_length"] == limit and saved["stride"] < limit // 2
     tagger = Tagger.load(tmp_path / "run")

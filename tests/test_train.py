@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from conftest import SIX_STEPS
-from phiner.train.config import RunConfig
+from phiner.core.config import RunConfig
 from phiner.train.trainer import RUN_FILES, train
 
 

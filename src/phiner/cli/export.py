@@ -13,11 +13,12 @@ from phiner.cli.app import app, export_app, out
 def merge(
     model: Annotated[Path, typer.Option(help="Run folder with a LoRA adapter.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the merged model.")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing folder.")] = False,
 ) -> None:
     """Merge the LoRA adapter into its base: a plain transformers model that loads without peft."""
     from phiner.model.base import merge as merge_run
 
-    merge_run(model, out_dir)
+    merge_run(model, out_dir, overwrite=overwrite)
     out.print(f"merged model written to {out_dir}")
 
 

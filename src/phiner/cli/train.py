@@ -35,13 +35,13 @@ def train(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
 ) -> None:
     """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
-    from phiner.train.config import LoraSettings, RunConfig
-    from phiner.train.config import preset as make_settings
+    from phiner.core.config import LoraSettings, RunConfig
+    from phiner.core.config import preset as make_settings
     from phiner.train.trainer import train as run_training
 
     if max_length is not None and stride is None:  # the preset's stride may not fit a shorter window
+        from phiner.core.config import PRESETS, TrainSettings
         from phiner.model.windows import fit_stride
-        from phiner.train.config import PRESETS, TrainSettings
 
         stride = fit_stride(PRESETS.get(preset, {}).get("stride", TrainSettings.stride), max_length)
     try:

@@ -8,8 +8,6 @@ from typing import Any
 from phiner.core.errors import RecordError
 from phiner.core.records import read_jsonl, validate_record, write_json, write_jsonl
 
-SPLITS = ("train", "test")
-
 
 def save_dataset(out: str | Path, splits: dict[str, list[dict[str, Any]]], info: dict[str, Any]) -> Path:
     """Write ``out/{split}.jsonl``, the DatasetDict (``save_to_disk``) and ``out/info.json``."""

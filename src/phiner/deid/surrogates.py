@@ -39,8 +39,6 @@ from phiner.core.vocab import FAKER_LOCALES, MONTHS, NB_MONTHS, NB_PLACES, NB_ST
 LOCALES: tuple[str, ...] = tuple(FAKER_LOCALES)
 """Document locales: ``nb`` (Norwegian bokmål) and ``en``."""
 
-SURROGATE_LABELS: tuple[str, ...] = ("ID", "DATE", "LOC", "PATIENT", "AGE", "PHONE")
-"""Labels with a surrogate generator; any other label gets a ``[LABEL]`` tag."""
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -505,8 +503,6 @@ _FNR = re.compile(r"^(?P<date>[0-9]{6})(?P<gap>\s?)(?P<rest>[0-9]{5})$")
 _SSN = re.compile(r"^(?P<area>[0-9]{3})(?P<sep>[- ])(?P<group>[0-9]{2})(?P=sep)(?P<serial>[0-9]{4})$")
 _FNR_W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _FNR_W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-FNR_YEARS = (1854, 2039)
-"""Birth years a fødselsnummer can encode (by the individual-number ranges)."""
 RANDOM_BIRTH = (dt.date(1930, 1, 1), dt.date(2020, 12, 31))
 """Range of the birth date drawn for a fødselsnummer whose own date is not valid."""
 

@@ -24,13 +24,12 @@ def evaluate_tagger(tagger: Tagger, records: list[dict[str, Any]], *, leaks: str
     gold_seqs, pred_seqs, pred_spans, windows = [], [], [], 0
     for b in range(0, len(records), batch_size):
         batch = records[b:b + batch_size]
-        votes = tagger.token_labels([r["text"] for r in batch])
-        windows += sum(tagger.last_windows)
-        for record, tokens in zip(batch, votes):
-            gold, pred = _token_sequences(tagger.tokenizer, record, tokens)
+        for record, votes in zip(batch, tagger.token_votes([r["text"] for r in batch])):
+            windows += votes.windows
+            gold, pred = _token_sequences(tagger.tokenizer, record, votes.tokens)
             gold_seqs.append(gold)
             pred_seqs.append(pred)
-            pred_spans.append([s.to_dict() for s in _to_spans(record["text"], tokens)])
+            pred_spans.append([s.to_dict() for s in _to_spans(record["text"], votes.tokens)])
     runtime = time.perf_counter() - start
     deid = deid_scores([r["text"] for r in records], [r["ner_tags"] for r in records], pred_spans)
     if leaks is not None:
@@ -57,7 +56,7 @@ def _token_sequences(tokenizer, record: dict[str, Any], tokens: dict) -> tuple[l
             continue
         gold.append(ID2LABEL[label])
         vote = tokens.get(offset)
-        pred.append(ID2LABEL[vote[1]] if vote else "O")
+        pred.append(ID2LABEL[vote.label] if vote else "O")
     return gold, pred
 
 

@@ -8,7 +8,6 @@ reads such a folder like a run folder.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import numpy as np
 
 from phiner.core.errors import PhinerError
 from phiner.core.records import write_json
+from phiner.core.runfolder import RunFolder, writing
 from phiner.infer.onnx import ONNX_INFO, OnnxModel
 
 PARITY_TOLERANCE = 0.005
@@ -37,26 +37,19 @@ def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: s
         raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
     records = load_records(data if data is not None else _run_test_data(run), "test")[:max_records]
     model, tokenizer = load_run(run, merged=True)
-    tmp = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    started = time.perf_counter()
-    file = write_export(model, tokenizer, tmp, int8=int8)
-    export_seconds = time.perf_counter() - started
-    log(f"exported {file.name} in {export_seconds:.0f} s; checking parity on {len(records)} records")
-    parity = check_parity(model, OnnxModel(file), tokenizer, records)
-    info = {"file": file.name, "int8": int8, "source": str(run), "opset": OPSET,
-            "export_seconds": round(export_seconds, 1), "parity": parity}
-    if abs(parity["f1_difference"]) > PARITY_TOLERANCE:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise PhinerError(f"parity check failed: strict F1 {parity['onnx_f1']:.4f} vs PyTorch {parity['torch_f1']:.4f} "
-                          f"(tolerance {PARITY_TOLERANCE}); nothing written to {out}.")
-    for name in ("labels.json", "metrics.json", "config.yaml"):
-        if (run / name).exists():
-            shutil.copyfile(run / name, tmp / name)
-    write_json(tmp / ONNX_INFO, info)
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+    with writing(out, overwrite=overwrite) as tmp:
+        started = time.perf_counter()
+        file = write_export(model, tokenizer, tmp, int8=int8)
+        export_seconds = time.perf_counter() - started
+        log(f"exported {file.name} in {export_seconds:.0f} s; checking parity on {len(records)} records")
+        parity = check_parity(model, OnnxModel(file), tokenizer, records)
+        info = {"file": file.name, "int8": int8, "source": str(run), "opset": OPSET,
+                "export_seconds": round(export_seconds, 1), "parity": parity}
+        if abs(parity["f1_difference"]) > PARITY_TOLERANCE:
+            raise PhinerError(f"parity check failed: strict F1 {parity['onnx_f1']:.4f} vs PyTorch "
+                              f"{parity['torch_f1']:.4f} (tolerance {PARITY_TOLERANCE}); nothing written to {out}.")
+        RunFolder(run).copy_travelling(tmp)
+        write_json(tmp / ONNX_INFO, info)
     return info
 
 
@@ -153,11 +146,8 @@ def check_parity(torch_model, onnx_model: OnnxModel, tokenizer, records: list[di
 
 
 def _run_test_data(run: Path) -> str:
-    import yaml
-
-    config = run / "config.yaml"
-    if config.exists():
-        for path in (yaml.safe_load(config.read_text()) or {}).get("data", []):
-            if Path(path).is_dir() and (Path(path) / "test.jsonl").exists():
-                return path
+    config = RunFolder(run).config()
+    for path in config.data if config else []:
+        if Path(path).is_dir() and (Path(path) / "test.jsonl").exists():
+            return path
     raise PhinerError(f"{run} names no dataset folder with a test split for the parity check; give --data FILE_OR_DIR.")

@@ -6,14 +6,16 @@ both sides, so every character is read and no window edge decides a label.
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable, Iterator
+from typing import Any, Callable, ContextManager, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from phiner.core.errors import PhinerError
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import Span
+from phiner.core.runfolder import RunFolder
 from phiner.model.windows import Windowing, encode, fit_stride
 
 MAX_BATCH_TOKENS = 4096
@@ -69,40 +71,41 @@ def run_windowing(run: str | Path, max_length: int | None = None, stride: int | 
                   truncate: bool = False) -> Windowing:
     """The windows a model reads in prediction: those it was trained on (its ``config.yaml``, copied into
     merged and exported folders too), each overridden where given; 256/64 for a folder without one."""
-    train = read_train_settings(run)
+    config = RunFolder(run).config()
+    train = {"max_length": config.train.max_length, "stride": config.train.stride} if config else {}
     length = max_length or train.get("max_length") or DEFAULT_WINDOWING.max_length
     if truncate:
-        return Windowing(length, False, None)
+        return Windowing(max_length=length, pad_to_max_length=False, stride=None)
     if stride is not None:
-        return Windowing(length, False, stride)
+        return Windowing(max_length=length, pad_to_max_length=False, stride=stride)
     step = train.get("stride", DEFAULT_WINDOWING.stride)
     if step is None:  # trained truncated (the design's setting): prediction still reads every character
         step = DEFAULT_WINDOWING.stride
-    return Windowing(length, False, fit_stride(step, length))
+    return Windowing(max_length=length, pad_to_max_length=False, stride=fit_stride(step, length))
 
 
-def read_train_settings(run: str | Path) -> dict[str, Any]:
-    """The ``train`` settings of a folder's ``config.yaml`` ({} without one), checked where prediction reads
-    them; errors name the file and the field."""
-    import yaml
+class TokenVote(NamedTuple):
+    """The label one window gave a token, kept where that window saw the most context on both sides."""
 
-    config = Path(run) / "config.yaml"
-    if not config.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise PhinerError(f"{config}: not valid YAML{where}") from None
-    train = data.get("train", {}) if isinstance(data, dict) else None
-    if not isinstance(train, dict):
-        raise PhinerError(f"{config}: `train` should be a mapping of settings")
-    for key in ("max_length", "stride"):
-        value = train.get(key)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise PhinerError(f"{config}: `train.{key}` should be a positive integer")
-    return train
+    context: int
+    label: int
+    probability: float
+    word: int
+
+
+class TextVotes(NamedTuple):
+    """One text's votes by token offsets, windows merged, and the windows it took."""
+
+    tokens: dict[tuple[int, int], TokenVote]
+    windows: int
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the tagger found in one text: its spans, and the windows it read it in."""
+
+    spans: list[Span]
+    windows: int
 
 
 class Tagger:
@@ -116,7 +119,6 @@ class Tagger:
         self.info = info or {}
         self.guard: Callable[[], ContextManager] | None = None
         self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
-        self.last_windows: list[int] = []
 
     @classmethod
     def load(cls, run: str | Path, *, precision: str = "auto", **kwargs: Any) -> "Tagger":
@@ -141,7 +143,11 @@ class Tagger:
         return cls(model, tokenizer, info={"path": str(run)}, precision=precision, **kwargs)
 
     def predict(self, texts: Iterable[str]) -> list[list[Span]]:
-        """Spans found in each text; ``self.last_windows`` says how many windows each text took.
+        """Spans found in each text (see :meth:`read` for the windows each took too)."""
+        return [prediction.spans for prediction in self.read(texts)]
+
+    def read(self, texts: Iterable[str]) -> list[Prediction]:
+        """A :class:`Prediction` per text: its spans and how many windows it took.
 
         Any ``str`` is read, even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code
         point for one, so offsets still index the text given)."""
@@ -149,24 +155,22 @@ class Tagger:
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
-        readable = [_readable(text) for text in texts]
-        return [_to_spans(text, tokens) for text, tokens in zip(texts, self.token_labels(readable))]
+        votes = self.token_votes([_readable(text) for text in texts])
+        return [Prediction(_to_spans(text, vote.tokens), vote.windows) for text, vote in zip(texts, votes)]
 
-    def token_labels(self, texts: list[str]) -> list[dict[tuple[int, int], tuple[int, int, float, int]]]:
-        """Per text: token offsets -> (context, label id, probability, word index), windows merged."""
+    def token_votes(self, texts: list[str]) -> list[TextVotes]:
+        """Per text: each token's winning :class:`TokenVote` (windows merged) and the windows it took."""
         if not texts:
-            self.last_windows = []
             return []
         features = encode(self.tokenizer, texts, self.windowing)
         logits = batched_logits(self.model, self.tokenizer, features, self.batch_size, self.precision, self.guard)
-        per_text: list[dict] = [{} for _ in texts]
+        per_text: list[dict[tuple[int, int], TokenVote]] = [{} for _ in texts]
         windows = [0] * len(texts)
         for i, row in enumerate(logits):
             sample = features["sample"][i]
             windows[sample] += 1
             _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
-        self.last_windows = windows
-        return per_text
+        return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
     def redact(self, texts: Iterable[str], operator: str = "tag", *, overrides: dict[str, str] | None = None,
                seed: int | None = None, secret: bytes | None = None, ids: list[str] | None = None,
@@ -207,9 +211,8 @@ class Tagger:
             yield from self._annotate(buffer, field)
 
     def _annotate(self, records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
-        spans = self.predict([r[field] for r in records])
-        return [{**r, "entities": [s.to_dict() for s in found], "windows": w}
-                for r, found, w in zip(records, spans, self.last_windows)]
+        return [{**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}
+                for r, p in zip(records, self.read([r[field] for r in records]))]
 
 
 def _readable(text: str) -> str:
@@ -221,7 +224,7 @@ def _readable(text: str) -> str:
         return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
-def _vote(tokens: dict, logits: np.ndarray, offsets: list, words: list[int]) -> None:
+def _vote(tokens: dict[tuple[int, int], TokenVote], logits: np.ndarray, offsets: list, words: list[int]) -> None:
     """Record each real token's label from this window if it has more context here than before."""
     real = [t for t, w in enumerate(words) if w >= 0 and offsets[t][0] != offsets[t][1]]
     if not real:
@@ -231,9 +234,9 @@ def _vote(tokens: dict, logits: np.ndarray, offsets: list, words: list[int]) -> 
     for t in real:
         context = min(t - first, last - t)
         key = tuple(offsets[t])
-        if key not in tokens or tokens[key][0] < context:
+        if key not in tokens or tokens[key].context < context:
             label = int(probs[t].argmax())
-            tokens[key] = (context, label, float(probs[t, label]), words[t])
+            tokens[key] = TokenVote(context, label, float(probs[t, label]), words[t])
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -241,7 +244,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def _to_spans(text: str, tokens: dict[tuple[int, int], tuple]) -> list[Span]:
+def _to_spans(text: str, tokens: dict[tuple[int, int], TokenVote]) -> list[Span]:
     """Token labels to character spans, a word at a time.
 
     A word takes the label of its first token (as the HF pipeline's ``aggregation_strategy="first"``), so a
@@ -250,8 +253,8 @@ def _to_spans(text: str, tokens: dict[tuple[int, int], tuple]) -> list[Span]:
     spans: list[Span] = []
     current: list | None = None  # [start, end, type, scores]
     word, word_kind = None, None
-    for (start, end), (_, label_id, score, token_word) in sorted(tokens.items()):
-        label = ID2LABEL[label_id]
+    for (start, end), vote in sorted(tokens.items()):
+        label, score, token_word = ID2LABEL[vote.label], vote.probability, vote.word
         if token_word == word:  # a later piece of the same word: it follows the word's first token
             label = "O" if word_kind is None else f"I-{word_kind}"
         word, word_kind = token_word, label[2:] if label != "O" else None
@@ -285,8 +288,3 @@ def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[st
 
 DISPLAY_ORDER = ("PATIENT", "AGE", "PHONE", "LOC", "DATE", "ID")
 DISPLAY_NAMES = {"PATIENT": "Name", "AGE": "Age", "PHONE": "Phone", "LOC": "Location", "DATE": "Date", "ID": "ID"}
-
-
-def load(run: str | Path, **kwargs: Any) -> Tagger:
-    """``phiner.load(RUN)``: a :class:`Tagger` for a run folder."""
-    return Tagger.load(run, **kwargs)

@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from phiner.core.config import LoraSettings
 from phiner.core.errors import ModelNotFoundError
 from phiner.core.labels import ID2LABEL, LABEL2ID
-from phiner.model.lora import LoraSettings
 
 MINILM = "minilm"
 # Byte-level BPE tokenizers need a space before the first word to split it as they do mid-sentence.
@@ -163,20 +163,16 @@ def _adapter_base(path: Path) -> str:
     return base
 
 
-def merge(run: str | Path, out: str | Path) -> Path:
+def merge(run: str | Path, out: str | Path, *, overwrite: bool = False) -> Path:
     """Write the run's LoRA merged into its base: a plain transformers model that needs no peft."""
+    from phiner.core.runfolder import RunFolder, writing
+
     model, tokenizer = load_run(run, merged=True)
-    out = Path(out)
-    tmp = out.with_name(f".{out.name}.tmp")
-    model.save_pretrained(str(tmp))
-    tokenizer.save_pretrained(str(tmp))
-    for name in ("labels.json", "metrics.json", "config.yaml"):
-        if (Path(run) / name).exists():
-            (tmp / name).write_bytes((Path(run) / name).read_bytes())
-    if out.exists():
-        raise FileExistsError(f"{out} exists; remove it or choose another --out.")
-    tmp.rename(out)
-    return out
+    with writing(out, overwrite=overwrite) as tmp:
+        model.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        RunFolder(run).copy_travelling(tmp)
+    return Path(out)
 
 
 def random_roberta(out: str | Path, **config: Any) -> Path:

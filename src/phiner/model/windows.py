@@ -13,9 +13,9 @@ from phiner.core.errors import PhinerError
 from phiner.core.labels import IGNORE_INDEX, LABEL2ID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Windowing:
-    """How texts become model inputs."""
+    """How texts become model inputs (keywords only: ``Windowing(max_length=512, stride=128)``)."""
 
     max_length: int = 256
     pad_to_max_length: bool = True

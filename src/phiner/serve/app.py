@@ -310,18 +310,8 @@ def _too_large(message: str) -> JSONResponse:
 
 
 def _model_info(run_dir: str | Path | None) -> dict[str, Any]:
-    """What the run folder says of itself: base model, labels, adapter settings, metrics."""
-    info: dict[str, Any] = {"labels": LABELS, "entity_types": list(ENTITY_TYPES)}
-    if run_dir is None:
-        return info
-    run = Path(run_dir)
-    for name, key in (("adapter_config.json", "adapter"), ("metrics.json", "metrics")):
-        if (run / name).exists():
-            info[key] = json.loads((run / name).read_text(encoding="utf-8"))
-    if (run / "config.yaml").exists():
-        import yaml
+    """What the run folder says of itself (adapter settings, metrics, config, base model), and the labels."""
+    from phiner.core.runfolder import RunFolder
 
-        info["config"] = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))
-    base = info.get("adapter", {}).get("base_model_name_or_path") or info.get("config", {}).get("base_model")
-    info["base_model"] = base
-    return info
+    info: dict[str, Any] = {"labels": LABELS, "entity_types": list(ENTITY_TYPES)}
+    return {**info, **RunFolder(run_dir).describe()} if run_dir is not None else info

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from phiner.core.config import LoraSettings, RunConfig, preset
 from phiner.data.synth import scenarios as synth
-from phiner.train.config import LoraSettings, RunConfig, preset
 
 QUICKSTART_TRAIN = preset("phiner", epochs=3, learning_rate=2e-3)
 """phiner's default recipe on 600 records instead of the design's 1000 x 5 epochs padded to 256, so that it fits

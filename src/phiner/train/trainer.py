@@ -11,14 +11,17 @@ import json
 import platform
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
+from phiner.core.config import RunConfig
 from phiner.core.errors import PhinerError
 from phiner.core.labels import ID2LABEL, LABEL2ID, LABELS
 from phiner.core.records import write_json
+from phiner.core.runfolder import writing
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
 from phiner.evaluate.metrics import compute_metrics
@@ -27,7 +30,6 @@ from phiner.model.base import add_lora, count_parameters, load_base_model, load_
 from phiner.model.hardware import cuda, resolve_attention, resolve_precision
 from phiner.model.windows import Windowing, encode, fit_stride
 from phiner.train import report as plots
-from phiner.train.config import RunConfig
 
 RUN_FILES = (
     "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
@@ -80,8 +82,8 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     limit = max_window(base_path, tokenizer)
     if settings.max_length > limit:  # e.g. the phiner preset's 512 on a model with fewer positions
         log(f"window {settings.max_length} is longer than {config.base_model} takes: using {limit}")
-        settings.max_length = limit
-        settings.stride = fit_stride(settings.stride, limit)
+        settings = replace(settings, max_length=limit, stride=fit_stride(settings.stride, limit))
+        config = replace(config, train=settings)  # the caller's config is left as it was
     windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
                           stride=settings.stride)
     train_set = to_dataset(tokenizer, train_records, windowing)
@@ -97,39 +99,35 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
     precision = resolve_precision(settings.precision)
     log(f"precision: {precision}" + (" (auto)" if settings.precision == "auto" else "")
         + f"; attention: {attention}; fast dropout: {'yes' if settings.fast_dropout else 'no'}")
-    partial = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
-    before = trainer.evaluate() if settings.eval_before else None
-    started = time.perf_counter()
-    result = trainer.train()
-    train_seconds = time.perf_counter() - started
-    after = trainer.evaluate()
-    model.eval()
-    tagger = Tagger(model, tokenizer, Windowing(settings.max_length, False, settings.stride), settings.batch_size)
-    report = evaluate_tagger(tagger, test_records)
+    with writing(out, overwrite=overwrite) as partial:
+        trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
+        before = trainer.evaluate() if settings.eval_before else None
+        started = time.perf_counter()
+        result = trainer.train()
+        train_seconds = time.perf_counter() - started
+        after = trainer.evaluate()
+        model.eval()
+        tagger = Tagger(model, tokenizer, Windowing(max_length=settings.max_length, pad_to_max_length=False, stride=settings.stride), settings.batch_size)
+        report = evaluate_tagger(tagger, test_records)
 
-    model.save_pretrained(str(partial))
-    tokenizer.save_pretrained(str(partial))
-    _portable_adapter_config(partial / "adapter_config.json", config.base_model)
-    metrics = {
-        "before": before, "after": after,
-        "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision, "attention": attention},
-        "parameters": parameters,
-        "per_type": report["seqeval"]["per_type"],
-        "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
-        "data": {"train_records": len(train_records), "train_examples": len(train_set),
-                 "test_records": len(test_records)},
-        "versions": _versions(),
-    }
-    history = list(trainer.state.log_history)
-    if before is not None:  # the untrained model's loss starts the curve at step 0
-        history.insert(0, {**before, "step": 0, "epoch": 0.0})
-    _describe(partial, config, metrics, history, report["confusion"])
-    shutil.rmtree(partial / "checkpoints", ignore_errors=True)
-    if out.exists():
-        shutil.rmtree(out)
-    partial.rename(out)
+        model.save_pretrained(str(partial))
+        tokenizer.save_pretrained(str(partial))
+        _portable_adapter_config(partial / "adapter_config.json", config.base_model)
+        metrics = {
+            "before": before, "after": after,
+            "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision, "attention": attention},
+            "parameters": parameters,
+            "per_type": report["seqeval"]["per_type"],
+            "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
+            "data": {"train_records": len(train_records), "train_examples": len(train_set),
+                     "test_records": len(test_records)},
+            "versions": _versions(),
+        }
+        history = list(trainer.state.log_history)
+        if before is not None:  # the untrained model's loss starts the curve at step 0
+            history.insert(0, {**before, "step": 0, "epoch": 0.0})
+        _describe(partial, config, metrics, history, report["confusion"])
+        shutil.rmtree(partial / "checkpoints", ignore_errors=True)
     return metrics
 
 

@@ -1,10 +1,58 @@
-"""Settings as dataclasses; defaults are the design's (shared/mission/seed-design.txt) unless a field says why not."""
+"""A run's settings as dataclasses (LoRA, training, the run's config.yaml); defaults are the design's
+(shared/mission/seed-design.txt) unless a field says why not. Plain data: every stage may read them."""
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from phiner.model.lora import LoraSettings
+DESIGN_TARGET_MODULES = ["query", "key", "value", "output.dense", "intermediate.dense"]
+LORA_BIASES = ("none", "all", "lora_only")
+
+
+def check_types(obj: Any, prefix: str) -> None:
+    """Refuse a field whose value is not of its annotated type, naming the field (``train.max_length``)."""
+    hints = typing.get_type_hints(type(obj))
+    for f in fields(obj):
+        value, allowed = getattr(obj, f.name), _types(hints[f.name])
+        if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
+            names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
+            raise ValueError(f"`{prefix}.{f.name}` should be {names}, got {type(value).__name__}.")
+
+
+def _types(hint: Any) -> tuple[type, ...]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return tuple(t for arg in typing.get_args(hint) for t in _types(arg))
+    if hint is float:
+        return (int, float)
+    return (typing.get_origin(hint) or hint,)
+
+
+@dataclass
+class LoraSettings:
+    """The LoRA adapter put on the base model (peft ``LoraConfig``, task TOKEN_CLS)."""
+
+    r: int = field(default=16, metadata={"help": "Rank of the update matrices A and B."})
+    alpha: int = field(default=32, metadata={"help": "Scale of the update: it is multiplied by alpha / r."})
+    dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
+    bias: str = field(default="lora_only", metadata={"help": "Which biases train: none, all or lora_only."})
+    target_modules: list[str] = field(
+        default_factory=lambda: list(DESIGN_TARGET_MODULES),
+        metadata={"help": "Module name suffixes that get an adapter."},
+    )
+
+    def __post_init__(self) -> None:
+        check_types(self, "lora")
+        if self.r <= 0:
+            raise ValueError(f"`lora.r` should be positive, got {self.r}.")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"`lora.dropout` should be in [0, 1), got {self.dropout}.")
+        if self.bias not in LORA_BIASES:
+            raise ValueError(f"`lora.bias` should be one of {', '.join(LORA_BIASES)}, got {self.bias!r}.")
+        if not self.target_modules:
+            raise ValueError("`lora.target_modules` should name at least one module, got an empty list.")
+
 
 PRECISIONS = ("fp32", "bf16", "auto")
 ATTENTIONS = ("sdpa", "eager", "auto")
@@ -50,6 +98,7 @@ class TrainSettings:
     max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N training records."})
 
     def __post_init__(self) -> None:
+        check_types(self, "train")
         problems = []
         if self.epochs <= 0 and self.max_steps <= 0:
             problems.append(f"`train.epochs` should be positive when `train.max_steps` is unset, got {self.epochs}.")

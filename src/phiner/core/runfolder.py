@@ -1,0 +1,106 @@
+"""A run folder (written by ``phiner train``, ``merge`` or ``export``): the one place that reads its files and
+the one way such a folder is written (to a hidden partial folder, renamed into place when complete).
+
+Errors name the file and the field, never what it held.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from phiner.core.config import RunConfig
+from phiner.core.errors import PhinerError
+
+CONFIG = "config.yaml"
+METRICS = "metrics.json"
+LABELS = "labels.json"
+ADAPTER_CONFIG = "adapter_config.json"
+TRAVELLING = (LABELS, METRICS, CONFIG)
+"""What goes with a model into the folders made from its run (merged, exported): its labels, scores and
+settings, so that they predict with the windows it was trained on."""
+
+
+class RunFolder:
+    """The files of one run folder, each read on demand."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    def config(self) -> RunConfig | None:
+        """The run's ``config.yaml`` as a checked :class:`RunConfig`, or None where the folder has none."""
+        import yaml
+
+        path = self.path / CONFIG
+        if not path.is_file():
+            return None
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            mark = getattr(err, "problem_mark", None)
+            raise PhinerError(f"{path}: not valid YAML" + (f" at line {mark.line + 1}" if mark else "")) from None
+        if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("train", "lora")):
+            raise PhinerError(f"{path}: should be a mapping, with `train` and `lora` mappings")
+        try:
+            return RunConfig.from_dict(data)
+        except (TypeError, ValueError) as err:
+            raise PhinerError(f"{path}: {err}") from None
+
+    def json(self, name: str) -> dict[str, Any] | None:
+        """One of the folder's JSON files (``metrics.json``, ``adapter_config.json``), or None if absent."""
+        path = self.path / name
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise PhinerError(f"{path}: not valid JSON") from None
+        if not isinstance(data, dict):
+            raise PhinerError(f"{path}: should be a JSON object")
+        return data
+
+    def describe(self) -> dict[str, Any]:
+        """What the folder says of itself: adapter settings, metrics, config and base model (absent parts left
+        out)."""
+        info: dict[str, Any] = {}
+        for name, key in ((ADAPTER_CONFIG, "adapter"), (METRICS, "metrics")):
+            if (data := self.json(name)) is not None:
+                info[key] = data
+        config = self.config()
+        if config is not None:
+            info["config"] = config.to_dict()
+        info["base_model"] = (info.get("adapter", {}).get("base_model_name_or_path")
+                              or (config.base_model if config else None))
+        return info
+
+    def copy_travelling(self, folder: str | Path) -> None:
+        """Copy the files that go with a model (:data:`TRAVELLING`) into ``folder``."""
+        for name in TRAVELLING:
+            if (self.path / name).is_file():
+                shutil.copyfile(self.path / name, Path(folder) / name)
+
+
+@contextmanager
+def writing(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """A hidden partial folder beside ``out`` to write into; renamed to ``out`` when the block succeeds,
+    removed when it fails. An existing ``out`` is refused unless ``overwrite``."""
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        yield partial
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    if out.exists():
+        shutil.rmtree(out)
+    partial.rename(out)
