@@ -24,7 +24,7 @@ def bench(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON here.")] = None,
     base_model: Annotated[str, typer.Option(help="roberta-base-random (roberta-base's architecture, random weights), minilm, or a folder.")] = "roberta-base-random",
     quick: Annotated[bool, typer.Option("--quick", help="Fewer texts and steps, one repeat: under 10 minutes on 2 cores.")] = False,
-    repeats: Annotated[Optional[int], typer.Option(help="Repeats of each contender (median reported) [3; quick 1].")] = None,
+    repeats: Annotated[Optional[int], typer.Option(help="Repeats of each contender (median reported) (3; quick 1).")] = None,
     minilm: Annotated[bool, typer.Option(help="Also bench the minilm base.")] = True,
     nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder for the texts (generated texts if absent).")] = Path("../shared/data/nor-deid-synthdata"),
 ) -> None:

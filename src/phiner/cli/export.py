@@ -27,7 +27,7 @@ def export_onnx(
     model: Annotated[Path, typer.Option(help="Run folder (adapter) or merged model folder.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Export folder to write.")],
     int8: Annotated[bool, typer.Option("--int8", help="Dynamic int8 quantization of the weights.")] = False,
-    data: Annotated[Optional[str], typer.Option(help="Test set for the parity check [the run's own test split].")] = None,
+    data: Annotated[Optional[str], typer.Option(help="Test set for the parity check (the run's own test split).")] = None,
     max_records: Annotated[Optional[int], typer.Option(help="Check parity on the first N records only.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing export folder.")] = False,
 ) -> None:

@@ -24,7 +24,7 @@ def redact(
     id_field: Annotated[Optional[str], typer.Option(help="JSONL key holding each document's id (surrogates follow it; else a hash of the text).")] = None,
     patient_field: Annotated[Optional[str], typer.Option(help="JSONL key holding the patient id: one date shift and name map per patient, in any file or run (with a secret).")] = None,
     keep_original: Annotated[Optional[str], typer.Option(help="Also keep the original text under this JSONL key (PHI stays in the output!).")] = None,
-    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret [else $PHINER_SECRET].")] = None,
+    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Test seed instead of a secret: anyone who knows it can recompute the surrogates.")] = None,
     key: Annotated[Optional[Path], typer.Option(help="Write per-document date offsets and name maps here (secret; JSONL or one text).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted job: skip documents already written.")] = False,

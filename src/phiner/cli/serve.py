@@ -17,7 +17,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key, if any.")] = "PHINER_API_KEY",
-    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret [else $PHINER_SECRET, else a random one per process].")] = None,
+    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET, else a random one per process).")] = None,
     max_body_bytes: Annotated[int, typer.Option(help="Largest request body accepted (413 above).")] = 1_000_000,
     max_batch: Annotated[int, typer.Option(help="Most texts in one request (413 above).")] = 64,
     max_queue: Annotated[int, typer.Option(help="Most requests running or waiting for the model (503 above).")] = 32,

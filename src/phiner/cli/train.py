@@ -1,63 +1,100 @@
 """`phiner train`: Train a run, and the quickstart."""
 from __future__ import annotations
 
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 
 from phiner.cli.app import app, out
 from phiner.cli.predict import print_entities
+from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings
 from phiner.core.errors import PhinerError
+
+
+def _shown(name: str) -> str:
+    """Each preset's default of a training setting, read from the dataclasses: ``(phiner 10.0, design 5.0)``."""
+    defaults = {f.name: f.default for f in fields(TrainSettings)}
+    return "(" + ", ".join(f"{p} {PRESETS[p].get(name, defaults[name])}" for p in PRESETS) + ")"
+
+
+def _lora(name: str) -> str:
+    field = next(f for f in fields(LoraSettings) if f.name == name)
+    default = field.default_factory() if field.default is MISSING else field.default
+    return f"{field.metadata['help']} ({', '.join(default) if isinstance(default, list) else default})"
 
 
 @app.command()
 def train(
-    data: Annotated[list[str], typer.Option(help="Dataset folder or JSONL file; repeat for several.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder to write.")],
-    base_model: Annotated[str, typer.Option(help="Hub id, local model folder, or `minilm`.")] = "roberta-base",
-    preset: Annotated[str, typer.Option(help="phiner (fast, measured defaults) or design (the seed's recipe, exactly).")] = "phiner",
+    data: Annotated[Optional[list[str]], typer.Option(help="Dataset folder or JSONL file; repeat for several (else the config's).")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="Run config YAML (the shape of a run's config.yaml); the flags given override it.")] = None,
+    base_model: Annotated[Optional[str], typer.Option(help="Hub id, local model folder, or `minilm` (roberta-base).")] = None,
+    preset: Annotated[Optional[str], typer.Option(help=f"Training defaults: {' or '.join(PRESETS)} (phiner; not with --config).")] = None,
     eval_data: Annotated[Optional[str], typer.Option(help="Test split to use instead of the folders' own.")] = None,
     init: Annotated[Optional[Path], typer.Option(help="Start from this run's adapter and head (go on training).")] = None,
-    epochs: Annotated[Optional[float], typer.Option(help="Passes over the training data [preset: 10; design 5].")] = None,
-    max_steps: Annotated[int, typer.Option(help="Stop after N steps (-1: use --epochs).")] = -1,
-    learning_rate: Annotated[Optional[float], typer.Option(help="Peak learning rate [preset: 1e-3; design 5e-4].")] = None,
-    batch_size: Annotated[int, typer.Option(help="Examples per step.")] = 16,
-    max_length: Annotated[Optional[int], typer.Option(help="Tokens per window [preset: 512; design 256].")] = None,
-    stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows [preset: 128; design 64].")] = None,
+    epochs: Annotated[Optional[float], typer.Option(help=f"Passes over the training data {_shown('epochs')}.")] = None,
+    max_steps: Annotated[Optional[int], typer.Option(help=f"Stop after N steps; -1 uses --epochs {_shown('max_steps')}.")] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(help=f"Peak learning rate {_shown('learning_rate')}.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help=f"Examples per step {_shown('batch_size')}.")] = None,
+    max_length: Annotated[Optional[int], typer.Option(help=f"Tokens per window {_shown('max_length')}.")] = None,
+    stride: Annotated[Optional[int], typer.Option(help=f"Tokens shared by consecutive windows {_shown('stride')}.")] = None,
     truncate: Annotated[bool, typer.Option(help="Cut texts at --max-length as the design does (loses PHI).")] = False,
-    pad_to_max_length: Annotated[Optional[bool], typer.Option(help="Pad to max_length [preset: no; design yes].")] = None,
-    precision: Annotated[Optional[str], typer.Option(help="fp32, bf16 or auto [preset: auto; design fp32].")] = None,
-    group_by_length: Annotated[Optional[bool], typer.Option(help="Batch similar lengths together [preset: yes].")] = None,
+    pad_to_max_length: Annotated[Optional[bool], typer.Option(help=f"Pad to max_length {_shown('pad_to_max_length')}.")] = None,
+    precision: Annotated[Optional[str], typer.Option(help=f"fp32, bf16 or auto {_shown('precision')}.")] = None,
+    group_by_length: Annotated[Optional[bool], typer.Option(help=f"Batch similar lengths together {_shown('group_by_length')}.")] = None,
     max_train_samples: Annotated[Optional[int], typer.Option(help="Use only the first N training records.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 42,
+    seed: Annotated[Optional[int], typer.Option(help=f"Seed {_shown('seed')}.")] = None,
+    lora_r: Annotated[Optional[int], typer.Option(help=_lora("r"))] = None,
+    lora_alpha: Annotated[Optional[int], typer.Option(help=_lora("alpha"))] = None,
+    lora_dropout: Annotated[Optional[float], typer.Option(help=_lora("dropout"))] = None,
+    lora_target: Annotated[Optional[list[str]], typer.Option(help=_lora("target_modules") + "; repeat for several.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
 ) -> None:
     """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
-    from phiner.core.config import LoraSettings, RunConfig
-    from phiner.core.config import preset as make_settings
     from phiner.train.trainer import train as run_training
 
-    if max_length is not None and stride is None:  # the preset's stride may not fit a shorter window
-        from phiner.core.config import PRESETS, TrainSettings
-        from phiner.model.windows import fit_stride
-
-        stride = fit_stride(PRESETS.get(preset, {}).get("stride", TrainSettings.stride), max_length)
-    try:
-        settings = make_settings(preset, epochs=epochs, max_steps=max_steps, learning_rate=learning_rate,
-                                 batch_size=batch_size, max_length=max_length, stride=stride,
-                                 pad_to_max_length=pad_to_max_length, precision=precision,
-                                 group_by_length=group_by_length, seed=seed, max_train_samples=max_train_samples)
-    except ValueError as e:
-        raise PhinerError(str(e)) from None
-    if truncate:
-        settings.stride = None  # None cannot pass through the preset, where it means "keep the preset's"
-    config = RunConfig(base_model=base_model, data=list(data), init=str(init) if init else None, lora=LoraSettings(),
-                       train=settings)
-    metrics = run_training(config, out_dir, eval_data=eval_data, overwrite=overwrite)
+    run = resolve_run_config(
+        config=config, preset=preset, base_model=base_model, data=data, init=str(init) if init else None,
+        truncate=truncate,
+        train=dict(epochs=epochs, max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
+                   max_length=max_length, stride=stride, pad_to_max_length=pad_to_max_length, precision=precision,
+                   group_by_length=group_by_length, seed=seed, max_train_samples=max_train_samples),
+        lora=dict(r=lora_r, alpha=lora_alpha, dropout=lora_dropout, target_modules=lora_target or None))
+    metrics = run_training(run, out_dir, eval_data=eval_data, overwrite=overwrite)
     _print_before_after(metrics)
     out.print(f"run folder: {out_dir}")
+
+
+def resolve_run_config(*, config: Path | None, preset: str | None, base_model: str | None, data: list[str] | None,
+                       init: str | None, truncate: bool, train: dict[str, Any], lora: dict[str, Any]) -> RunConfig:
+    """The run's config: ``config`` (a file) or ``preset``'s defaults, then every setting given (not None) on top.
+
+    A shorter window given without a stride takes the base's stride fitted to it; ``truncate`` reads one window.
+    """
+    from phiner.core.config import preset as preset_settings
+    from phiner.core.runfolder import read_config
+    from phiner.model.windows import fit_stride
+
+    if config is not None and preset is not None:
+        raise PhinerError("Give --preset or --config, not both (a config holds its own training settings).")
+    try:
+        base = read_config(config) if config is not None else RunConfig(train=preset_settings(preset or "phiner"))
+        given = {k: v for k, v in train.items() if v is not None}
+        if "max_length" in given and "stride" not in given and base.train.stride is not None:
+            given["stride"] = fit_stride(base.train.stride, given["max_length"])
+        settings = replace(base.train, **given)
+        if truncate:
+            settings = replace(settings, stride=None)
+        run = replace(base, train=settings, lora=replace(base.lora, **{k: v for k, v in lora.items() if v is not None}),
+                      **{k: v for k, v in (("base_model", base_model), ("data", data), ("init", init)) if v})
+    except ValueError as err:
+        raise PhinerError(str(err)) from None
+    if not run.data:
+        raise PhinerError("Give --data (a dataset folder or JSONL file), or a --config that names its data.")
+    return run
 
 
 def _print_before_after(metrics: dict) -> None:

@@ -35,22 +35,8 @@ class RunFolder:
 
     def config(self) -> RunConfig | None:
         """The run's ``config.yaml`` as a checked :class:`RunConfig`, or None where the folder has none."""
-        import yaml
-
         path = self.path / CONFIG
-        if not path.is_file():
-            return None
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            mark = getattr(err, "problem_mark", None)
-            raise PhinerError(f"{path}: not valid YAML" + (f" at line {mark.line + 1}" if mark else "")) from None
-        if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("train", "lora")):
-            raise PhinerError(f"{path}: should be a mapping, with `train` and `lora` mappings")
-        try:
-            return RunConfig.from_dict(data)
-        except (TypeError, ValueError) as err:
-            raise PhinerError(f"{path}: {err}") from None
+        return read_config(path) if path.is_file() else None
 
     def json(self, name: str) -> dict[str, Any] | None:
         """One of the folder's JSON files (``metrics.json``, ``adapter_config.json``), or None if absent."""
@@ -84,6 +70,27 @@ class RunFolder:
         for name in TRAVELLING:
             if (self.path / name).is_file():
                 shutil.copyfile(self.path / name, Path(folder) / name)
+
+
+def read_config(path: str | Path) -> RunConfig:
+    """A run config file (a run folder's ``config.yaml``, or one written for ``phiner train --config``) as a
+    checked :class:`RunConfig`; errors name the file and the field."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as err:
+        raise PhinerError(f"{path}: cannot be read ({err.strerror})") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        raise PhinerError(f"{path}: not valid YAML" + (f" at line {mark.line + 1}" if mark else "")) from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("train", "lora")):
+        raise PhinerError(f"{path}: should be a mapping, with `train` and `lora` mappings")
+    try:
+        return RunConfig.from_dict(data)
+    except (TypeError, ValueError) as err:
+        raise PhinerError(f"{path}: {err}") from None
 
 
 @contextmanager
