@@ -5,6 +5,7 @@
 It lives outside the installed package (it is a measurement, not a feature); see the README's speed section
 for a recorded run.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,21 +23,32 @@ out = Console(highlight=False, soft_wrap=True, width=120)
 @app.command()
 def bench(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON here.")] = None,
-    base_model: Annotated[str, typer.Option(help="roberta-base-random (roberta-base's architecture, random weights), minilm, or a folder.")] = "roberta-base-random",
-    quick: Annotated[bool, typer.Option("--quick", help="Fewer texts and steps, one repeat: under 10 minutes on 2 cores.")] = False,
-    repeats: Annotated[Optional[int], typer.Option(help="Repeats of each contender (median reported) (3; quick 1).")] = None,
+    base_model: Annotated[
+        str,
+        typer.Option(help="roberta-base-random (roberta-base's architecture, random weights), minilm, or a folder."),
+    ] = "roberta-base-random",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Fewer texts and steps, one repeat: under 10 minutes on 2 cores.")
+    ] = False,
+    repeats: Annotated[
+        Optional[int], typer.Option(help="Repeats of each contender (median reported) (3; quick 1).")
+    ] = None,
     minilm: Annotated[bool, typer.Option(help="Also bench the minilm base.")] = True,
-    nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder for the texts (generated texts if absent).")] = Path("../shared/data/nor-deid-synthdata"),
+    nordeid: Annotated[
+        Path, typer.Option(help="Nor-DeID-SynthData folder for the texts (generated texts if absent).")
+    ] = Path("../shared/data/nor-deid-synthdata"),
 ) -> None:
     """Training and tagging throughput: the design's pipeline vs phiner's, interleaved, on this machine."""
     from benchlib import run_bench, table
     from phiner.core.records import write_json
 
-    result = run_bench(base_model=base_model, quick=quick, repeats=repeats, nordeid=nordeid,
-                       with_minilm=minilm, log=console.print)
+    result = run_bench(
+        base_model=base_model, quick=quick, repeats=repeats, nordeid=nordeid, with_minilm=minilm, log=console.print
+    )
     rows = table(result)
-    t = Table(title=f"phiner bench: {result['base_model']} on {result['machine']['cpu']} "
-                    f"({result['machine']['cores']} cores)")
+    t = Table(
+        title=f"phiner bench: {result['base_model']} on {result['machine']['cpu']} ({result['machine']['cores']} cores)"
+    )
     for name in rows[0]:
         t.add_column(name)
     for row in rows[1:]:

@@ -9,6 +9,7 @@ FLOPs are counted per real (non-pad) token: a forward pass costs 2 x (weights of
 4 x layers x hidden x window tokens for attention; LoRA training costs about 2 forwards (the frozen weights
 need gradients of their inputs, not of themselves). Padding is work that counts for nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,6 +31,7 @@ NORDEID_DEFAULT = Path("../shared/data/nor-deid-synthdata")
 
 # ---------------------------------------------------------------- matrix-multiply ceilings
 
+
 def matmul_gflops(dtype: str, n: int | None = None, seconds: float = 2.0) -> float:
     """Sustained GFLOP/s of an n x n x n matrix product in ``dtype`` (fp32, bf16) with torch, on the GPU where
     there is one (n 8192, enough to fill it; 2048 on a CPU)."""
@@ -50,7 +52,7 @@ def matmul_gflops(dtype: str, n: int | None = None, seconds: float = 2.0) -> flo
         if runs % 8 == 0:
             _sync()
     _sync()
-    return 2 * n ** 3 * runs / (time.perf_counter() - start) / 1e9
+    return 2 * n**3 * runs / (time.perf_counter() - start) / 1e9
 
 
 def _sync() -> None:
@@ -72,9 +74,12 @@ def int8_matmul_gflops(n: int = 2048, seconds: float = 2.0) -> float:
 
     weight = numpy_helper.from_array(np.random.default_rng(0).standard_normal((n, n)).astype(np.float32), "w")
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+        [helper.make_node("MatMul", ["x", "w"], ["y"])],
+        "mm",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [n, n])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, n])], [weight])
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, n])],
+        [weight],
+    )
     with tempfile.TemporaryDirectory() as tmp:
         fp32, int8 = Path(tmp) / "mm.onnx", Path(tmp) / "mm.int8.onnx"
         onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(fp32))
@@ -89,7 +94,7 @@ def int8_matmul_gflops(n: int = 2048, seconds: float = 2.0) -> float:
     while time.perf_counter() - start < seconds:
         session.run(None, {"x": x})
         runs += 1
-    return 2 * n ** 3 * runs / (time.perf_counter() - start) / 1e9
+    return 2 * n**3 * runs / (time.perf_counter() - start) / 1e9
 
 
 def flops_per_token(config, tokens_per_window: float) -> float:
@@ -101,6 +106,7 @@ def flops_per_token(config, tokens_per_window: float) -> float:
 
 
 # ---------------------------------------------------------------- texts
+
 
 def bench_texts(nordeid: Path | None, n_short: int, n_long: int, n_train: int) -> dict[str, Any]:
     """Short records (scenarios), long notes, and training records: Nor-DeID where given, else generated."""
@@ -124,6 +130,7 @@ def bench_texts(nordeid: Path | None, n_short: int, n_long: int, n_train: int) -
 
 # ---------------------------------------------------------------- workers (one process each)
 
+
 def _train_worker(job: dict) -> dict:
     import torch
     from transformers import TrainerCallback
@@ -134,12 +141,18 @@ def _train_worker(job: dict) -> dict:
     from phiner.model.windows import Windowing
     from phiner.train.trainer import build_model, make_trainer, to_dataset
 
-    settings = preset(job["preset"], max_steps=job["warmup"] + job["steps"], batch_size=job["batch_size"],
-                      eval_before=False, logging_steps=10_000)
+    settings = preset(
+        job["preset"],
+        max_steps=job["warmup"] + job["steps"],
+        batch_size=job["batch_size"],
+        eval_before=False,
+        logging_steps=10_000,
+    )
     precision = resolve_precision(settings.precision)
     tokenizer = load_tokenizer(job["base"])
-    windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
-                          stride=settings.stride)
+    windowing = Windowing(
+        max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length, stride=settings.stride
+    )
     records = json.loads(Path(job["records"]).read_text())
     data = to_dataset(tokenizer, records, windowing)
     model, attention = build_model(job["base"], settings, LoraSettings())
@@ -165,18 +178,26 @@ def _train_worker(job: dict) -> dict:
             times.append(time.perf_counter() - self.t)
 
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = make_trainer(model, tokenizer, data, None, settings, tmp, precision, collator=collate,
-                               callbacks=[Clock()])
+        trainer = make_trainer(
+            model, tokenizer, data, None, settings, tmp, precision, collator=collate, callbacks=[Clock()]
+        )
         trainer.train()
     measured = range(job["warmup"], len(times))
     seconds = sum(times[i] for i in measured)
     real = sum(batches[i][0] for i in measured)
     padded = sum(batches[i][1] for i in measured)
     n = len(measured) * settings.batch_size
-    return {"samples_per_s": n / seconds, "tokens_per_s": real / seconds, "padded_share": 1 - real / padded,
-            "mean_window_tokens": padded / n, "precision": precision, "attention": attention,
-            "fast_dropout": settings.fast_dropout, "threads": torch.get_num_threads(),
-            "step_seconds": statistics.median(times[i] for i in measured)}
+    return {
+        "samples_per_s": n / seconds,
+        "tokens_per_s": real / seconds,
+        "padded_share": 1 - real / padded,
+        "mean_window_tokens": padded / n,
+        "precision": precision,
+        "attention": attention,
+        "fast_dropout": settings.fast_dropout,
+        "threads": torch.get_num_threads(),
+        "step_seconds": statistics.median(times[i] for i in measured),
+    }
 
 
 def _predict_worker(job: dict) -> dict:
@@ -190,8 +211,13 @@ def _predict_worker(job: dict) -> dict:
         model = AutoModelForTokenClassification.from_pretrained(job["merged"]).eval()
         tokenizer = AutoTokenizer.from_pretrained(job["merged"])
         tokenizer.model_max_length = job["pipeline_max_length"]
-        tagger = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first",
-                          device="cuda" if cuda() else "cpu")
+        tagger = pipeline(
+            "token-classification",
+            model=model,
+            tokenizer=tokenizer,
+            aggregation_strategy="first",
+            device="cuda" if cuda() else "cpu",
+        )
         lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
         real = sum(min(n, job["pipeline_max_length"]) for n in lengths)
         truncated = sum(n > job["pipeline_max_length"] for n in lengths)
@@ -212,13 +238,15 @@ def _predict_worker(job: dict) -> dict:
         recipe = preset("phiner")
         tagger = Tagger.load(path, precision=precision, batch_size=job["batch_size"])
         length = min(recipe.max_length, max_window(job["merged"], tagger.tokenizer))
-        tagger.windowing = Windowing(max_length=length, pad_to_max_length=False,
-                                     stride=fit_stride(recipe.stride, length))
+        tagger.windowing = Windowing(
+            max_length=length, pad_to_max_length=False, stride=fit_stride(recipe.stride, length)
+        )
         real = sum(len(tagger.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
         truncated = 0
 
         def run(batch: list[str]) -> None:
             tagger.predict(batch)
+
     run(texts[: min(4, len(texts))])  # warm-up
     times = []
     for _ in range(job["passes"]):
@@ -226,8 +254,13 @@ def _predict_worker(job: dict) -> dict:
         run(texts)
         times.append(time.perf_counter() - start)
     seconds = statistics.median(times)
-    return {"docs_per_s": len(texts) / seconds, "tokens_per_s": real / seconds, "docs": len(texts),
-            "truncated_docs": truncated, "threads": torch.get_num_threads()}
+    return {
+        "docs_per_s": len(texts) / seconds,
+        "tokens_per_s": real / seconds,
+        "docs": len(texts),
+        "truncated_docs": truncated,
+        "threads": torch.get_num_threads(),
+    }
 
 
 WORKERS: dict[str, Callable[[dict], dict]] = {"train": _train_worker, "predict": _predict_worker}
@@ -238,8 +271,12 @@ def _run_worker(job: dict) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(job, f)
     try:
-        proc = subprocess.run([sys.executable, __file__, f.name], capture_output=True, text=True,
-                              env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"})
+        proc = subprocess.run(
+            [sys.executable, __file__, f.name],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error"},
+        )
     finally:
         os.unlink(f.name)
     if proc.returncode != 0:
@@ -275,12 +312,16 @@ def peak_rss_mb() -> float:
 
 # ---------------------------------------------------------------- the run
 
+
 def _median_of(results: list[dict]) -> dict:
     out: dict[str, Any] = {}
     for key in results[0]:
         values = [r[key] for r in results]
-        out[key] = statistics.median(values) if isinstance(values[0], (int, float)) and not isinstance(values[0], bool) \
+        out[key] = (
+            statistics.median(values)
+            if isinstance(values[0], (int, float)) and not isinstance(values[0], bool)
             else values[0]
+        )
     out["repeats"] = len(results)
     return out
 
@@ -306,9 +347,16 @@ def _prepare_models(base_model: str, tmp: Path, log) -> dict[str, str]:
     return {"base": base, "merged": str(merged), "onnx": str(tmp / "onnx-int8")}
 
 
-def run_bench(*, base_model: str = "roberta-base-random", quick: bool = False, repeats: int | None = None,
-              nordeid: Path | None = NORDEID_DEFAULT, with_minilm: bool = True, sizes: dict[str, int] | None = None,
-              log=print) -> dict[str, Any]:
+def run_bench(
+    *,
+    base_model: str = "roberta-base-random",
+    quick: bool = False,
+    repeats: int | None = None,
+    nordeid: Path | None = NORDEID_DEFAULT,
+    with_minilm: bool = True,
+    sizes: dict[str, int] | None = None,
+    log=print,
+) -> dict[str, Any]:
     """The whole bench; returns the JSON document (see the README for its keys).
 
     ``base_model``: ``roberta-base-random`` (roberta-base's architecture, random weights: no download),
@@ -317,15 +365,24 @@ def run_bench(*, base_model: str = "roberta-base-random", quick: bool = False, r
     from transformers import AutoConfig
 
     repeats = repeats or (1 if quick else 3)
-    size = {"n_short": 32 if quick else 100, "n_long": 24 if quick else 100, "n_train": 256 if quick else 1000,
-            **(sizes or {})}
+    size = {
+        "n_short": 32 if quick else 100,
+        "n_long": 24 if quick else 100,
+        "n_train": 256 if quick else 1000,
+        **(sizes or {}),
+    }
     texts = bench_texts(Path(nordeid) if nordeid else None, **size)
     log(f"texts: {texts['origin']}; {len(texts['short'])} short, {len(texts['long'])} long")
-    result: dict[str, Any] = {"machine": describe(), "settings": {"quick": quick, "repeats": repeats, **size,
-                                                                  "texts": texts["origin"]}}
+    result: dict[str, Any] = {
+        "machine": describe(),
+        "settings": {"quick": quick, "repeats": repeats, **size, "texts": texts["origin"]},
+    }
     log("matrix multiply ceilings ...")
-    result["matmul_gflops"] = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16") if bf16_native() else None,
-                               "int8_onnx": int8_matmul_gflops()}
+    result["matmul_gflops"] = {
+        "fp32": matmul_gflops("fp32"),
+        "bf16": matmul_gflops("bf16") if bf16_native() else None,
+        "int8_onnx": int8_matmul_gflops(),
+    }
     log("  " + ", ".join(f"{k} {v:.0f}" for k, v in result["matmul_gflops"].items() if v))
     bases = [base_model] + (["minilm"] if with_minilm and base_model != "minilm" else [])
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -350,16 +407,32 @@ def run_bench(*, base_model: str = "roberta-base-random", quick: bool = False, r
 
 
 def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, Any]:
-    train_jobs = {p: {"worker": "train", "preset": p, "base": models["base"], "records": files["train"],
-                      "batch_size": 16, "warmup": 1, "steps": 2 if quick else 4} for p in ("design", "phiner")}
+    train_jobs = {
+        p: {
+            "worker": "train",
+            "preset": p,
+            "base": models["base"],
+            "records": files["train"],
+            "batch_size": 16,
+            "warmup": 1,
+            "steps": 2 if quick else 4,
+        }
+        for p in ("design", "phiner")
+    }
     contenders = ["hf_pipeline", "phiner_fp32", "phiner_onnx_int8"] + (["phiner_bf16"] if bf16_native() else [])
     predict_jobs = {}
     for kind in ("short", "long"):
         for c in contenders:
-            predict_jobs[(kind, c)] = {"worker": "predict", "contender": c, "texts": files[kind],
-                                       "merged": models["merged"], "onnx": models["onnx"], "batch_size": 16,
-                                       "passes": 1 if quick else 3,
-                                       "pipeline_max_length": min(512, config.max_position_embeddings - 2)}
+            predict_jobs[(kind, c)] = {
+                "worker": "predict",
+                "contender": c,
+                "texts": files[kind],
+                "merged": models["merged"],
+                "onnx": models["onnx"],
+                "batch_size": 16,
+                "passes": 1 if quick else 3,
+                "pipeline_max_length": min(512, config.max_position_embeddings - 2),
+            }
     raw: dict[Any, list[dict]] = {}
     for r in range(repeats):
         order = list(train_jobs.items()) + list(predict_jobs.items())
@@ -370,8 +443,10 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
             raw.setdefault(key, []).append(res)
             label = key if isinstance(key, str) else "/".join(key)
             rate = res.get("samples_per_s") or res.get("docs_per_s")
-            log(f"  [{r + 1}/{repeats}] {label}: {rate:.2f}/s, {res['tokens_per_s']:.0f} tok/s, "
-                f"{res['peak_rss_mb']:.0f} MB")
+            log(
+                f"  [{r + 1}/{repeats}] {label}: {rate:.2f}/s, {res['tokens_per_s']:.0f} tok/s, "
+                f"{res['peak_rss_mb']:.0f} MB"
+            )
     section: dict[str, Any] = {"train": {}, "predict_short": {}, "predict_long": {}}
     for p in ("design", "phiner"):
         m = _median_of(raw[p])
@@ -379,7 +454,9 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
         flops = 2 * flops_per_token(config, m["mean_window_tokens"]) * m["tokens_per_s"] / 1e9
         m.update(gflops=flops, ceiling_share=flops / ceiling, ceiling=m["precision"])
         section["train"][p] = m
-    section["train"]["ratio"] = section["train"]["phiner"]["samples_per_s"] / section["train"]["design"]["samples_per_s"]
+    section["train"]["ratio"] = (
+        section["train"]["phiner"]["samples_per_s"] / section["train"]["design"]["samples_per_s"]
+    )
     for kind in ("short", "long"):
         block = section[f"predict_{kind}"]
         for c in contenders:
@@ -409,21 +486,43 @@ def table(result: dict[str, Any]) -> list[list[str]]:
         rows.append([f"{prefix}train", "phiner / design", f"{t['ratio']:.2f}x", "", "", ""])
         for kind in ("long", "short"):
             p = section[f"predict_{kind}"]
-            rows.append([f"{prefix}predict {kind}", f"{p['phiner']['contender']} / hf_pipeline", f"{p['ratio']:.2f}x", "",
-                         "", ""])
+            rows.append(
+                [
+                    f"{prefix}predict {kind}",
+                    f"{p['phiner']['contender']} / hf_pipeline",
+                    f"{p['ratio']:.2f}x",
+                    "",
+                    "",
+                    "",
+                ]
+            )
         for name in ("design", "phiner"):
             m = t[name]
-            rows.append([f"{prefix}train", f"{name} ({m['precision']})", f"{m['samples_per_s']:.2f} samples/s",
-                         f"{m['tokens_per_s']:.0f}", f"{100 * m['ceiling_share']:.0f}% {m['ceiling']}",
-                         _memory(m)])
+            rows.append(
+                [
+                    f"{prefix}train",
+                    f"{name} ({m['precision']})",
+                    f"{m['samples_per_s']:.2f} samples/s",
+                    f"{m['tokens_per_s']:.0f}",
+                    f"{100 * m['ceiling_share']:.0f}% {m['ceiling']}",
+                    _memory(m),
+                ]
+            )
         for kind in ("long", "short"):
             for name, m in section[f"predict_{kind}"].items():
                 if name in ("phiner", "ratio"):
                     continue
                 note = f" (truncated {m['truncated_docs']})" if m.get("truncated_docs") else ""
-                rows.append([f"{prefix}predict {kind}", name + note, f"{m['docs_per_s']:.2f} docs/s",
-                             f"{m['tokens_per_s']:.0f}", f"{100 * m['ceiling_share']:.0f}% {m['ceiling']}",
-                             _memory(m)])
+                rows.append(
+                    [
+                        f"{prefix}predict {kind}",
+                        name + note,
+                        f"{m['docs_per_s']:.2f} docs/s",
+                        f"{m['tokens_per_s']:.0f}",
+                        f"{100 * m['ceiling_share']:.0f}% {m['ceiling']}",
+                        _memory(m),
+                    ]
+                )
 
     add(result, "")
     if "minilm" in result:

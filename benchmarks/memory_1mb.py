@@ -6,6 +6,7 @@ The model folder (merged LoRA, or its int8 ONNX export) is built first; then a f
 `phiner.load` and tags the text in the default recipe's windows (or those given), and reports its own peak
 resident memory (VmHWM), windows and seconds.
 """
+
 import argparse
 import json
 import subprocess
@@ -45,10 +46,19 @@ def measure(folder: str, megabytes: float, max_length: int, stride: int) -> None
     loaded = peak_rss_mb()
     started = time.perf_counter()
     [found] = tagger.read([text])
-    print(json.dumps({"precision": tagger.precision, "chars": len(text), "windows": found.windows,
-                      "window": [max_length, stride],
-                      "seconds": round(time.perf_counter() - started, 1), "peak_rss_mb_after_load": loaded,
-                      "peak_rss_mb": peak_rss_mb()}))
+    print(
+        json.dumps(
+            {
+                "precision": tagger.precision,
+                "chars": len(text),
+                "windows": found.windows,
+                "window": [max_length, stride],
+                "seconds": round(time.perf_counter() - started, 1),
+                "peak_rss_mb_after_load": loaded,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -67,8 +77,21 @@ def main() -> None:
         return measure(args.measure, args.megabytes, max_length, stride)
     with tempfile.TemporaryDirectory() as tmp:
         folder = build(Path(tmp), args.backend)
-        subprocess.run([sys.executable, __file__, "--measure", str(folder), "--megabytes", str(args.megabytes),
-                        "--max-length", str(max_length), "--stride", str(stride)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--measure",
+                str(folder),
+                "--megabytes",
+                str(args.megabytes),
+                "--max-length",
+                str(max_length),
+                "--stride",
+                str(stride),
+            ],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ writes ``sweep.json`` (one row per recipe) and prints the ranking.
 ``nordeid-notes/`` (its test split is the validation notes), ``gen-notes/`` and ``gen-notes-400.jsonl``
 (the first 400 generated training notes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,16 +32,31 @@ RECIPES = [
     {"name": "mix-gen1000-lr1e-3-e10", "data": ["nordeid-mixed", "gen-notes"], "epochs": 10, "lr": 1e-3},
     {"name": "mix-gen400-lr1e-3-e20", "data": MIX, "epochs": 20, "lr": 1e-3},
     {"name": "mix-gen400-lr5e-4-e20", "data": MIX, "epochs": 20, "lr": 5e-4},
-    {"name": "mix-gen400-lr1e-3-e10-win512", "data": MIX, "epochs": 10, "lr": 1e-3, "max_length": 512,
-     "stride": 128},
+    {"name": "mix-gen400-lr1e-3-e10-win512", "data": MIX, "epochs": 10, "lr": 1e-3, "max_length": 512, "stride": 128},
     {"name": "mix-gen400-lr2e-3-e20", "data": MIX, "epochs": 20, "lr": 2e-3},
 ]
 
 
 def command(recipe: dict, root: Path, out: Path, eval_data: Path, max_steps: int | None) -> list[str]:
-    cmd = [sys.executable, "-m", "phiner", "train", "--base-model", "minilm", "--preset", "phiner",
-           "--eval-data", str(eval_data), "--out", str(out / recipe["name"]), "--overwrite",
-           "--epochs", str(recipe["epochs"]), "--learning-rate", str(recipe["lr"])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "phiner",
+        "train",
+        "--base-model",
+        "minilm",
+        "--preset",
+        "phiner",
+        "--eval-data",
+        str(eval_data),
+        "--out",
+        str(out / recipe["name"]),
+        "--overwrite",
+        "--epochs",
+        str(recipe["epochs"]),
+        "--learning-rate",
+        str(recipe["lr"]),
+    ]
     for data in recipe["data"]:
         cmd += ["--data", str(root / data)]
     for key in ("max_length", "stride"):
@@ -57,18 +73,26 @@ def run_one(recipe: dict, args) -> dict:
     out = Path(args.out)
     started = time.perf_counter()
     with open(out / f"{recipe['name']}.log", "w") as log:
-        proc = subprocess.run(command(recipe, Path(args.data_root), out, Path(args.eval_data), args.max_steps),
-                              stdout=log, stderr=subprocess.STDOUT,
-                              env={**os.environ, "OMP_NUM_THREADS": str(args.threads)}, timeout=args.timeout)
+        proc = subprocess.run(
+            command(recipe, Path(args.data_root), out, Path(args.eval_data), args.max_steps),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "OMP_NUM_THREADS": str(args.threads)},
+            timeout=args.timeout,
+        )
     row = {**recipe, "rc": proc.returncode, "wall_s": round(time.perf_counter() - started, 1)}
     metrics = out / recipe["name"] / "metrics.json"
     if proc.returncode == 0 and metrics.exists():
         m = json.loads(metrics.read_text())
-        row.update(char_recall=m["deid"]["char_recall"]["all"]["value"],
-                   char_recall_ci95=m["deid"]["char_recall"]["all"]["ci95"],
-                   strict_f1=m["deid"]["strict"]["all"]["f1"], seqeval_f1=m["after"].get("eval_f1"),
-                   over_redaction=m["deid"]["over_redaction"]["value"], train_s=round(m["train"]["wall_seconds"], 1),
-                   precision=m["train"]["precision"])
+        row.update(
+            char_recall=m["deid"]["char_recall"]["all"]["value"],
+            char_recall_ci95=m["deid"]["char_recall"]["all"]["ci95"],
+            strict_f1=m["deid"]["strict"]["all"]["f1"],
+            seqeval_f1=m["after"].get("eval_f1"),
+            over_redaction=m["deid"]["over_redaction"]["value"],
+            train_s=round(m["train"]["wall_seconds"], 1),
+            precision=m["train"]["precision"],
+        )
     return row
 
 
@@ -94,8 +118,10 @@ def main() -> None:
     for r in rows:
         if "char_recall" in r:
             lo, hi = r["char_recall_ci95"]
-            print(f"{r['name']:34} {r['rc']:>3} {r['char_recall']:8.4f} [{lo:.4f},{hi:.4f}] {r['strict_f1']:6.4f} "
-                  f"{r['over_redaction']:6.4f} {r['train_s']:7.0f}")
+            print(
+                f"{r['name']:34} {r['rc']:>3} {r['char_recall']:8.4f} [{lo:.4f},{hi:.4f}] {r['strict_f1']:6.4f} "
+                f"{r['over_redaction']:6.4f} {r['train_s']:7.0f}"
+            )
         else:
             print(f"{r['name']:34} {r['rc']:>3} failed after {r['wall_s']} s (see {r['name']}.log)")
 

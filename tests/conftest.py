@@ -49,8 +49,9 @@ def nordeid_dir() -> Path:
 
 from phiner.core.config import TrainSettings  # noqa: E402
 
-SIX_STEPS = TrainSettings(max_steps=6, batch_size=4, max_length=64, stride=16, pad_to_max_length=False, logging_steps=2,
-                          learning_rate=1e-3)
+SIX_STEPS = TrainSettings(
+    max_steps=6, batch_size=4, max_length=64, stride=16, pad_to_max_length=False, logging_steps=2, learning_rate=1e-3
+)
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +68,14 @@ def tiny_run(tiny_roberta, synth_data, tmp_path_factory):
 
 def fnr_check_digits_valid(digits: list[int]) -> bool:
     """Both mod-11 check digits of an 11-digit Norwegian fødselsnummer, computed here independently."""
+
     def mod11(part, weights):
         rest = 11 - sum(d * w for d, w in zip(part, weights)) % 11
         return 0 if rest == 11 else rest
 
-    return (digits[9] == mod11(digits[:9], (3, 7, 6, 1, 8, 9, 4, 5, 2))
-            and digits[10] == mod11(digits[:10], (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)))
+    return digits[9] == mod11(digits[:9], (3, 7, 6, 1, 8, 9, 4, 5, 2)) and digits[10] == mod11(
+        digits[:10], (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    )
 
 
 NAME = "Nordmann"
@@ -87,9 +90,19 @@ def hand_set_tagger(tokenizer, words: dict[str, str]):
 
     from phiner.core.labels import ID2LABEL, LABEL2ID
 
-    config = RobertaConfig(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, hidden_size=32,
-                           num_hidden_layers=0, num_attention_heads=4, intermediate_size=37, num_labels=13,
-                           id2label=ID2LABEL, label2id=LABEL2ID, hidden_dropout_prob=0.0)
+    config = RobertaConfig(
+        vocab_size=50265,
+        max_position_embeddings=514,
+        type_vocab_size=1,
+        hidden_size=32,
+        num_hidden_layers=0,
+        num_attention_heads=4,
+        intermediate_size=37,
+        num_labels=13,
+        id2label=ID2LABEL,
+        label2id=LABEL2ID,
+        hidden_dropout_prob=0.0,
+    )
     torch.manual_seed(0)
     model = RobertaForTokenClassification(config).eval()
     with torch.no_grad():

@@ -24,8 +24,11 @@ def test_given_the_design_settings_then_windows_are_padded_to_256_and_specials_g
 
 def test_given_a_multi_token_name_then_first_token_is_B_and_the_rest_I(roberta_tokenizer):
     text = "givenName: Marlon\nfamilyName: Furu"
-    got = labelled_tokens(roberta_tokenizer, text, [{"start": 11, "end": 17, "label": "PATIENT"},
-                                                    {"start": 30, "end": 34, "label": "PATIENT"}])
+    got = labelled_tokens(
+        roberta_tokenizer,
+        text,
+        [{"start": 11, "end": 17, "label": "PATIENT"}, {"start": 30, "end": 34, "label": "PATIENT"}],
+    )
     assert [l for t, l in got if l != "O"] == ["B-PATIENT", "I-PATIENT", "B-PATIENT", "I-PATIENT"]
     assert "".join(t for t, l in got if l != "O") == "MarlonFuru"
 
@@ -38,8 +41,11 @@ def test_given_a_span_that_starts_inside_a_token_then_that_token_is_B(roberta_to
 
 def test_given_norwegian_letters_then_offsets_and_labels_follow_characters(roberta_tokenizer):
     text = "city: Tromsø og Ærøy, Skånland"
-    spans = [{"start": 6, "end": 12, "label": "LOC"}, {"start": 16, "end": 20, "label": "LOC"},
-             {"start": 22, "end": 30, "label": "LOC"}]
+    spans = [
+        {"start": 6, "end": 12, "label": "LOC"},
+        {"start": 16, "end": 20, "label": "LOC"},
+        {"start": 22, "end": 30, "label": "LOC"},
+    ]
     got = labelled_tokens(roberta_tokenizer, text, spans)
     # byte-level BPE splits "Æ" into two byte tokens with the same offsets: only the first is B
     entity_text = "".join(t for t, l in got if l != "O")

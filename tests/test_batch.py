@@ -28,8 +28,19 @@ def write_corpus(path, n):
 
 def run_redact(model_dir, src, dst, *extra):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "phiner", "redact", "--model", str(model_dir), "--input", str(src),
-           "--output", str(dst), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "phiner",
+        "redact",
+        "--model",
+        str(model_dir),
+        "--input",
+        str(src),
+        "--output",
+        str(dst),
+        *extra,
+    ]
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -42,7 +53,9 @@ def partial_of(dst):
 
 
 @pytest.mark.slow
-def test_given_a_10000_document_job_killed_midway_then_resume_writes_each_document_exactly_once(name_model_dir, tmp_path):
+def test_given_a_10000_document_job_killed_midway_then_resume_writes_each_document_exactly_once(
+    name_model_dir, tmp_path
+):
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_corpus(src, 10_000)
     job = run_redact(name_model_dir, src, dst, "--id-field", "id")
@@ -85,10 +98,12 @@ def test_given_surrogates_and_a_key_file_then_keys_hold_each_document_once(name_
     for row in rows:
         assert NAME not in row["text"]
         [item] = row["entities"]
-        assert row["text"][item["start"]:item["end"]] == item["replacement"]
+        assert row["text"][item["start"] : item["end"]] == item["replacement"]
 
 
-def test_given_a_folder_of_text_files_then_each_is_redacted_and_resume_skips_done_ones(name_tagger, roberta_tokenizer, tmp_path):
+def test_given_a_folder_of_text_files_then_each_is_redacted_and_resume_skips_done_ones(
+    name_tagger, roberta_tokenizer, tmp_path
+):
     src, dst = tmp_path / "notes", tmp_path / "safe"
     (src / "sub").mkdir(parents=True)
     for name in ("a.txt", "b.txt", "sub/c.txt"):
@@ -108,20 +123,40 @@ def test_given_an_age_shift_then_the_cli_shifts_surrogate_ages(name_age_model_di
 
     from phiner.cli.main import app
 
-    result = CliRunner().invoke(app, ["redact", "--model", str(name_age_model_dir), "--text", f"{NAME}, 41 år",
-                                      "--operator", "surrogate", "--age-shift", shift, "--date-shift-days", "10", "20",
-                                      "--seed", "1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "redact",
+            "--model",
+            str(name_age_model_dir),
+            "--text",
+            f"{NAME}, 41 år",
+            "--operator",
+            "surrogate",
+            "--age-shift",
+            shift,
+            "--date-shift-days",
+            "10",
+            "20",
+            "--seed",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert NAME not in result.output and result.output.strip().endswith(f", {expected}")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--operator", "shred"], "`operator` names an unknown operator; choose one of tag, mask, remove"),
-    (["--keep", "ID", "--keep", "NAME"], "`--keep` entry 2 names an unknown entity type; choose one of ID, DATE"),
-    (["--override", "DATE=shred"], "`--override` entry 1 names an unknown operator"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--operator", "shred"], "`operator` names an unknown operator; choose one of tag, mask, remove"),
+        (["--keep", "ID", "--keep", "NAME"], "`--keep` entry 2 names an unknown entity type; choose one of ID, DATE"),
+        (["--override", "DATE=shred"], "`--override` entry 1 names an unknown operator"),
+    ],
+)
 def test_given_an_unknown_operator_or_type_then_redact_names_the_option_and_the_choices_not_the_value(
-        name_model_dir, args, message):
+    name_model_dir, args, message
+):
     from typer.testing import CliRunner
 
     from phiner.cli.main import app
@@ -133,6 +168,7 @@ def test_given_an_unknown_operator_or_type_then_redact_names_the_option_and_the_
 
 # ----------------------------------------------------------------------------------------------------------------
 # Hardening (issue 10): each test below failed on the jobs as they were before.
+
 
 def cli(monkeypatch, capsys, *args):
     """Run `phiner ARGS` in this process as the console script does: (exit code, stdout, stderr)."""
@@ -150,12 +186,28 @@ def mode(path):
 
 
 def test_given_a_jsonl_job_then_the_output_holds_no_original_text_and_outputs_and_keys_are_0600(
-        monkeypatch, capsys, name_model_dir, tmp_path):
+    monkeypatch, capsys, name_model_dir, tmp_path
+):
     # findings 2 and 3: the original `text` sat beside `redacted`, and output and key file were 0644
     src, dst, key = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "key.jsonl"
     write_corpus(src, 4)
-    code, _, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst,
-                       "--operator", "surrogate", "--key", key, "--seed", 1)
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        "redact",
+        "--model",
+        name_model_dir,
+        "--input",
+        src,
+        "--output",
+        dst,
+        "--operator",
+        "surrogate",
+        "--key",
+        key,
+        "--seed",
+        1,
+    )
     assert code == 0, err
     written = dst.read_text(encoding="utf-8")
     assert NAME not in written and "pasienten" in written
@@ -166,11 +218,23 @@ def test_given_a_jsonl_job_then_the_output_holds_no_original_text_and_outputs_an
 
 
 def test_given_keep_original_then_the_original_is_kept_under_that_key_with_a_warning(
-        monkeypatch, capsys, name_model_dir, tmp_path):
+    monkeypatch, capsys, name_model_dir, tmp_path
+):
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_corpus(src, 2)
-    code, _, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst,
-                       "--keep-original", "original")
+    code, _, err = cli(
+        monkeypatch,
+        capsys,
+        "redact",
+        "--model",
+        name_model_dir,
+        "--input",
+        src,
+        "--output",
+        dst,
+        "--keep-original",
+        "original",
+    )
     assert code == 0 and "not de-identified" in err
     row = json.loads(dst.read_text(encoding="utf-8").splitlines()[0])
     assert NAME in row["original"] and NAME not in row["text"]
@@ -180,14 +244,16 @@ def test_given_a_field_option_then_that_key_is_read_and_replaced(monkeypatch, ca
     # finding 10: `--field body` failed with "missing field 'text'"
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(json.dumps({"body": f"Ring {NAME}."}) + "\n", encoding="utf-8")
-    code, _, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst,
-                       "--field", "body")
+    code, _, err = cli(
+        monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst, "--field", "body"
+    )
     assert code == 0, err
     assert json.loads(dst.read_text(encoding="utf-8"))["body"] == "Ring [PATIENT]."
 
 
 def test_given_a_bad_line_late_in_the_input_then_nothing_is_written_and_the_line_is_named(
-        monkeypatch, capsys, name_model_dir, tmp_path):
+    monkeypatch, capsys, name_model_dir, tmp_path
+):
     # finding 6: a bad line at 300 left 256 lines written (and exit 2)
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_corpus(src, 400)
@@ -207,8 +273,9 @@ MARKER = "Zq9Hemmelig"
 
 
 @pytest.mark.parametrize("content,message", [("", "no documents"), ("\n\n", "no documents")])
-def test_given_an_empty_input_then_the_job_fails_and_writes_nothing(monkeypatch, capsys, name_model_dir, tmp_path,
-                                                                    content, message):
+def test_given_an_empty_input_then_the_job_fails_and_writes_nothing(
+    monkeypatch, capsys, name_model_dir, tmp_path, content, message
+):
     # finding 10: an empty input exited 0 with "wrote 0 documents"
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(content, encoding="utf-8")
@@ -217,11 +284,13 @@ def test_given_an_empty_input_then_the_job_fails_and_writes_nothing(monkeypatch,
 
 
 def test_given_a_missing_input_then_one_line_error_and_no_output_that_blocks_the_next_run(
-        monkeypatch, capsys, name_model_dir, tmp_path):
+    monkeypatch, capsys, name_model_dir, tmp_path
+):
     # findings 6 and 9: a nonexistent --input created an empty output (and a traceback)
     dst = tmp_path / "out.jsonl"
-    code, _, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", tmp_path / "nope.jsonl",
-                       "--output", dst)
+    code, _, err = cli(
+        monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", tmp_path / "nope.jsonl", "--output", dst
+    )
     assert code == 2 and "nope.jsonl: no such file" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
@@ -232,8 +301,9 @@ def test_given_an_unwritable_output_then_one_line_error(monkeypatch, capsys, nam
     write_corpus(src, 2)
     blocked = tmp_path / "blocked"
     blocked.write_text("a file, not a folder")
-    code, _, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output",
-                       blocked / "out.jsonl")
+    code, _, err = cli(
+        monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", blocked / "out.jsonl"
+    )
     assert code == 2 and "Traceback" not in err
     assert err.strip().splitlines()[-1] == f"error: {blocked}: not a folder"
 
@@ -270,8 +340,9 @@ def test_given_a_link_out_of_the_input_folder_then_it_is_not_followed(name_tagge
 def test_given_two_documents_at_the_same_position_then_their_surrogates_differ(name_tagger, roberta_tokenizer):
     # finding 1: every document at position i got the same surrogate draws under one seed
     tagger = Tagger(name_tagger, roberta_tokenizer)
-    found = {tagger.redact([f"{NAME} kom {i}."], operator="surrogate", seed=1)[0].items[0].replacement
-             for i in range(6)}
+    found = {
+        tagger.redact([f"{NAME} kom {i}."], operator="surrogate", seed=1)[0].items[0].replacement for i in range(6)
+    }
     assert len(found) > 1
 
 
@@ -282,8 +353,13 @@ def test_given_one_patient_in_two_jobs_then_the_date_shift_and_names_agree(name_
     keys = []
     for run in range(2):
         src, dst, key = tmp_path / f"in{run}.jsonl", tmp_path / f"out{run}.jsonl", tmp_path / f"key{run}.jsonl"
-        src.write_text("".join(json.dumps({"id": f"{run}-{i}", "patient": f"p{i % 3}", "text": f"{NAME} {run} {i}"})
-                               + "\n" for i in range(6)), encoding="utf-8")
+        src.write_text(
+            "".join(
+                json.dumps({"id": f"{run}-{i}", "patient": f"p{i % 3}", "text": f"{NAME} {run} {i}"}) + "\n"
+                for i in range(6)
+            ),
+            encoding="utf-8",
+        )
         redact_jsonl(tagger, src, dst, options, key_file=key)
         keys += [json.loads(line) for line in key.read_text(encoding="utf-8").splitlines()]
     by_patient = {}
@@ -296,13 +372,18 @@ def test_given_one_patient_in_two_jobs_then_the_date_shift_and_names_agree(name_
 def write_patient_corpus(path, n, patients=7):
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(json.dumps({"id": f"d{i}", "patient": f"p{i % patients}",
-                                 "text": f"Notat {i}: pasienten {NAME} har det bra."}) + "\n")
+            fh.write(
+                json.dumps(
+                    {"id": f"d{i}", "patient": f"p{i % patients}", "text": f"Notat {i}: pasienten {NAME} har det bra."}
+                )
+                + "\n"
+            )
 
 
 @pytest.mark.slow
 def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_document_once_with_one_key(
-        name_model_dir, tmp_path):
+    name_model_dir, tmp_path
+):
     # finding 3: after kill -9 and --resume, key entries of the last buffer were missing for good
     import random
 

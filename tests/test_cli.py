@@ -12,8 +12,9 @@ from phiner.cli.main import app
 
 def phiner_cli(*args, cwd=None):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "phiner", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "phiner", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
 
 
 def test_given_data_synth_then_the_console_script_writes_a_dataset_folder(tmp_path):
@@ -27,8 +28,9 @@ def test_given_data_synth_then_the_console_script_writes_a_dataset_folder(tmp_pa
 def test_given_a_bad_input_line_then_predict_names_file_and_line_without_phi_and_writes_nothing(tmp_path, tiny_run):
     bad = tmp_path / "in.jsonl"
     bad.write_text('{"text": "Kari Nordmann"}\n{"txt": "Ola Hansen"}\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["predict", "--model", str(tiny_run[0]), "--input", str(bad),
-                                      "--output", str(tmp_path / "out.jsonl")])
+    result = CliRunner().invoke(
+        app, ["predict", "--model", str(tiny_run[0]), "--input", str(bad), "--output", str(tmp_path / "out.jsonl")]
+    )
     assert result.exit_code != 0
     message = str(result.exception)
     assert f"{bad}:2: missing field `text`" in message
@@ -39,8 +41,9 @@ def test_given_a_bad_input_line_then_predict_names_file_and_line_without_phi_and
 def test_given_input_jsonl_then_predict_keeps_every_key_and_adds_entities(tmp_path, tiny_run):
     src = tmp_path / "in.jsonl"
     src.write_text('{"text": "givenName: Kari", "id": "a"}\n{"text": "", "id": "b"}\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["predict", "--model", str(tiny_run[0]), "--input", str(src),
-                                      "--output", str(tmp_path / "out.jsonl")])
+    result = CliRunner().invoke(
+        app, ["predict", "--model", str(tiny_run[0]), "--input", str(src), "--output", str(tmp_path / "out.jsonl")]
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(l) for l in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
@@ -49,8 +52,9 @@ def test_given_input_jsonl_then_predict_keeps_every_key_and_adds_entities(tmp_pa
 
 
 def test_given_one_text_then_predict_prints_predicted_entities_grouped_by_type(name_age_model_dir):
-    result = CliRunner().invoke(app, ["predict", "--model", str(name_age_model_dir), "--text",
-                                      f"{NAME} er 41 år. Ring {NAME}."])
+    result = CliRunner().invoke(
+        app, ["predict", "--model", str(name_age_model_dir), "--text", f"{NAME} er 41 år. Ring {NAME}."]
+    )
     assert result.exit_code == 0, result.output
     printed = [line for line in result.stdout.splitlines() if line.strip()]
     assert printed == ["--- Predicted Entities ---", f"Name: {NAME}, {NAME}", "Age: 41"]
@@ -65,8 +69,9 @@ def test_given_no_hub_then_train_fails_in_one_line_naming_the_ways_out(tmp_path,
 
 
 def test_given_form_notes_then_data_synth_writes_free_text_notes(tmp_path):
-    result = CliRunner().invoke(app, ["data", "synth", "--out", str(tmp_path / "n"), "--train", "6", "--test", "3",
-                                      "--form", "notes"])
+    result = CliRunner().invoke(
+        app, ["data", "synth", "--out", str(tmp_path / "n"), "--train", "6", "--test", "3", "--form", "notes"]
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(l) for l in (tmp_path / "n" / "test.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 3 and all(r["meta"]["form"] == "notes" for r in rows)
@@ -80,6 +85,7 @@ def test_given_an_unknown_form_then_data_synth_names_the_choices(tmp_path):
 
 # ----------------------------------------------------------------------------------------------------------------
 # Every failure a one-line error with exit 2 (issue 10, findings 9 and 10).
+
 
 def cli(monkeypatch, capsys, *args):
     """Run `phiner ARGS` in this process as the console script does: (exit code, stderr)."""
@@ -105,29 +111,42 @@ def _truncate(run):
     path.write_bytes(path.read_bytes()[:200])
 
 
-@pytest.mark.parametrize("damage,message", [
-    (lambda run: (run / "adapter_model.safetensors").unlink(), "adapter_model.safetensors: missing"),
-    (_truncate, "adapter_model.safetensors: cannot be loaded"),
-    (lambda run: (run / "config.yaml").write_text("train: [max_length: 5\n"), "config.yaml: not valid YAML at line"),
-    (lambda run: (run / "config.yaml").write_text("train:\n  max_length: many\n"),
-     "config.yaml: `train.max_length` should be int, got str"),
-    (lambda run: (run / "adapter_config.json").write_text("[1, 2"), "adapter_config.json: not a JSON object"),
-], ids=["missing weights", "truncated weights", "bad yaml", "bad setting", "bad adapter config"])
-def test_given_a_damaged_run_folder_then_one_line_error_naming_the_file(monkeypatch, capsys, tiny_run, tmp_path,
-                                                                       damage, message):
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda run: (run / "adapter_model.safetensors").unlink(), "adapter_model.safetensors: missing"),
+        (_truncate, "adapter_model.safetensors: cannot be loaded"),
+        (
+            lambda run: (run / "config.yaml").write_text("train: [max_length: 5\n"),
+            "config.yaml: not valid YAML at line",
+        ),
+        (
+            lambda run: (run / "config.yaml").write_text("train:\n  max_length: many\n"),
+            "config.yaml: `train.max_length` should be int, got str",
+        ),
+        (lambda run: (run / "adapter_config.json").write_text("[1, 2"), "adapter_config.json: not a JSON object"),
+    ],
+    ids=["missing weights", "truncated weights", "bad yaml", "bad setting", "bad adapter config"],
+)
+def test_given_a_damaged_run_folder_then_one_line_error_naming_the_file(
+    monkeypatch, capsys, tiny_run, tmp_path, damage, message
+):
     run = damaged_run(tiny_run, tmp_path, damage)
     code, err = cli(monkeypatch, capsys, "predict", "--model", run, "--text", "Kari")
     assert code == 2 and message in err and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("error:")
 
 
-@pytest.mark.parametrize("content,args,message", [
-    ("", [], "no records"),
-    ('{"text": "a"}\n{"text": "b"}\n', ["--record", "5"], "--record should be from 0 to 1"),
-    ('{"text": "a"}\n{"text": "b"}\n', ["--record", "-1"], "--record should be from 0 to 1"),
-], ids=["empty file", "record past the end", "negative record"])
-def test_given_a_bad_predict_input_then_one_line_error(monkeypatch, capsys, tiny_run, tmp_path, content, args,
-                                                        message):
+@pytest.mark.parametrize(
+    "content,args,message",
+    [
+        ("", [], "no records"),
+        ('{"text": "a"}\n{"text": "b"}\n', ["--record", "5"], "--record should be from 0 to 1"),
+        ('{"text": "a"}\n{"text": "b"}\n', ["--record", "-1"], "--record should be from 0 to 1"),
+    ],
+    ids=["empty file", "record past the end", "negative record"],
+)
+def test_given_a_bad_predict_input_then_one_line_error(monkeypatch, capsys, tiny_run, tmp_path, content, args, message):
     src = tmp_path / "in.jsonl"
     src.write_text(content, encoding="utf-8")
     code, err = cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", src, *args)

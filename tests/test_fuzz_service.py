@@ -16,8 +16,14 @@ SEEN = {"cases": 0, "server_errors": 0}
 
 @pytest.fixture(scope="module")
 def fuzz_base(name_tagger, roberta_tokenizer):
-    app = create_app(Tagger(name_tagger, roberta_tokenizer), api_key=API_KEY, max_body_bytes=50_000, max_batch=8,
-                     max_queue=64, secret=b"f" * 32)
+    app = create_app(
+        Tagger(name_tagger, roberta_tokenizer),
+        api_key=API_KEY,
+        max_body_bytes=50_000,
+        max_batch=8,
+        max_queue=64,
+        secret=b"f" * 32,
+    )
     with running(app) as base:
         yield base
 
@@ -29,8 +35,14 @@ def plant(value):
     if isinstance(value, list):
         return [plant(v) for v in value]
     if isinstance(value, dict):
-        planted = {(k if k in ("text", "texts", "operator", "keep", "overrides", "seed", "patient_id", "patient_ids")
-                    else k + MARKER): plant(v) for k, v in value.items()}
+        planted = {
+            (
+                k
+                if k in ("text", "texts", "operator", "keep", "overrides", "seed", "patient_id", "patient_ids")
+                else k + MARKER
+            ): plant(v)
+            for k, v in value.items()
+        }
         if "overrides" in planted and isinstance(planted["overrides"], dict):
             planted["overrides"] = {MARKER + k: v for k, v in planted["overrides"].items()}
         return planted
@@ -47,6 +59,7 @@ def test_given_generated_requests_then_no_server_error_and_no_echo(fuzz_base):
     for operation, mode in [(op, mode) for op in operations for mode in modes]:
         if mode is schemathesis.GenerationMode.NEGATIVE and operation.method.upper() == "GET":
             continue  # nothing a GET without parameters could get wrong
+
         @given(case=operation.as_strategy(mode))
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def fuzz(case):

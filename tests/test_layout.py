@@ -1,5 +1,6 @@
 """The package's shape: stages import one way (import-linter checks the whole contract in .ci/run), and the
 service and de-identification never load the training-text generators."""
+
 import subprocess
 import sys
 
@@ -8,8 +9,10 @@ import pytest
 
 @pytest.mark.parametrize("module", ["phiner.serve", "phiner.deid", "phiner.deid.batch", "phiner.infer.tagger"])
 def test_given_a_runtime_package_then_importing_it_loads_no_generator(module):
-    code = (f"import sys, {module}; "
-            "print(sorted(m for m in sys.modules if m.startswith('phiner.data.synth') or 'notes' in m))")
+    code = (
+        f"import sys, {module}; "
+        "print(sorted(m for m in sys.modules if m.startswith('phiner.data.synth') or 'notes' in m))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"

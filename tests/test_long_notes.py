@@ -1,6 +1,7 @@
 """Long notes: every character is read. The model here is a real RoBERTa whose weights are set by hand so
 that it tags one token as a patient name wherever it stands, whatever its neighbours; this isolates the
 windowing and merging from learning."""
+
 from conftest import NAME
 from phiner.evaluate.evaluation import evaluate_tagger
 from phiner.infer.tagger import Tagger
@@ -36,7 +37,7 @@ def test_given_the_design_truncation_then_the_same_phi_is_missed(name_tagger, ro
 
 
 def test_given_a_1mb_text_then_prediction_finishes_with_every_window_read(name_tagger, roberta_tokenizer):
-    text = ("Pasienten er i god form. " * 42_000)[:1_000_000 - 20] + f" Ring {NAME} i dag."
+    text = ("Pasienten er i god form. " * 42_000)[: 1_000_000 - 20] + f" Ring {NAME} i dag."
     tagger = Tagger(name_tagger, roberta_tokenizer, batch_size=64)
     [spans] = tagger.predict([text])
     assert [s.text for s in spans] == [NAME]

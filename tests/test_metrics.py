@@ -48,15 +48,27 @@ def test_given_an_i_label_of_another_type_then_it_starts_a_new_span():
 
 
 def test_given_spans_then_they_group_in_the_design_display_order():
-    spans = [{"label": "DATE", "text": "01.01.1982"}, {"label": "PATIENT", "text": "Marlon"},
-             {"label": "PATIENT", "text": "Furu"}]
+    spans = [
+        {"label": "DATE", "text": "01.01.1982"},
+        {"label": "PATIENT", "text": "Marlon"},
+        {"label": "PATIENT", "text": "Furu"},
+    ]
     assert list(group_by_type(spans).items()) == [("PATIENT", ["Marlon", "Furu"]), ("DATE", ["01.01.1982"])]
 
 
 def test_given_pieces_of_one_word_then_the_word_follows_its_first_piece():
     text = "Karin Engen, Håvardmark"
-    spans = _to_spans(text, tokens((0, 5, "B-PATIENT", 0), (6, 9, "B-PATIENT", 1), (9, 11, "B-LOC", 1),
-                                   (11, 12, "O", 2), (13, 15, "O", 3), (15, 23, "B-LOC", 3)))
+    spans = _to_spans(
+        text,
+        tokens(
+            (0, 5, "B-PATIENT", 0),
+            (6, 9, "B-PATIENT", 1),
+            (9, 11, "B-LOC", 1),
+            (11, 12, "O", 2),
+            (13, 15, "O", 3),
+            (15, 23, "B-LOC", 3),
+        ),
+    )
     assert [(s.text, s.label) for s in spans] == [("Karin", "PATIENT"), ("Engen", "PATIENT")]
 
 

@@ -10,8 +10,14 @@ from phiner.model.base import add_lora, count_parameters, load_base_model, load_
 def test_given_roberta_base_architecture_then_lora_trains_2747149_of_126729242_parameters():
     from transformers import RobertaConfig, RobertaForTokenClassification
 
-    config = RobertaConfig(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1,
-                           num_labels=13, id2label=ID2LABEL, label2id=LABEL2ID)
+    config = RobertaConfig(
+        vocab_size=50265,
+        max_position_embeddings=514,
+        type_vocab_size=1,
+        num_labels=13,
+        id2label=ID2LABEL,
+        label2id=LABEL2ID,
+    )
     counts = count_parameters(add_lora(RobertaForTokenClassification(config), LoraSettings()))
     assert (counts["trainable"], counts["total"]) == (2_747_149, 126_729_242)
 
@@ -31,11 +37,14 @@ def test_given_minilm_then_it_resolves_to_the_bundled_pretrained_bert():
     assert (config.model_type, config.num_hidden_layers, config.hidden_size) == ("bert", 6, 384)
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("r", 0, "`lora.r` should be positive, got 0."),
-    ("bias", "some", "`lora.bias` should be one of none, all, lora_only, got 'some'."),
-    ("dropout", 1.5, r"`lora.dropout` should be in \[0, 1\), got 1.5."),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("r", 0, "`lora.r` should be positive, got 0."),
+        ("bias", "some", "`lora.bias` should be one of none, all, lora_only, got 'some'."),
+        ("dropout", 1.5, r"`lora.dropout` should be in \[0, 1\), got 1.5."),
+    ],
+)
 def test_given_a_bad_lora_setting_then_the_error_names_field_and_value(field, value, message):
     with pytest.raises(ValueError, match=message):
         LoraSettings(**{field: value})

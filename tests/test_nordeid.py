@@ -17,10 +17,17 @@ def test_given_validation_json_then_record_0_is_the_design_test_sample(nordeid_d
     records, _ = read_split(nordeid_dir / "validation.json", "scenarios")
     record = records[0]
     assert record["text"] == design_sample()
-    found = {(t["label"], record["text"][t["start"]:t["end"]]) for t in record["ner_tags"]}
-    assert found == {("PATIENT", "Marlon"), ("PATIENT", "Furu"), ("AGE", "41"), ("PHONE", "004777116631"),
-                     ("LOC", "Tveitsund"), ("DATE", "January 01. 1982"), ("DATE", "December 14. 2018"),
-                     ("ID", "98430148234")}
+    found = {(t["label"], record["text"][t["start"] : t["end"]]) for t in record["ner_tags"]}
+    assert found == {
+        ("PATIENT", "Marlon"),
+        ("PATIENT", "Furu"),
+        ("AGE", "41"),
+        ("PHONE", "004777116631"),
+        ("LOC", "Tveitsund"),
+        ("DATE", "January 01. 1982"),
+        ("DATE", "December 14. 2018"),
+        ("ID", "98430148234"),
+    }
 
 
 def test_given_the_dataset_then_build_writes_1000_train_and_100_test(nordeid_dir, tmp_path):
@@ -39,19 +46,21 @@ def test_given_notes_form_then_tags_are_stripped_and_every_span_is_clean(nordeid
     for record in records:
         assert not re.search(r"</?(First_Name|Last_Name|Date|Age|Location|Phone_Number)>", record["text"])
         for tag in record["ner_tags"]:
-            piece = record["text"][tag["start"]:tag["end"]]
+            piece = record["text"][tag["start"] : tag["end"]]
             assert piece == piece.strip() and piece
     assert report.spans["PATIENT"] > 100 and report.dropped_health_care_unit > 100
-    assert "Marlon Furu" in {records[0]["text"][t["start"]:t["end"]] for t in records[0]["ner_tags"]}
+    assert "Marlon Furu" in {records[0]["text"][t["start"] : t["end"]] for t in records[0]["ner_tags"]}
 
 
 def spans_of(record):
-    return [(t["label"], record["text"][t["start"]:t["end"]]) for t in record["ner_tags"]]
+    return [(t["label"], record["text"][t["start"] : t["end"]]) for t in record["ner_tags"]]
 
 
 def test_given_first_then_last_name_then_one_patient_span():
     report = TagReport()
-    record = note_record("Pasient: <First_Name>Kari</First_Name> <Last_Name>Nordmann</Last_Name>, <Age>41</Age> år", report)
+    record = note_record(
+        "Pasient: <First_Name>Kari</First_Name> <Last_Name>Nordmann</Last_Name>, <Age>41</Age> år", report
+    )
     assert record["text"] == "Pasient: Kari Nordmann, 41 år"
     assert spans_of(record) == [("PATIENT", "Kari Nordmann"), ("AGE", "41")]
 
@@ -65,8 +74,10 @@ def test_given_a_health_care_unit_then_it_is_dropped_unless_unit_as_loc():
 
 
 def test_given_nested_unknown_unmatched_and_misspelt_tags_then_they_are_counted():
-    note = ("<Patient>: <Firt_Name>Ola</First_Name> født <Date>13. mai <Date>1950</Date></Date> "
-            "i <Location>Bodø</Location></Age> <Date></Date>")
+    note = (
+        "<Patient>: <Firt_Name>Ola</First_Name> født <Date>13. mai <Date>1950</Date></Date> "
+        "i <Location>Bodø</Location></Age> <Date></Date>"
+    )
     report = TagReport()
     record = note_record(note, report)
     assert record["text"] == ": Ola født 13. mai 1950 i Bodø "

@@ -18,10 +18,19 @@ def rec(**kw) -> bytes:
 
 
 BAD_LINES = {
-    "span_out_of_range": (rec(ner_tags=[{"start": 12, "end": 99, "label": "ID"}]), r"\[12, 99\) is out of range for a text of length 23"),
+    "span_out_of_range": (
+        rec(ner_tags=[{"start": 12, "end": 99, "label": "ID"}]),
+        r"\[12, 99\) is out of range for a text of length 23",
+    ),
     "end_before_start": (rec(ner_tags=[{"start": 5, "end": 5, "label": "PATIENT"}]), r"end <= start \(5 <= 5\)"),
-    "overlapping_spans": (rec(ner_tags=[{"start": 0, "end": 11, "label": "PATIENT"}, {"start": 7, "end": 11, "label": "PATIENT"}]), "overlap"),
-    "unknown_label": (rec(ner_tags=[{"start": 0, "end": 6, "label": "NAME"}]), r"label 'NAME' is unknown; expected one of ID, DATE"),
+    "overlapping_spans": (
+        rec(ner_tags=[{"start": 0, "end": 11, "label": "PATIENT"}, {"start": 7, "end": 11, "label": "PATIENT"}]),
+        "overlap",
+    ),
+    "unknown_label": (
+        rec(ner_tags=[{"start": 0, "end": 6, "label": "NAME"}]),
+        r"label 'NAME' is unknown; expected one of ID, DATE",
+    ),
     "missing_text": (json.dumps({"ner_tags": []}).encode(), "missing field `text`"),
     "invalid_json": (b'{"text": "Marlon", "ner_tags": [}', "invalid JSON at column"),
     "invalid_utf8": (b'{"text": "Marl\xf8n", "ner_tags": []}', "invalid UTF-8 at byte 14"),
@@ -52,8 +61,13 @@ def test_given_several_bad_lines_then_read_jsonl_reports_every_one(tmp_path):
 
 
 def test_given_records_then_write_and_read_round_trip_with_sorted_tags(tmp_path):
-    records = [{"text": "Ola bor i Tromsø, født 01.01.1982", "ner_tags": [
-        {"start": 23, "end": 33, "label": "DATE"}, {"start": 0, "end": 3, "label": "PATIENT"}], "id": 7}]
+    records = [
+        {
+            "text": "Ola bor i Tromsø, født 01.01.1982",
+            "ner_tags": [{"start": 23, "end": 33, "label": "DATE"}, {"start": 0, "end": 3, "label": "PATIENT"}],
+            "id": 7,
+        }
+    ]
     assert write_jsonl(tmp_path / "out.jsonl", records) == 1
     back = read_jsonl(tmp_path / "out.jsonl")
     assert back[0]["id"] == 7

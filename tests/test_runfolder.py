@@ -1,4 +1,5 @@
 """The one reader of a run folder's files, and the one way such a folder is written."""
+
 import pytest
 import yaml
 

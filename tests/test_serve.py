@@ -1,4 +1,5 @@
 """The real server on a loopback port, called over HTTP."""
+
 import json
 import socket
 import threading
@@ -26,8 +27,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(name_tagger, roberta_tokenizer, tiny_run):
-    app = create_app(Tagger(name_tagger, roberta_tokenizer), api_key=API_KEY, max_body_bytes=20_000, max_batch=8,
-                     run_dir=tiny_run[0], max_queue=128)
+    app = create_app(
+        Tagger(name_tagger, roberta_tokenizer),
+        api_key=API_KEY,
+        max_body_bytes=20_000,
+        max_batch=8,
+        run_dir=tiny_run[0],
+        max_queue=128,
+    )
     with running(app) as base:
         yield base
 
@@ -36,8 +43,9 @@ def server(name_tagger, roberta_tokenizer, tiny_run):
 def running(app):
     """The app served by uvicorn on a free loopback port, in a thread, for the block."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=200,
-                            access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", limit_concurrency=200, access_log=False
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -74,7 +82,7 @@ def test_given_one_text_then_entities_index_it(server):
     status, body = call(server, "/v1/entities", {"text": text})
     assert status == 200
     [entity] = body["entities"]
-    assert text[entity["start"]:entity["end"]] == NAME and entity["label"] == "PATIENT"
+    assert text[entity["start"] : entity["end"]] == NAME and entity["label"] == "PATIENT"
 
 
 def test_given_a_batch_then_redact_answers_each_with_audit_items(server):
@@ -106,16 +114,19 @@ def test_given_100_concurrent_requests_then_all_succeed(server):
     assert all(b["redacted"].endswith("[PATIENT] er utskrevet.") for _, b in answers)
 
 
-@pytest.mark.parametrize("case,body,raw,key,status", [
-    ("no key", {"text": "x"}, None, None, 401),
-    ("wrong key", {"text": "x"}, None, "nope", 401),
-    ("body too large", {"text": "x" * 30_000}, None, API_KEY, 413),
-    ("batch too large", {"texts": ["x"] * 9}, None, API_KEY, 413),
-    ("invalid JSON", None, b'{"text": ', API_KEY, 422),
-    ("text not a string", {"text": 5}, None, API_KEY, 422),
-    ("both text and texts", {"text": "a", "texts": ["b"]}, None, API_KEY, 422),
-    ("unknown field", {"txt": "a"}, None, API_KEY, 422),
-])
+@pytest.mark.parametrize(
+    "case,body,raw,key,status",
+    [
+        ("no key", {"text": "x"}, None, None, 401),
+        ("wrong key", {"text": "x"}, None, "nope", 401),
+        ("body too large", {"text": "x" * 30_000}, None, API_KEY, 413),
+        ("batch too large", {"texts": ["x"] * 9}, None, API_KEY, 413),
+        ("invalid JSON", None, b'{"text": ', API_KEY, 422),
+        ("text not a string", {"text": 5}, None, API_KEY, 422),
+        ("both text and texts", {"text": "a", "texts": ["b"]}, None, API_KEY, 422),
+        ("unknown field", {"txt": "a"}, None, API_KEY, 422),
+    ],
+)
 def test_given_a_bad_request_then_the_status_says_why(server, case, body, raw, key, status):
     got, answer = call(server, "/v1/entities", body, key=key, raw=raw)
     assert got == status, (case, answer)
@@ -174,8 +185,12 @@ def _length(data: bytes) -> int:
 
 
 def chunked_head(path, key=API_KEY):
-    lines = [f"POST {path} HTTP/1.1", "Host: localhost", "Content-Type: application/json",
-             "Transfer-Encoding: chunked"] + ([f"X-API-Key: {key}"] if key else [])
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: localhost",
+        "Content-Type: application/json",
+        "Transfer-Encoding: chunked",
+    ] + ([f"X-API-Key: {key}"] if key else [])
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -195,14 +210,20 @@ def test_given_no_key_then_401_comes_before_any_body_is_read(server):
 
 def test_given_a_non_ascii_key_header_then_401_not_500(server):
     # finding 5: compare_digest on a str with non-ASCII characters raised TypeError
-    head = ("POST /v1/entities HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-            "Content-Length: 12\r\n").encode() + "X-API-Key: nøkkel\r\n\r\n".encode("utf-8") + b'{"text":"x"}'
+    head = (
+        (
+            "POST /v1/entities HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 12\r\n"
+        ).encode()
+        + "X-API-Key: nøkkel\r\n\r\n".encode("utf-8")
+        + b'{"text":"x"}'
+    )
     status, _ = raw_request(server, head, finish=False)
     assert status == 401
 
 
-@pytest.mark.parametrize("body", [{"text": "Kari \ud800 Nordmann"}, {"texts": ["ok", "\udfff"]},
-                                  {"text": "x", "patient_id": "\ud800"}])
+@pytest.mark.parametrize(
+    "body", [{"text": "Kari \ud800 Nordmann"}, {"texts": ["ok", "\udfff"]}, {"text": "x", "patient_id": "\ud800"}]
+)
 def test_given_a_text_that_is_not_valid_unicode_then_422_not_500(server, body):
     # finding 5: a lone surrogate reached the tokenizer (TypeError, 500)
     raw = json.dumps(body).encode()  # json escapes the surrogate as \ud800, as a client would send it
@@ -220,15 +241,18 @@ def test_given_an_empty_or_non_ascii_api_key_then_the_app_refuses_to_start(name_
         create_app(Tagger(name_tagger, roberta_tokenizer), api_key=key)
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/v1/redact", {"text": "x", "operator": MARKER}),
-    ("/v1/redact", {"text": "x", "overrides": {MARKER: "mask"}}),
-    ("/v1/redact", {"text": "x", "overrides": {"DATE": MARKER}}),
-    ("/v1/redact", {"text": "x", "overrides": {MARKER: 5}}),
-    ("/v1/redact", {"text": "x", "keep": [MARKER]}),
-    ("/v1/entities", {"text": "x", MARKER: 1}),
-    ("/v1/entities", {"texts": [MARKER, 5]}),
-])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/v1/redact", {"text": "x", "operator": MARKER}),
+        ("/v1/redact", {"text": "x", "overrides": {MARKER: "mask"}}),
+        ("/v1/redact", {"text": "x", "overrides": {"DATE": MARKER}}),
+        ("/v1/redact", {"text": "x", "overrides": {MARKER: 5}}),
+        ("/v1/redact", {"text": "x", "keep": [MARKER]}),
+        ("/v1/entities", {"text": "x", MARKER: 1}),
+        ("/v1/entities", {"texts": [MARKER, 5]}),
+    ],
+)
 def test_given_a_bad_value_then_the_422_names_the_field_but_never_echoes_it(server, path, body):
     # finding 8: 422 bodies held the operator, override keys and values, keep entries and extra field names
     status, answer = call(server, path, body)
@@ -290,8 +314,9 @@ def test_given_a_long_request_running_then_a_short_one_is_not_held_behind_it(slo
 
 def test_given_a_request_over_the_time_limit_then_503(name_tagger, roberta_tokenizer):
     # finding 10: no request had a time limit
-    app = create_app(Tagger(name_tagger, roberta_tokenizer, batch_size=1), max_body_bytes=3_000_000,
-                     request_timeout=0.5)
+    app = create_app(
+        Tagger(name_tagger, roberta_tokenizer, batch_size=1), max_body_bytes=3_000_000, request_timeout=0.5
+    )
     with running(app) as base:
         status, body = call(base, "/v1/entities", {"texts": long_texts()})
     assert status == 503 and "time limit" in body["detail"]
@@ -304,8 +329,9 @@ def test_given_a_full_queue_then_503_with_retry_after(name_tagger, roberta_token
         thread = threading.Thread(target=call, args=(base, "/v1/entities", {"texts": long_texts(8)}))
         thread.start()
         time.sleep(1.0)
-        request = urllib.request.Request(base + "/v1/entities", data=b'{"text": "x"}', method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            base + "/v1/entities", data=b'{"text": "x"}', method="POST", headers={"Content-Type": "application/json"}
+        )
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=60)
         thread.join()
@@ -313,10 +339,12 @@ def test_given_a_full_queue_then_503_with_retry_after(name_tagger, roberta_token
 
 
 def test_given_the_same_patient_in_two_requests_then_surrogates_agree_and_other_documents_differ(
-        name_tagger, roberta_tokenizer):
+    name_tagger, roberta_tokenizer
+):
     # finding 1: surrogates followed the position in the request, not the document or patient
     app = create_app(Tagger(name_tagger, roberta_tokenizer), secret=b"s" * 32)
     with running(app) as base:
+
         def surrogate_of(text, **extra):
             status, body = call(base, "/v1/redact", {"text": text, "operator": "surrogate", **extra}, key=None)
             assert status == 200, body
@@ -331,6 +359,10 @@ def test_given_the_same_patient_in_two_requests_then_surrogates_agree_and_other_
 def test_given_no_secret_then_the_server_draws_one_for_its_lifetime(name_tagger, roberta_tokenizer):
     app = create_app(Tagger(name_tagger, roberta_tokenizer))
     with running(app) as base:
-        answers = {call(base, "/v1/redact", {"text": f"{NAME} {i}", "operator": "surrogate", "patient_id": "p"},
-                        key=None)[1]["entities"][0]["replacement"] for i in range(3)}
+        answers = {
+            call(base, "/v1/redact", {"text": f"{NAME} {i}", "operator": "surrogate", "patient_id": "p"}, key=None)[1][
+                "entities"
+            ][0]["replacement"]
+            for i in range(3)
+        }
     assert len(answers) == 1

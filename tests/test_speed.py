@@ -1,4 +1,5 @@
 """Presets, continued training, bf16, the ONNX export with its parity check, and the bench's contract."""
+
 import json
 import sys
 from dataclasses import asdict
@@ -13,8 +14,11 @@ from phiner.cli.main import app
 from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
 from phiner.infer.tagger import DEFAULT_WINDOWING, Tagger
 
-TEXTS = [f"Samtale med {NAME} om prøvesvar.", f"{NAME} ringte kl. 14, og {NAME} kommer i morgen.",
-         "Ingen navn her, bare en vanlig setning om blodtrykk."]
+TEXTS = [
+    f"Samtale med {NAME} om prøvesvar.",
+    f"{NAME} ringte kl. 14, og {NAME} kommer i morgen.",
+    "Ingen navn her, bare en vanlig setning om blodtrykk.",
+]
 
 
 def name_records():
@@ -53,8 +57,9 @@ def test_given_init_then_training_starts_from_the_runs_adapter(tiny_run, tiny_ro
 
     run, first = tiny_run
     settings = TrainSettings(**{**asdict(SIX_STEPS), "max_steps": 1, "learning_rate": 1e-12})
-    config = RunConfig(base_model=str(tiny_roberta), data=[str(synth_data)], init=str(run), lora=LoraSettings(),
-                       train=settings)
+    config = RunConfig(
+        base_model=str(tiny_roberta), data=[str(synth_data)], init=str(run), lora=LoraSettings(), train=settings
+    )
     second = train(config, tmp_path / "again", log=lambda _: None)
     # before any step the continued model scores exactly what the first run scored at its end
     assert second["before"]["eval_loss"] == pytest.approx(first["after"]["eval_loss"], rel=1e-5)
@@ -64,8 +69,9 @@ def test_bf16_prediction_finds_the_same_spans(name_tagger, roberta_tokenizer):
     fp32 = Tagger(name_tagger, roberta_tokenizer, precision="fp32").predict(TEXTS)
     bf16 = Tagger(name_tagger, roberta_tokenizer, precision="bf16")
     assert bf16.precision == "bf16"
-    assert [[(s.start, s.end, s.label) for s in doc] for doc in bf16.predict(TEXTS)] == \
-        [[(s.start, s.end, s.label) for s in doc] for doc in fp32]
+    assert [[(s.start, s.end, s.label) for s in doc] for doc in bf16.predict(TEXTS)] == [
+        [(s.start, s.end, s.label) for s in doc] for doc in fp32
+    ]
 
 
 def test_the_onnx_export_of_a_run_gives_the_pytorch_logits(tiny_run, synth_data, tmp_path):
@@ -81,7 +87,9 @@ def test_the_onnx_export_of_a_run_gives_the_pytorch_logits(tiny_run, synth_data,
     texts = [json.loads(line)["text"] for line in (synth_data / "test.jsonl").read_text().splitlines()]
     onnx, torch = Tagger.load(tmp_path / "onnx"), Tagger.load(run, precision="fp32")
     assert onnx.precision == "onnx"
-    assert [[s.to_dict() for s in d] for d in onnx.predict(texts)] == [[s.to_dict() for s in d] for d in torch.predict(texts)]
+    assert [[s.to_dict() for s in d] for d in onnx.predict(texts)] == [
+        [s.to_dict() for s in d] for d in torch.predict(texts)
+    ]
 
 
 def test_the_int8_export_keeps_strict_f1_and_predict_uses_it(name_tagger, roberta_tokenizer, tmp_path):
@@ -91,17 +99,41 @@ def test_the_int8_export_keeps_strict_f1_and_predict_uses_it(name_tagger, robert
     name_tagger.save_pretrained(str(merged))
     roberta_tokenizer.save_pretrained(str(merged))
     write_jsonl(tmp_path / "names.jsonl", name_records())
-    result = CliRunner().invoke(app, ["export", "onnx", "--model", str(merged), "--out", str(tmp_path / "int8"),
-                                      "--int8", "--data", str(tmp_path / "names.jsonl")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "onnx",
+            "--model",
+            str(merged),
+            "--out",
+            str(tmp_path / "int8"),
+            "--int8",
+            "--data",
+            str(tmp_path / "names.jsonl"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "strict F1 1.0000 (PyTorch 1.0000" in result.output
     info = json.loads((tmp_path / "int8" / "onnx.json").read_text())
     assert info["file"] == "model.int8.onnx" and not (tmp_path / "int8" / "model.onnx").exists()
     write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": t} for i, t in enumerate(TEXTS)])
-    result = CliRunner().invoke(app, ["predict", "--model", str(tmp_path / "int8"), "--input", str(tmp_path / "in.jsonl"),
-                                      "--output", str(tmp_path / "out.jsonl")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "predict",
+            "--model",
+            str(tmp_path / "int8"),
+            "--input",
+            str(tmp_path / "in.jsonl"),
+            "--output",
+            str(tmp_path / "out.jsonl"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    found = [[e["text"] for e in json.loads(line)["entities"]] for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    found = [
+        [e["text"] for e in json.loads(line)["entities"]] for line in (tmp_path / "out.jsonl").read_text().splitlines()
+    ]
     assert found == [[NAME], [NAME, NAME], []]
 
 
@@ -126,8 +158,13 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from benchlib import run_bench, table
 
-    result = run_bench(base_model=str(tiny_roberta), quick=True, with_minilm=False, log=lambda _: None,
-                       sizes={"n_short": 6, "n_long": 4, "n_train": 40})
+    result = run_bench(
+        base_model=str(tiny_roberta),
+        quick=True,
+        with_minilm=False,
+        log=lambda _: None,
+        sizes={"n_short": 6, "n_long": 4, "n_train": 40},
+    )
     assert set(result["machine"]) >= {"cpu", "cores", "bf16_native"}
     for name in ("design", "phiner"):
         assert result["train"][name]["samples_per_s"] > 0
@@ -136,7 +173,9 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
     assert result["train"]["design"]["padded_share"] > result["train"]["phiner"]["padded_share"]
     for kind in ("predict_long", "predict_short"):
         assert result[kind]["hf_pipeline"]["docs_per_s"] > 0 and result[kind]["phiner"]["docs_per_s"] > 0
-        assert result[kind]["ratio"] == pytest.approx(result[kind]["phiner"]["docs_per_s"] / result[kind]["hf_pipeline"]["docs_per_s"])
+        assert result[kind]["ratio"] == pytest.approx(
+            result[kind]["phiner"]["docs_per_s"] / result[kind]["hf_pipeline"]["docs_per_s"]
+        )
     assert result["matmul_gflops"]["fp32"] > 0
     bf16 = result["matmul_gflops"]["bf16"]  # measured where the CPU does bf16 natively, else not at all
     assert (bf16 > 0) if result["machine"]["bf16_native"] else (bf16 is None or bf16 >= 0)
@@ -200,7 +239,8 @@ def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tm
 
 
 def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_fitted_to_the_model(
-        tiny_roberta, synth_data, tmp_path):
+    tiny_roberta, synth_data, tmp_path
+):
     from phiner.infer.tagger import run_windowing
     from phiner.model.base import load_tokenizer, max_window
     from phiner.train.trainer import train

@@ -1,4 +1,5 @@
 """Surrogates: valid, consistent within a document, same format, deterministic for a seed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,6 +43,7 @@ def shape(text: str) -> str:
 
 
 # ---- fødselsnummer, written independently of the code under test
+
 
 def century_of(individual: int, yy: int) -> int | None:
     """The birth year an individual number and two-digit year stand for (Skatteetaten's ranges)."""
@@ -124,6 +126,7 @@ def test_given_a_birth_year_no_fodselsnummer_can_hold_then_make_fnr_refuses():
 
 # ---- US SSN and other identifiers
 
+
 def test_given_us_ssns_then_surrogates_lie_in_the_valid_ranges_and_keep_the_dashes():
     context = ctx(locale="en")
     for i in range(2000):
@@ -154,6 +157,7 @@ def test_given_an_identifier_that_recurs_then_it_gets_the_same_surrogate_in_eith
 
 
 # ---- names
+
 
 def test_given_a_full_name_then_later_family_or_given_name_alone_gets_the_same_surrogate_parts():
     context = ctx()
@@ -204,10 +208,20 @@ def test_given_no_locale_hint_then_locale_is_detected_from_the_text():
 
 # ---- dates
 
+
 def test_given_dates_in_different_formats_then_one_document_shifts_them_all_by_the_same_offset():
     context = ctx()
-    originals = ["14.12.2018", "14. desember 2018", "2018-12-24", "14. des. 2018", "December 20. 2018",
-                 "03/01/2019", "Jan 5, 2019", "28.02.19", "1 March 2019"]
+    originals = [
+        "14.12.2018",
+        "14. desember 2018",
+        "2018-12-24",
+        "14. des. 2018",
+        "December 20. 2018",
+        "03/01/2019",
+        "Jan 5, 2019",
+        "28.02.19",
+        "1 March 2019",
+    ]
 
     shifted = [surrogate("DATE", text, context) for text in originals]
 
@@ -227,24 +241,27 @@ def test_given_each_note_date_format_then_surrogate_is_the_shifted_date_in_that_
         assert surrogate("DATE", original, context) == render_date(day + context.date_offset, fmt)
 
 
-@pytest.mark.parametrize(("original", "pattern"), [
-    ("14.12.2018", r"\d\d\.\d\d\.\d{4}"),
-    ("5.3.2018", r"\d{1,2}\.\d{1,2}\.\d{4}"),
-    ("14.12.18", r"\d\d\.\d\d\.\d\d"),
-    ("14. desember 2018", r"\d{1,2}\. [a-zø]+ \d{4}"),
-    ("14. Desember 2018", r"\d{1,2}\. [A-ZØ][a-zø]+ \d{4}"),
-    ("14. DES. 2018", r"\d{1,2}\. [A-ZØ]{3}\. \d{4}"),
-    ("14. des. 2018", r"\d{1,2}\. [a-zø]{3}\. \d{4}"),
-    ("2018-12-14", r"\d{4}-\d\d-\d\d"),
-    ("14/12/2018", r"\d\d/\d\d/\d{4}"),
-    ("December 14. 2018", r"[A-Z][a-z]+ \d\d\. \d{4}"),
-    ("December 14, 2018", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
-    ("Dec 14, 2018", r"[A-Z][a-z]{2} \d{1,2}, \d{4}"),
-    ("14 December 2018", r"\d{1,2} [A-Z][a-z]+ \d{4}"),
-    ("January 01. 1982", r"[A-Z][a-z]+ \d\d\. \d{4}"),
-    ("14. desember", r"\d{1,2}\. [a-zø]+"),
-    ("May 3rd, 2018", r"[A-Z][a-z]+ \d{1,2}(st|nd|rd|th), \d{4}"),
-])
+@pytest.mark.parametrize(
+    ("original", "pattern"),
+    [
+        ("14.12.2018", r"\d\d\.\d\d\.\d{4}"),
+        ("5.3.2018", r"\d{1,2}\.\d{1,2}\.\d{4}"),
+        ("14.12.18", r"\d\d\.\d\d\.\d\d"),
+        ("14. desember 2018", r"\d{1,2}\. [a-zø]+ \d{4}"),
+        ("14. Desember 2018", r"\d{1,2}\. [A-ZØ][a-zø]+ \d{4}"),
+        ("14. DES. 2018", r"\d{1,2}\. [A-ZØ]{3}\. \d{4}"),
+        ("14. des. 2018", r"\d{1,2}\. [a-zø]{3}\. \d{4}"),
+        ("2018-12-14", r"\d{4}-\d\d-\d\d"),
+        ("14/12/2018", r"\d\d/\d\d/\d{4}"),
+        ("December 14. 2018", r"[A-Z][a-z]+ \d\d\. \d{4}"),
+        ("December 14, 2018", r"[A-Z][a-z]+ \d{1,2}, \d{4}"),
+        ("Dec 14, 2018", r"[A-Z][a-z]{2} \d{1,2}, \d{4}"),
+        ("14 December 2018", r"\d{1,2} [A-Z][a-z]+ \d{4}"),
+        ("January 01. 1982", r"[A-Z][a-z]+ \d\d\. \d{4}"),
+        ("14. desember", r"\d{1,2}\. [a-zø]+"),
+        ("May 3rd, 2018", r"[A-Z][a-z]+ \d{1,2}(st|nd|rd|th), \d{4}"),
+    ],
+)
 def test_given_a_date_then_surrogate_keeps_its_format(original, pattern):
     for seed in range(25):
         result = surrogate("DATE", original, ctx(seed=seed))
@@ -257,10 +274,37 @@ def test_given_a_norwegian_month_then_the_surrogate_month_is_norwegian_and_an_en
 
     nb, en = surrogate("DATE", "14. april 2018", context), surrogate("DATE", "April 14, 2018", context)
 
-    assert nb.split()[1] in {"januar", "februar", "mars", "mai", "juni", "juli", "oktober", "desember", "november",
-                             "august", "september", "april"} and nb.split()[1] != "april"
-    assert en.split()[0].rstrip(",") in {"March", "May", "June", "July", "October", "November", "December",
-                                         "January", "February", "August", "September"}
+    assert (
+        nb.split()[1]
+        in {
+            "januar",
+            "februar",
+            "mars",
+            "mai",
+            "juni",
+            "juli",
+            "oktober",
+            "desember",
+            "november",
+            "august",
+            "september",
+            "april",
+        }
+        and nb.split()[1] != "april"
+    )
+    assert en.split()[0].rstrip(",") in {
+        "March",
+        "May",
+        "June",
+        "July",
+        "October",
+        "November",
+        "December",
+        "January",
+        "February",
+        "August",
+        "September",
+    }
 
 
 @pytest.mark.parametrize("original", ["mandag", "i fjor", "2018", "Q3 2018", "32.13.2018", "14.12.2018 kl 08"])
@@ -279,10 +323,23 @@ def test_given_a_date_shift_setting_then_the_offset_stays_in_range_with_either_s
 
 # ---- ages
 
-@pytest.mark.parametrize(("original", "expected"), [
-    ("90", "90+"), ("93", "90+"), ("104", "90+"), ("92 år", "90+ år"), ("aged 95", "aged 90+"), ("91+", "90+"),
-    ("89", "89"), ("41", "41"), ("7", "7"), ("41-årig", "41-årig"), ("førti", "[AGE]"),
-])
+
+@pytest.mark.parametrize(
+    ("original", "expected"),
+    [
+        ("90", "90+"),
+        ("93", "90+"),
+        ("104", "90+"),
+        ("92 år", "90+ år"),
+        ("aged 95", "aged 90+"),
+        ("91+", "90+"),
+        ("89", "89"),
+        ("41", "41"),
+        ("7", "7"),
+        ("41-årig", "41-årig"),
+        ("førti", "[AGE]"),
+    ],
+)
 def test_given_an_age_then_above_89_becomes_90_plus_and_others_are_kept(original, expected):
     assert surrogate("AGE", original, ctx()) == expected
 
@@ -295,9 +352,24 @@ def test_given_an_age_shift_then_ages_move_by_it_and_still_cap_at_90_plus():
 
 # ---- phones
 
-@pytest.mark.parametrize("original", ["+47 917 11 663", "+4791711663", "004791711663", "91711663", "917 11 663",
-                                      "41 71 16 63", "22 33 44 55", "(555) 123-4567", "555-123-4567",
-                                      "+1 555-123-4567", "555.123.4567", "+1 (555) 123-4567"])
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        "+47 917 11 663",
+        "+4791711663",
+        "004791711663",
+        "91711663",
+        "917 11 663",
+        "41 71 16 63",
+        "22 33 44 55",
+        "(555) 123-4567",
+        "555-123-4567",
+        "+1 555-123-4567",
+        "555.123.4567",
+        "+1 (555) 123-4567",
+    ],
+)
 def test_given_a_phone_number_then_surrogate_keeps_format_and_prefix_with_new_digits(original):
     for seed in range(20):
         number = surrogate("PHONE", original, ctx(seed=seed))
@@ -320,10 +392,25 @@ def test_given_one_number_in_two_formats_then_both_get_the_same_digits():
 
 # ---- places
 
+
 def test_given_a_norwegian_city_then_surrogate_is_another_norwegian_city_and_recurs_the_same():
     context = ctx(locale="en")  # a Norwegian place in an English note stays Norwegian
-    cities = set(NB_PLACES) | set(NB_TOWNS) | {"Oslo", "Bergen", "Trondheim", "Stavanger", "Kristiansand",
-                                               "Sandefjord", "Sarpsborg", "Porsgrunn", "Horten", "Lillestrøm"}
+    cities = (
+        set(NB_PLACES)
+        | set(NB_TOWNS)
+        | {
+            "Oslo",
+            "Bergen",
+            "Trondheim",
+            "Stavanger",
+            "Kristiansand",
+            "Sandefjord",
+            "Sarpsborg",
+            "Porsgrunn",
+            "Horten",
+            "Lillestrøm",
+        }
+    )
 
     city = surrogate("LOC", "Tromsø", context)
 
@@ -333,11 +420,14 @@ def test_given_a_norwegian_city_then_surrogate_is_another_norwegian_city_and_rec
     assert surrogate("LOC", "Storgata 12B, 9008 Tromsø", context).endswith(city)
 
 
-@pytest.mark.parametrize(("original", "pattern"), [
-    ("Storgata 12B, 0150 Oslo", r".*\D \d\d[A-Z], \d{4} \D+"),
-    ("Kirkeveien 7", r".*\D \d"),
-    ("123 Main St, Springfield, IL 62704", r"\d{3} \D+, \D+, [A-Z]{2} \d{5}"),
-])
+@pytest.mark.parametrize(
+    ("original", "pattern"),
+    [
+        ("Storgata 12B, 0150 Oslo", r".*\D \d\d[A-Z], \d{4} \D+"),
+        ("Kirkeveien 7", r".*\D \d"),
+        ("123 Main St, Springfield, IL 62704", r"\d{3} \D+, \D+, [A-Z]{2} \d{5}"),
+    ],
+)
 def test_given_a_street_address_then_surrogate_has_the_same_shape(original, pattern):
     for seed in range(10):
         address = surrogate("LOC", original, ctx(seed=seed, locale="en" if "Main" in original else "nb"))
@@ -347,9 +437,16 @@ def test_given_a_street_address_then_surrogate_has_the_same_shape(original, patt
 
 # ---- the document as a whole
 
+
 def test_given_a_seed_and_document_key_then_surrogates_are_deterministic():
-    texts = [("PATIENT", "Kari Nordmann"), ("DATE", "14.12.2018"), ("ID", "01018212345"), ("PHONE", "91711663"),
-             ("LOC", "Hamar"), ("ID", "4821937")]
+    texts = [
+        ("PATIENT", "Kari Nordmann"),
+        ("DATE", "14.12.2018"),
+        ("ID", "01018212345"),
+        ("PHONE", "91711663"),
+        ("LOC", "Hamar"),
+        ("ID", "4821937"),
+    ]
 
     runs = [[surrogate(label, text, ctx(seed=9, key="k")) for label, text in texts] for _ in range(2)]
     other = [surrogate(label, text, ctx(seed=10, key="k")) for label, text in texts]
@@ -378,9 +475,9 @@ def test_given_synthetic_notes_then_surrogate_redaction_replaces_every_number_an
 
     redaction = redact(note["text"], note["ner_tags"], "surrogate", context=ctx(seed=seed, locale=None))
 
-    originals = [note["text"][t["start"]:t["end"]] for t in note["ner_tags"]]
+    originals = [note["text"][t["start"] : t["end"]] for t in note["ner_tags"]]
     for item, original in zip(redaction.items, originals):
-        assert redaction.text[item.start:item.end] == item.replacement
+        assert redaction.text[item.start : item.end] == item.replacement
         if item.label in ("ID", "PHONE"):
             assert original not in redaction.text
         if item.label in ("PATIENT", "DATE", "LOC"):
@@ -423,8 +520,9 @@ def test_given_two_different_documents_then_they_never_share_a_context(a, b):
 @settings(max_examples=40)
 def test_given_the_same_patient_in_two_runs_then_the_shift_and_the_names_agree(patient, name):
     secret = b"a site secret of 32 bytes, fixed"
-    runs = [DocumentContext.for_document(None, f"doc-{i}", secret=secret, patient=patient, locale="nb")
-            for i in range(2)]
+    runs = [
+        DocumentContext.for_document(None, f"doc-{i}", secret=secret, patient=patient, locale="nb") for i in range(2)
+    ]
     assert runs[0].date_offset == runs[1].date_offset
     other_names_first = surrogate("PATIENT", "Per Hansen", runs[1])  # order and company do not matter
     assert surrogate("PATIENT", name, runs[0]) == surrogate("PATIENT", name, runs[1])
@@ -435,8 +533,10 @@ def test_given_the_same_patient_in_two_runs_then_the_shift_and_the_names_agree(p
 @settings(max_examples=40)
 def test_given_only_the_patient_id_then_the_shift_cannot_be_told(patient):
     # without the secret the shift is not a function of the id: across secrets it takes many values
-    offsets = {DocumentContext.for_document(None, "d", secret=bytes([s]) * 32, patient=patient).date_offset.days
-               for s in range(30)}
+    offsets = {
+        DocumentContext.for_document(None, "d", secret=bytes([s]) * 32, patient=patient).date_offset.days
+        for s in range(30)
+    }
     assert len(offsets) >= 20
 
 

@@ -1,4 +1,5 @@
 """Specifications of the synthetic scenario generator (real Faker, no mocks)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,12 +13,30 @@ from phiner.core.records import validate_record
 from phiner.data.synth.scenarios import SCENARIO_LABELS, build, generate, render_scenario
 
 DESIGN_FIELDS = [
-    "locale", "noteType", "translatedNoteType", "givenName", "familyName", "age", "phoneNumber", "city",
-    "healthCareUnit", "diagnosis", "birthDate", "admissionDate", "socialSecurityNumber", "findings",
+    "locale",
+    "noteType",
+    "translatedNoteType",
+    "givenName",
+    "familyName",
+    "age",
+    "phoneNumber",
+    "city",
+    "healthCareUnit",
+    "diagnosis",
+    "birthDate",
+    "admissionDate",
+    "socialSecurityNumber",
+    "findings",
 ]
 DESIGN_LABELS = {
-    "givenName": "PATIENT", "familyName": "PATIENT", "age": "AGE", "phoneNumber": "PHONE", "city": "LOC",
-    "birthDate": "DATE", "admissionDate": "DATE", "socialSecurityNumber": "ID",
+    "givenName": "PATIENT",
+    "familyName": "PATIENT",
+    "age": "AGE",
+    "phoneNumber": "PHONE",
+    "city": "LOC",
+    "birthDate": "DATE",
+    "admissionDate": "DATE",
+    "socialSecurityNumber": "ID",
 }
 
 
@@ -58,9 +77,12 @@ def test_given_a_record_then_fields_follow_the_design_order(records):
 
 def test_given_a_record_then_each_phi_value_is_exactly_one_span_with_its_label(records):
     for record in records:
-        expected = [(start, start + len(value), DESIGN_LABELS[key], value)
-                    for key, value, start in fields_of(record) if key in DESIGN_LABELS]
-        got = [(t["start"], t["end"], t["label"], record["text"][t["start"]:t["end"]]) for t in record["ner_tags"]]
+        expected = [
+            (start, start + len(value), DESIGN_LABELS[key], value)
+            for key, value, start in fields_of(record)
+            if key in DESIGN_LABELS
+        ]
+        got = [(t["start"], t["end"], t["label"], record["text"][t["start"] : t["end"]]) for t in record["ner_tags"]]
         assert sorted(got) == expected
 
 
@@ -134,13 +156,13 @@ def test_given_a_record_then_findings_are_a_python_list_of_strings(records):
 def test_given_fields_then_render_scenario_tags_values_after_the_key():
     record = render_scenario({"locale": "nb", "givenName": "Kari", "age": 41, "findings": ["no pain"]})
     assert record["text"] == "locale: nb\ngivenName: Kari\nage: 41\nfindings: ['no pain']"
-    spans = [(record["text"][t["start"]:t["end"]], t["label"]) for t in record["ner_tags"]]
+    spans = [(record["text"][t["start"] : t["end"]], t["label"]) for t in record["ner_tags"]]
     assert spans == [("Kari", "PATIENT"), ("41", "AGE")]
 
 
 def test_given_an_empty_phi_value_then_render_scenario_makes_no_span():
     record = render_scenario({"givenName": "", "city": "Bergen"})
-    assert [(record["text"][t["start"]:t["end"]], t["label"]) for t in record["ner_tags"]] == [("Bergen", "LOC")]
+    assert [(record["text"][t["start"] : t["end"]], t["label"]) for t in record["ner_tags"]] == [("Bergen", "LOC")]
 
 
 def test_given_build_then_the_dataset_folder_holds_every_artifact(tmp_path):

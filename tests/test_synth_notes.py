@@ -1,4 +1,5 @@
 """Specifications of the free-text clinical note generator (real Faker, no mocks)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,7 +78,7 @@ def spans_of(records, label):
 
 
 def span_texts(records, label):
-    return [text[t["start"]:t["end"]] for text, t in spans_of(records, label)]
+    return [text[t["start"] : t["end"]] for text, t in spans_of(records, label)]
 
 
 def phone_pattern(fmt):
@@ -97,7 +98,7 @@ def test_given_a_span_then_its_text_is_a_plausible_value_of_its_type(records):
     for record in records:
         text = record["text"]
         for tag in record["ner_tags"]:
-            value = text[tag["start"]:tag["end"]]
+            value = text[tag["start"] : tag["end"]]
             assert value == value.strip() and value, (tag, value)
             label = tag["label"]
             if label == "DATE":
@@ -180,15 +181,17 @@ def test_given_300_notes_then_every_id_format_occurs(records):
     for fmt, pattern in ID_PATTERNS.items():
         assert any(re.fullmatch(pattern, i) for i in ids), fmt
     # The record-number prefix is context, not part of the ID span.
-    texts = [text[max(0, t["start"] - 12):t["end"]] for text, t in spans_of(records, "ID")]
+    texts = [text[max(0, t["start"] - 12) : t["end"]] for text, t in spans_of(records, "ID")]
     assert any(re.search(r"MRN:? \d{7}$", s) for s in texts)
     assert any(re.search(r"[Jj]ournalnr\.:? \d{4}-\d{6}$", s) for s in texts)
 
 
 def test_given_300_notes_then_every_age_format_occurs(records):
     assert set(AGE_PATTERNS) == set(AGE_FORMATS)
-    contexts = [text[max(0, t["start"] - 5):t["start"]] + "<" + text[t["start"]:t["end"] + 10]
-                for text, t in spans_of(records, "AGE")]
+    contexts = [
+        text[max(0, t["start"] - 5) : t["start"]] + "<" + text[t["start"] : t["end"] + 10]
+        for text, t in spans_of(records, "AGE")
+    ]
     for fmt, pattern in AGE_PATTERNS.items():
         assert any(re.search(pattern, c) for c in contexts), fmt
 
@@ -215,7 +218,7 @@ def test_given_300_notes_then_lengths_range_from_short_messages_to_long_stays(re
 def test_given_300_notes_then_phi_is_in_prose_as_well_as_in_header_lines(records):
     # A header value follows "Label: "; a prose value follows a lowercase word ("bor i Tromsø").
     for label in ("PATIENT", "DATE", "LOC", "PHONE", "ID", "AGE"):
-        before = [text[max(0, t["start"] - 3):t["start"]] for text, t in spans_of(records, label)]
+        before = [text[max(0, t["start"] - 3) : t["start"]] for text, t in spans_of(records, label)]
         assert any(b.endswith(": ") for b in before), label
         assert any(re.search(r"[a-zæøå.] $", b) and not b.endswith(": ") for b in before), label
 

@@ -18,8 +18,15 @@ def test_given_a_run_then_metrics_hold_before_and_after_and_parameter_counts(tin
     out, metrics = tiny_run
     saved = json.loads((out / "metrics.json").read_text())
     for stage in ("before", "after"):
-        for key in ("eval_loss", "eval_precision", "eval_recall", "eval_f1", "eval_accuracy", "eval_runtime",
-                    "eval_samples_per_second"):
+        for key in (
+            "eval_loss",
+            "eval_precision",
+            "eval_recall",
+            "eval_f1",
+            "eval_accuracy",
+            "eval_runtime",
+            "eval_samples_per_second",
+        ):
             assert key in saved[stage]
     assert saved["train"]["train_runtime"] > 0 and saved["train"]["wall_seconds"] > 0
     assert 0 < saved["parameters"]["trainable"] < saved["parameters"]["total"]
@@ -51,7 +58,7 @@ def test_given_a_run_then_phiner_load_predicts_spans_on_the_original_text(tiny_r
     [spans] = tagger.predict([text])
     assert spans, "six steps of training should tag something in a record of its own training form"
     for span in spans:
-        assert text[span.start:span.end] == span.text and 0 <= span.score <= 1
+        assert text[span.start : span.end] == span.text and 0 <= span.score <= 1
 
 
 def test_given_an_existing_run_folder_then_train_refuses_to_overwrite(tiny_run, tiny_roberta, synth_data):
@@ -72,4 +79,4 @@ def test_given_a_note_longer_than_one_window_then_predict_reads_it_in_several_wi
     assert records[0]["windows"] > 5 and records[1]["windows"] == 1
     assert records[0]["entities"], "the tiny run should tag something in a long text"
     for entity in records[0]["entities"]:
-        assert long_text[entity["start"]:entity["end"]] == entity["text"]
+        assert long_text[entity["start"] : entity["end"]] == entity["text"]

@@ -1,4 +1,5 @@
 """phiner: find and de-identify protected health information in clinical text."""
+
 __version__ = "0.1.0"
 
 

@@ -1,4 +1,5 @@
 """``python -m phiner`` and the ``phiner`` console script."""
+
 from phiner.cli.main import main
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """`phiner data`: Build dataset folders."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,10 +26,12 @@ def data_nordeid(
     for split, report in info["tag_report"].items():
         if report["spans"]:
             spans = ", ".join(f"{k} {v}" for k, v in sorted(report["spans"].items()))
-            out.print(f"{split}: spans {spans}; read as meant {sum(report['aliased_tags'].values())} misspelt tags; "
-                      f"not used: {sum(report['unknown_tags'].values())} unknown, {report['nested']} nested, "
-                      f"{report['unmatched']} unmatched, {report['empty']} empty tags, "
-                      f"{report['dropped_health_care_unit']} Health_Care_Unit (--unit-as-loc keeps them)")
+            out.print(
+                f"{split}: spans {spans}; read as meant {sum(report['aliased_tags'].values())} misspelt tags; "
+                f"not used: {sum(report['unknown_tags'].values())} unknown, {report['nested']} nested, "
+                f"{report['unmatched']} unmatched, {report['empty']} empty tags, "
+                f"{report['dropped_health_care_unit']} Health_Care_Unit (--unit-as-loc keeps them)"
+            )
     if any(r["spans"] for r in info["tag_report"].values()):
         out.print(f"tag counts by name: {out_dir / 'info.json'}")
 

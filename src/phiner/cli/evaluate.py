@@ -1,4 +1,5 @@
 """`phiner evaluate`: Score a model on labelled records."""
+
 from __future__ import annotations
 
 import json
@@ -43,10 +44,14 @@ def _print_report(report: dict) -> None:
     seq, strict, recall = report["seqeval"], report["strict"], report["char_recall"]
     over = report["over_redaction"]
     out.print(f"records {report['records']} (windows {report['windows']})")
-    out.print(f"seqeval tokens: precision {seq['precision']:.4f}  recall {seq['recall']:.4f}  f1 {seq['f1']:.4f}  "
-              f"accuracy {seq['accuracy']:.4f}")
-    out.print(f"strict spans:   precision {strict['all']['precision']:.4f}  recall {strict['all']['recall']:.4f}  "
-              f"f1 {strict['all']['f1']:.4f}")
+    out.print(
+        f"seqeval tokens: precision {seq['precision']:.4f}  recall {seq['recall']:.4f}  f1 {seq['f1']:.4f}  "
+        f"accuracy {seq['accuracy']:.4f}"
+    )
+    out.print(
+        f"strict spans:   precision {strict['all']['precision']:.4f}  recall {strict['all']['recall']:.4f}  "
+        f"f1 {strict['all']['f1']:.4f}"
+    )
     out.print(f"PHI characters caught (char recall): {_ci(recall['all'])}")
     out.print(f"non-PHI characters flagged (over-redaction): {_ci(over)}")
     table = Table()
@@ -55,9 +60,15 @@ def _print_report(report: dict) -> None:
     for kind, row in strict.items():
         if kind == "all" or not row["support"] and not row["fp"]:
             continue
-        table.add_row(kind, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
-                      str(row["support"]), _ci(recall[kind]),
-                      f"{seq['per_type'].get(kind, {}).get('f1-score', 0.0):.4f}")
+        table.add_row(
+            kind,
+            f"{row['precision']:.4f}",
+            f"{row['recall']:.4f}",
+            f"{row['f1']:.4f}",
+            str(row["support"]),
+            _ci(recall[kind]),
+            f"{seq['per_type'].get(kind, {}).get('f1-score', 0.0):.4f}",
+        )
     out.print(table)
 
 

@@ -1,4 +1,5 @@
 """`phiner export`: Merged and exported models."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +28,9 @@ def export_onnx(
     model: Annotated[Path, typer.Option(help="Run folder (adapter) or merged model folder.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Export folder to write.")],
     int8: Annotated[bool, typer.Option("--int8", help="Dynamic int8 quantization of the weights.")] = False,
-    data: Annotated[Optional[str], typer.Option(help="Test set for the parity check (the run's own test split).")] = None,
+    data: Annotated[
+        Optional[str], typer.Option(help="Test set for the parity check (the run's own test split).")
+    ] = None,
     max_records: Annotated[Optional[int], typer.Option(help="Check parity on the first N records only.")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing export folder.")] = False,
 ) -> None:
@@ -35,10 +38,11 @@ def export_onnx(
     from phiner.export.onnx import PARITY_TOLERANCE
     from phiner.export.onnx import export_onnx as run_export
 
-    info = run_export(model, out_dir, int8=int8, data=data, max_records=max_records, overwrite=overwrite,
-                      log=out.print)
+    info = run_export(model, out_dir, int8=int8, data=data, max_records=max_records, overwrite=overwrite, log=out.print)
     p = info["parity"]
-    out.print(f"parity on {p['records']} records: strict F1 {p['onnx_f1']:.4f} (PyTorch {p['torch_f1']:.4f}, "
-              f"difference {p['f1_difference']:+.4f}, tolerance {PARITY_TOLERANCE}); "
-              f"max logit difference {p['max_logit_difference']:.4f}")
+    out.print(
+        f"parity on {p['records']} records: strict F1 {p['onnx_f1']:.4f} (PyTorch {p['torch_f1']:.4f}, "
+        f"difference {p['f1_difference']:+.4f}, tolerance {PARITY_TOLERANCE}); "
+        f"max logit difference {p['max_logit_difference']:.4f}"
+    )
     out.print(f"export written to {out_dir} ({info['file']})")

@@ -3,6 +3,7 @@
 One module per command group registers its commands on the app (:mod:`phiner.cli.app`); importing them here
 is what puts them on it.
 """
+
 from __future__ import annotations
 
 import os

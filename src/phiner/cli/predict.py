@@ -1,4 +1,5 @@
 """`phiner predict`: Tag PHI in texts."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,9 @@ def predict(
     text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,
     input: Annotated[Optional[Path], typer.Option(help="JSONL file with a `text` key per line.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="JSONL to write: every input key plus `entities`.")] = None,
-    record: Annotated[Optional[int], typer.Option(help="With --input and no --output: show this record (0 = the first).")] = None,
+    record: Annotated[
+        Optional[int], typer.Option(help="With --input and no --output: show this record (0 = the first).")
+    ] = None,
 ) -> None:
     """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL."""
     from phiner.core.records import check_text, iter_jsonl, read_jsonl, write_jsonl
@@ -49,7 +52,7 @@ def predict(
     found = tagger.predict([item["text"]])[0]
     print_entities("Predicted Entities", [s.to_dict() for s in found])
     if "ner_tags" in item:
-        gold = [{**t, "text": item["text"][t["start"]:t["end"]]} for t in item["ner_tags"]]
+        gold = [{**t, "text": item["text"][t["start"] : t["end"]]} for t in item["ner_tags"]]
         print_entities("Real Entities", gold)
 
 

@@ -1,4 +1,5 @@
 """`phiner redact`: De-identify texts, files, folders and JSONL."""
+
 from __future__ import annotations
 
 import json
@@ -15,22 +16,48 @@ from phiner.core.errors import PhinerError
 def redact(
     model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
     text: Annotated[Optional[str], typer.Option(help="One text to redact; the safe text is printed.")] = None,
-    input: Annotated[Optional[Path], typer.Option(help="A .txt file, a folder of .txt files, or a .jsonl file.")] = None,
-    output: Annotated[Optional[Path], typer.Option(help="File, folder or .jsonl to write (stdout for one text).")] = None,
+    input: Annotated[
+        Optional[Path], typer.Option(help="A .txt file, a folder of .txt files, or a .jsonl file.")
+    ] = None,
+    output: Annotated[
+        Optional[Path], typer.Option(help="File, folder or .jsonl to write (stdout for one text).")
+    ] = None,
     operator: Annotated[str, typer.Option(help="tag, mask, remove or surrogate.")] = "tag",
     keep: Annotated[Optional[list[str]], typer.Option(help="Entity type to leave as is; repeat for several.")] = None,
     override: Annotated[Optional[list[str]], typer.Option(help="TYPE=OPERATOR for one type, e.g. DATE=mask.")] = None,
     field: Annotated[str, typer.Option(help="JSONL key holding the text; the redacted text replaces it.")] = "text",
-    id_field: Annotated[Optional[str], typer.Option(help="JSONL key holding each document's id (surrogates follow it; else a hash of the text).")] = None,
-    patient_field: Annotated[Optional[str], typer.Option(help="JSONL key holding the patient id: one date shift and name map per patient, in any file or run (with a secret).")] = None,
-    keep_original: Annotated[Optional[str], typer.Option(help="Also keep the original text under this JSONL key (PHI stays in the output!).")] = None,
-    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET).")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Test seed instead of a secret: anyone who knows it can recompute the surrogates.")] = None,
-    key: Annotated[Optional[Path], typer.Option(help="Write per-document date offsets and name maps here (secret; JSONL or one text).")] = None,
+    id_field: Annotated[
+        Optional[str],
+        typer.Option(help="JSONL key holding each document's id (surrogates follow it; else a hash of the text)."),
+    ] = None,
+    patient_field: Annotated[
+        Optional[str],
+        typer.Option(
+            help="JSONL key holding the patient id: one date shift and name map per patient, in any file or run (with a secret)."
+        ),
+    ] = None,
+    keep_original: Annotated[
+        Optional[str], typer.Option(help="Also keep the original text under this JSONL key (PHI stays in the output!).")
+    ] = None,
+    secret_file: Annotated[
+        Optional[Path], typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET).")
+    ] = None,
+    seed: Annotated[
+        Optional[int],
+        typer.Option(help="Test seed instead of a secret: anyone who knows it can recompute the surrogates."),
+    ] = None,
+    key: Annotated[
+        Optional[Path],
+        typer.Option(help="Write per-document date offsets and name maps here (secret; JSONL or one text)."),
+    ] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted job: skip documents already written.")] = False,
     age_shift: Annotated[int, typer.Option(help="Surrogate ages: add this many years (ages over 89 become 90+).")] = 0,
-    date_shift_days: Annotated[tuple[int, int], typer.Option(help="Surrogate dates: per-document shift, MIN MAX days, either sign.")] = (30, 365),
-    buffer: Annotated[int, typer.Option(help="Documents tagged and written together (a resumed job redoes at most one buffer).")] = 256,
+    date_shift_days: Annotated[
+        tuple[int, int], typer.Option(help="Surrogate dates: per-document shift, MIN MAX days, either sign.")
+    ] = (30, 365),
+    buffer: Annotated[
+        int, typer.Option(help="Documents tagged and written together (a resumed job redoes at most one buffer).")
+    ] = 256,
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
     from phiner.core.records import atomic_write, check_text
@@ -50,16 +77,31 @@ def redact(
     if secret is not None and seed is not None:
         raise PhinerError("Give --seed (tests and examples) or a secret (--secret-file, $PHINER_SECRET), not both.")
     if patient_field and secret is None and seed is None:
-        console.print("[yellow]warning:[/yellow] no secret (--secret-file or $PHINER_SECRET): a patient keeps one "
-                      "date shift and name map within this job only.", highlight=False)
+        console.print(
+            "[yellow]warning:[/yellow] no secret (--secret-file or $PHINER_SECRET): a patient keeps one "
+            "date shift and name map within this job only.",
+            highlight=False,
+        )
     if keep_original:
-        console.print("[yellow]warning:[/yellow] --keep-original writes the original text (PHI) beside the "
-                      "redacted text: the output is not de-identified.", highlight=False)
-    options = RedactOptions(operator=operator, overrides=overrides, seed=seed, secret=secret, text_field=field,
-                            id_field=id_field, patient_field=patient_field, keep_original=keep_original,
-                            buffer=buffer,
-                            surrogates=SurrogateSettings(date_shift_min=date_shift_days[0],
-                                                         date_shift_max=date_shift_days[1], age_shift=age_shift))
+        console.print(
+            "[yellow]warning:[/yellow] --keep-original writes the original text (PHI) beside the "
+            "redacted text: the output is not de-identified.",
+            highlight=False,
+        )
+    options = RedactOptions(
+        operator=operator,
+        overrides=overrides,
+        seed=seed,
+        secret=secret,
+        text_field=field,
+        id_field=id_field,
+        patient_field=patient_field,
+        keep_original=keep_original,
+        buffer=buffer,
+        surrogates=SurrogateSettings(
+            date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift
+        ),
+    )
     one_text = text is not None or (input.is_file() and input.suffix != ".jsonl")
     if not one_text and output is None:
         raise PhinerError("--output is needed with a folder or a .jsonl --input.")
@@ -100,7 +142,9 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
         entries.append(("--override", i, kind, op))
     for option, i, kind, op in entries:
         if kind not in ENTITY_TYPES:
-            raise PhinerError(f"`{option}` entry {i} names an unknown entity type; choose one of {', '.join(ENTITY_TYPES)}.")
+            raise PhinerError(
+                f"`{option}` entry {i} names an unknown entity type; choose one of {', '.join(ENTITY_TYPES)}."
+            )
         if op not in OPERATORS:
             raise PhinerError(f"`{option}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}.")
         overrides[kind] = op
@@ -120,20 +164,24 @@ def _load_tagger(model: Path):
     return Tagger.load(model)
 
 
-def _redact_many(tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path],
-                 scanned: Optional[int]) -> None:
+def _redact_many(
+    tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path], scanned: Optional[int]
+) -> None:
     from phiner.deid.batch import redact_folder, redact_jsonl
 
     with _progress("documents") as advance:
         if input.is_dir():
             stats = redact_folder(tagger, input, output, options, resume=resume, progress=advance)
         else:
-            stats = redact_jsonl(tagger, input, output, options, resume=resume, key_file=key, progress=advance,
-                                 scanned=scanned)
+            stats = redact_jsonl(
+                tagger, input, output, options, resume=resume, key_file=key, progress=advance, scanned=scanned
+            )
     out.print(f"wrote {stats['written']} documents to {output} (skipped {stats['skipped']} already done)")
     if stats.get("links_skipped"):
-        console.print(f"[yellow]warning:[/yellow] skipped {stats['links_skipped']} link(s) pointing out of {input}",
-                      highlight=False)
+        console.print(
+            f"[yellow]warning:[/yellow] skipped {stats['links_skipped']} link(s) pointing out of {input}",
+            highlight=False,
+        )
 
 
 class _progress:
@@ -142,8 +190,14 @@ class _progress:
     def __init__(self, unit: str) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn(f"{unit}"), MofNCompleteColumn(), BarColumn(),
-                            TextColumn("{task.fields[rate]} docs/s"), TimeElapsedColumn(), console=console)
+        self.bar = Progress(
+            TextColumn(f"{unit}"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("{task.fields[rate]} docs/s"),
+            TimeElapsedColumn(),
+            console=console,
+        )
         self.task = self.bar.add_task(unit, total=None, rate="-")
         self.start = 0.0
 

@@ -1,4 +1,5 @@
 """`phiner serve`: The HTTP service."""
+
 from __future__ import annotations
 
 import os
@@ -16,12 +17,19 @@ def serve(
     model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
     host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key, if any.")] = "PHINER_API_KEY",
-    secret_file: Annotated[Optional[Path], typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET, else a random one per process).")] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable holding the API key, if any.")
+    ] = "PHINER_API_KEY",
+    secret_file: Annotated[
+        Optional[Path],
+        typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET, else a random one per process)."),
+    ] = None,
     max_body_bytes: Annotated[int, typer.Option(help="Largest request body accepted (413 above).")] = 1_000_000,
     max_batch: Annotated[int, typer.Option(help="Most texts in one request (413 above).")] = 64,
     max_queue: Annotated[int, typer.Option(help="Most requests running or waiting for the model (503 above).")] = 32,
-    request_timeout: Annotated[float, typer.Option(help="Seconds a request may take, waiting included (503 after).")] = 30.0,
+    request_timeout: Annotated[
+        float, typer.Option(help="Seconds a request may take, waiting included (503 after).")
+    ] = 30.0,
 ) -> None:
     """Serve POST /v1/entities, POST /v1/redact, GET /v1/model and GET /health over HTTP (OpenAPI at /docs)."""
     import logging
@@ -34,14 +42,26 @@ def serve(
 
     api_key = os.environ.get(api_key_env)
     if api_key is not None and (not api_key or not api_key.isascii() or not api_key.isprintable()):
-        raise PhinerError(f"${api_key_env} is set but empty or not printable ASCII; set a key of printable ASCII "
-                          "characters, or unset it to serve without one.")
+        raise PhinerError(
+            f"${api_key_env} is set but empty or not printable ASCII; set a key of printable ASCII "
+            "characters, or unset it to serve without one."
+        )
     if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
-        console.print(f"[yellow]warning:[/yellow] bound to {host} with no API key; set {api_key_env} to require "
-                      f"the {API_KEY_HEADER} header.", highlight=False)
-    app = create_app(Tagger.load(model), api_key=api_key, max_body_bytes=max_body_bytes, max_batch=max_batch,
-                     run_dir=model, secret=load_secret(secret_file), max_queue=max_queue,
-                     request_timeout=request_timeout)
+        console.print(
+            f"[yellow]warning:[/yellow] bound to {host} with no API key; set {api_key_env} to require "
+            f"the {API_KEY_HEADER} header.",
+            highlight=False,
+        )
+    app = create_app(
+        Tagger.load(model),
+        api_key=api_key,
+        max_body_bytes=max_body_bytes,
+        max_batch=max_batch,
+        run_dir=model,
+        secret=load_secret(secret_file),
+        max_queue=max_queue,
+        request_timeout=request_timeout,
+    )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     # phiner's own access log (method, route, status, time): uvicorn's would keep query strings.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)

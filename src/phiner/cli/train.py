@@ -1,4 +1,5 @@
 """`phiner train`: Train a run, and the quickstart."""
+
 from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
@@ -29,47 +30,94 @@ def _lora(name: str) -> str:
 @app.command()
 def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder to write.")],
-    data: Annotated[Optional[list[str]], typer.Option(help="Dataset folder or JSONL file; repeat for several (else the config's).")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="Run config YAML (the shape of a run's config.yaml); the flags given override it.")] = None,
-    base_model: Annotated[Optional[str], typer.Option(help="Hub id, local model folder, or `minilm` (roberta-base).")] = None,
-    preset: Annotated[Optional[str], typer.Option(help=f"Training defaults: {' or '.join(PRESETS)} (phiner; not with --config).")] = None,
+    data: Annotated[
+        Optional[list[str]], typer.Option(help="Dataset folder or JSONL file; repeat for several (else the config's).")
+    ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option(help="Run config YAML (the shape of a run's config.yaml); the flags given override it."),
+    ] = None,
+    base_model: Annotated[
+        Optional[str], typer.Option(help="Hub id, local model folder, or `minilm` (roberta-base).")
+    ] = None,
+    preset: Annotated[
+        Optional[str], typer.Option(help=f"Training defaults: {' or '.join(PRESETS)} (phiner; not with --config).")
+    ] = None,
     eval_data: Annotated[Optional[str], typer.Option(help="Test split to use instead of the folders' own.")] = None,
-    init: Annotated[Optional[Path], typer.Option(help="Start from this run's adapter and head (go on training).")] = None,
+    init: Annotated[
+        Optional[Path], typer.Option(help="Start from this run's adapter and head (go on training).")
+    ] = None,
     epochs: Annotated[Optional[float], typer.Option(help=f"Passes over the training data {_shown('epochs')}.")] = None,
-    max_steps: Annotated[Optional[int], typer.Option(help=f"Stop after N steps; -1 uses --epochs {_shown('max_steps')}.")] = None,
-    learning_rate: Annotated[Optional[float], typer.Option(help=f"Peak learning rate {_shown('learning_rate')}.")] = None,
+    max_steps: Annotated[
+        Optional[int], typer.Option(help=f"Stop after N steps; -1 uses --epochs {_shown('max_steps')}.")
+    ] = None,
+    learning_rate: Annotated[
+        Optional[float], typer.Option(help=f"Peak learning rate {_shown('learning_rate')}.")
+    ] = None,
     batch_size: Annotated[Optional[int], typer.Option(help=f"Examples per step {_shown('batch_size')}.")] = None,
     max_length: Annotated[Optional[int], typer.Option(help=f"Tokens per window {_shown('max_length')}.")] = None,
-    stride: Annotated[Optional[int], typer.Option(help=f"Tokens shared by consecutive windows {_shown('stride')}.")] = None,
+    stride: Annotated[
+        Optional[int], typer.Option(help=f"Tokens shared by consecutive windows {_shown('stride')}.")
+    ] = None,
     truncate: Annotated[bool, typer.Option(help="Cut texts at --max-length as the design does (loses PHI).")] = False,
-    pad_to_max_length: Annotated[Optional[bool], typer.Option(help=f"Pad to max_length {_shown('pad_to_max_length')}.")] = None,
+    pad_to_max_length: Annotated[
+        Optional[bool], typer.Option(help=f"Pad to max_length {_shown('pad_to_max_length')}.")
+    ] = None,
     precision: Annotated[Optional[str], typer.Option(help=f"fp32, bf16 or auto {_shown('precision')}.")] = None,
-    group_by_length: Annotated[Optional[bool], typer.Option(help=f"Batch similar lengths together {_shown('group_by_length')}.")] = None,
+    group_by_length: Annotated[
+        Optional[bool], typer.Option(help=f"Batch similar lengths together {_shown('group_by_length')}.")
+    ] = None,
     max_train_samples: Annotated[Optional[int], typer.Option(help="Use only the first N training records.")] = None,
     seed: Annotated[Optional[int], typer.Option(help=f"Seed {_shown('seed')}.")] = None,
     lora_r: Annotated[Optional[int], typer.Option(help=_lora("r"))] = None,
     lora_alpha: Annotated[Optional[int], typer.Option(help=_lora("alpha"))] = None,
     lora_dropout: Annotated[Optional[float], typer.Option(help=_lora("dropout"))] = None,
-    lora_target: Annotated[Optional[list[str]], typer.Option(help=_lora("target_modules") + "; repeat for several.")] = None,
+    lora_target: Annotated[
+        Optional[list[str]], typer.Option(help=_lora("target_modules") + "; repeat for several.")
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
 ) -> None:
     """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
     from phiner.train.trainer import train as run_training
 
     run = resolve_run_config(
-        config=config, preset=preset, base_model=base_model, data=data, init=str(init) if init else None,
+        config=config,
+        preset=preset,
+        base_model=base_model,
+        data=data,
+        init=str(init) if init else None,
         truncate=truncate,
-        train=dict(epochs=epochs, max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
-                   max_length=max_length, stride=stride, pad_to_max_length=pad_to_max_length, precision=precision,
-                   group_by_length=group_by_length, seed=seed, max_train_samples=max_train_samples),
-        lora=dict(r=lora_r, alpha=lora_alpha, dropout=lora_dropout, target_modules=lora_target or None))
+        train=dict(
+            epochs=epochs,
+            max_steps=max_steps,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            max_length=max_length,
+            stride=stride,
+            pad_to_max_length=pad_to_max_length,
+            precision=precision,
+            group_by_length=group_by_length,
+            seed=seed,
+            max_train_samples=max_train_samples,
+        ),
+        lora=dict(r=lora_r, alpha=lora_alpha, dropout=lora_dropout, target_modules=lora_target or None),
+    )
     metrics = run_training(run, out_dir, eval_data=eval_data, overwrite=overwrite)
     _print_before_after(metrics)
     out.print(f"run folder: {out_dir}")
 
 
-def resolve_run_config(*, config: Path | None, preset: str | None, base_model: str | None, data: list[str] | None,
-                       init: str | None, truncate: bool, train: dict[str, Any], lora: dict[str, Any]) -> RunConfig:
+def resolve_run_config(
+    *,
+    config: Path | None,
+    preset: str | None,
+    base_model: str | None,
+    data: list[str] | None,
+    init: str | None,
+    truncate: bool,
+    train: dict[str, Any],
+    lora: dict[str, Any],
+) -> RunConfig:
     """The run's config: ``config`` (a file) or ``preset``'s defaults, then every setting given (not None) on top.
 
     A shorter window given without a stride takes the base's stride fitted to it; ``truncate`` reads one window.
@@ -88,8 +136,12 @@ def resolve_run_config(*, config: Path | None, preset: str | None, base_model: s
         settings = replace(base.train, **given)
         if truncate:
             settings = replace(settings, stride=None)
-        run = replace(base, train=settings, lora=replace(base.lora, **{k: v for k, v in lora.items() if v is not None}),
-                      **{k: v for k, v in (("base_model", base_model), ("data", data), ("init", init)) if v})
+        run = replace(
+            base,
+            train=settings,
+            lora=replace(base.lora, **{k: v for k, v in lora.items() if v is not None}),
+            **{k: v for k, v in (("base_model", base_model), ("data", data), ("init", init)) if v},
+        )
     except ValueError as err:
         raise PhinerError(str(err)) from None
     if not run.data:
@@ -110,7 +162,9 @@ def _print_before_after(metrics: dict) -> None:
 
 @app.command()
 def quickstart(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for data, run and report.")] = Path("phiner-quickstart"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for data, run and report.")] = Path(
+        "phiner-quickstart"
+    ),
 ) -> None:
     """The main job on embedded defaults: synthetic data, minilm, train, evaluate, plots, a sample prediction."""
     from phiner.train.quickstart import run_quickstart

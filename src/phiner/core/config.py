@@ -1,5 +1,6 @@
 """A run's settings as dataclasses (LoRA, training, the run's config.yaml); defaults are the design's
 (shared/mission/seed-design.txt) unless a field says why not. Plain data: every stage may read them."""
+
 from __future__ import annotations
 
 import types
@@ -81,18 +82,24 @@ class TrainSettings:
         metadata={"help": "fp32 (the design's), bf16 (autocast), or auto: bf16 where the CPU or GPU runs it natively."},
     )
     group_by_length: bool = field(
-        default=False, metadata={"help": "Batch windows of similar length together (less padding when not padded to max)."}
+        default=False,
+        metadata={"help": "Batch windows of similar length together (less padding when not padded to max)."},
     )
     fast_dropout: bool = field(
-        default=False, metadata={"help": "Same dropout, masks from bulk random bits (phiner.model.dropout): faster on CPUs."}
+        default=False,
+        metadata={"help": "Same dropout, masks from bulk random bits (phiner.model.dropout): faster on CPUs."},
     )
     attention: str = field(
         default="sdpa",
-        metadata={"help": "Attention kernel in training: sdpa (transformers' default), eager, or auto: eager on a "
-                          "CPU with fast_dropout and windows up to 256 tokens (measured 9% faster there), else "
-                          "sdpa (faster at 512)."},
+        metadata={
+            "help": "Attention kernel in training: sdpa (transformers' default), eager, or auto: eager on a "
+            "CPU with fast_dropout and windows up to 256 tokens (measured 9% faster there), else "
+            "sdpa (faster at 512)."
+        },
     )
-    eval_before: bool = field(default=True, metadata={"help": "Evaluate the untrained model first, as the design reports."})
+    eval_before: bool = field(
+        default=True, metadata={"help": "Evaluate the untrained model first, as the design reports."}
+    )
     logging_steps: int = field(default=10, metadata={"help": "Record the training loss every this many steps."})
     seed: int = field(default=42, metadata={"help": "Seed of the head's initialisation, dropout and shuffling."})
     max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N training records."})
@@ -109,7 +116,9 @@ class TrainSettings:
         if not 8 <= self.max_length <= 8192:
             problems.append(f"`train.max_length` should be between 8 and 8192 tokens, got {self.max_length}.")
         if self.stride is not None and not 0 <= self.stride < self.max_length // 2:
-            problems.append(f"`train.stride` should be in [0, max_length/2 = {self.max_length // 2}), got {self.stride}.")
+            problems.append(
+                f"`train.stride` should be in [0, max_length/2 = {self.max_length // 2}), got {self.stride}."
+            )
         if self.precision not in PRECISIONS:
             problems.append(f"`train.precision` should be one of {', '.join(PRECISIONS)}, got {self.precision!r}.")
         if self.attention not in ATTENTIONS:
@@ -127,9 +136,17 @@ PRESETS: dict[str, dict[str, Any]] = {
     # learning rate and epochs that measured best on Nor-DeID notes + scenarios + generated notes (README).
     # Window 512 with stride 128 and 10 epochs at 1e-3 ranked first of the eight recipes swept (README, "Long
     # notes and realistic text"): Nor-DeID validation notes char recall 0.9838 against 0.975-0.978 at 256.
-    "phiner": {"pad_to_max_length": False, "group_by_length": True, "precision": "auto", "fast_dropout": True,
-               "attention": "auto",
-               "learning_rate": 1e-3, "epochs": 10.0, "max_length": 512, "stride": 128},
+    "phiner": {
+        "pad_to_max_length": False,
+        "group_by_length": True,
+        "precision": "auto",
+        "fast_dropout": True,
+        "attention": "auto",
+        "learning_rate": 1e-3,
+        "epochs": 10.0,
+        "max_length": 512,
+        "stride": 128,
+    },
 }
 
 
@@ -158,7 +175,9 @@ class RunConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
-            raise ValueError(f"unknown config key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(known))}.")
+            raise ValueError(
+                f"unknown config key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(known))}."
+            )
         return cls(
             base_model=d.get("base_model", "roberta-base"),
             data=list(d.get("data", [])),

@@ -1,4 +1,5 @@
 """Domain errors. Their messages name the file, line and field, never the text they came from."""
+
 from __future__ import annotations
 
 

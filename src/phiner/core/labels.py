@@ -5,6 +5,7 @@
 >>> len(LABELS)
 13
 """
+
 from __future__ import annotations
 
 ENTITY_TYPES: tuple[str, ...] = ("ID", "DATE", "LOC", "PATIENT", "AGE", "PHONE")

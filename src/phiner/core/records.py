@@ -4,6 +4,7 @@ A record is ``{"text": str, "ner_tags": [{"start": int, "end": int, "label": str
 Unicode code points (Python ``str`` indices), ``end`` exclusive. A span coming out of the model has the same
 shape plus ``text`` and ``score``.
 """
+
 from __future__ import annotations
 
 import json

@@ -3,6 +3,7 @@ the one way such a folder is written (to a hidden partial folder, renamed into p
 
 Errors name the file and the field, never what it held.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,9 @@ class RunFolder:
         config = self.config()
         if config is not None:
             info["config"] = config.to_dict()
-        info["base_model"] = (info.get("adapter", {}).get("base_model_name_or_path")
-                              or (config.base_model if config else None))
+        info["base_model"] = info.get("adapter", {}).get("base_model_name_or_path") or (
+            config.base_model if config else None
+        )
         return info
 
     def copy_travelling(self, folder: str | Path) -> None:

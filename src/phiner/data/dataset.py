@@ -1,5 +1,6 @@
 """Dataset folders: one JSONL per split (the canonical copy), a ``datasets.DatasetDict`` saved beside it,
 and ``info.json`` saying where the data came from."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,8 +34,10 @@ def save_dataset(out: str | Path, splits: dict[str, list[dict[str, Any]]], info:
 
 def _arrow_ready(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # Arrow needs one schema per column: keep the contract's two fields only.
-    return [{"text": r["text"], "ner_tags": [{k: t[k] for k in ("start", "end", "label")} for t in r["ner_tags"]]}
-            for r in records]
+    return [
+        {"text": r["text"], "ner_tags": [{k: t[k] for k in ("start", "end", "label")} for t in r["ner_tags"]]}
+        for r in records
+    ]
 
 
 def load_records(path: str | Path, split: str = "test", *, require_tags: bool = True) -> list[dict[str, Any]]:
@@ -44,7 +47,9 @@ def load_records(path: str | Path, split: str = "test", *, require_tags: bool = 
         file = path / f"{split}.jsonl"
         if not file.exists():
             have = sorted(p.stem for p in path.glob("*.jsonl"))
-            raise RecordError(f"{path} has no split `{split}` ({file.name} missing); it has: {', '.join(have) or 'none'}")
+            raise RecordError(
+                f"{path} has no split `{split}` ({file.name} missing); it has: {', '.join(have) or 'none'}"
+            )
         path = file
     elif not path.exists():
         raise RecordError(f"{path} does not exist; give a dataset folder or a JSONL file")

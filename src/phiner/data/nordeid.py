@@ -5,6 +5,7 @@ design's test sample; ``notes`` takes the GPT-4 notes in ``results``, strips the
 the spans on the clean text. ``mixed`` is both. What the notes' tags could not give (unknown, nested,
 unmatched or empty tags) is counted in a report, never dropped silently.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,21 +23,42 @@ SPLIT_FILES = {"train": "training.json", "test": "validation.json"}
 
 # The notes' tags, by canonical kind; a few misspellings GPT-4 made are read as the tag they meant.
 TAG_KIND: dict[str, str] = {
-    "First_Name": "First_Name", "Firt_Name": "First_Name", "Fist_Name": "First_Name",
-    "Patient_First_Name": "First_Name", "Første_Navn": "First_Name", "Første_Name": "First_Name",
-    "Last_Name": "Last_Name", "LastName": "Last_Name", "Etternavn": "Last_Name", "Patient_Last_Name": "Last_Name",
-    "Age": "Age", "Patient_Age": "Age",
+    "First_Name": "First_Name",
+    "Firt_Name": "First_Name",
+    "Fist_Name": "First_Name",
+    "Patient_First_Name": "First_Name",
+    "Første_Navn": "First_Name",
+    "Første_Name": "First_Name",
+    "Last_Name": "Last_Name",
+    "LastName": "Last_Name",
+    "Etternavn": "Last_Name",
+    "Patient_Last_Name": "Last_Name",
+    "Age": "Age",
+    "Patient_Age": "Age",
     "Phone_Number": "Phone_Number",
-    "Social_Security_Number": "Social_Security_Number", "Sosial_Security_Number": "Social_Security_Number",
-    "Patient_Social_Security_Number": "Social_Security_Number", "Personnummer": "Social_Security_Number",
-    "Location": "Location", "Sted": "Location",
-    "Date": "Date", "Dato": "Date", "Date__": "Date",
-    "Health_Care_Unit": "Health_Care_Unit", "health_Care_Unit": "Health_Care_Unit",
-    "Helseenhet": "Health_Care_Unit", "Hospital": "Health_Care_Unit",
+    "Social_Security_Number": "Social_Security_Number",
+    "Sosial_Security_Number": "Social_Security_Number",
+    "Patient_Social_Security_Number": "Social_Security_Number",
+    "Personnummer": "Social_Security_Number",
+    "Location": "Location",
+    "Sted": "Location",
+    "Date": "Date",
+    "Dato": "Date",
+    "Date__": "Date",
+    "Health_Care_Unit": "Health_Care_Unit",
+    "health_Care_Unit": "Health_Care_Unit",
+    "Helseenhet": "Health_Care_Unit",
+    "Hospital": "Health_Care_Unit",
 }
 KIND_LABEL: dict[str, str | None] = {
-    "First_Name": "PATIENT", "Last_Name": "PATIENT", "Age": "AGE", "Phone_Number": "PHONE",
-    "Social_Security_Number": "ID", "Location": "LOC", "Date": "DATE", "Health_Care_Unit": None,
+    "First_Name": "PATIENT",
+    "Last_Name": "PATIENT",
+    "Age": "AGE",
+    "Phone_Number": "PHONE",
+    "Social_Security_Number": "ID",
+    "Location": "LOC",
+    "Date": "DATE",
+    "Health_Care_Unit": None,
 }
 TAG_RE = re.compile(r"<(/?)([^\W\d]\w*)>")
 
@@ -55,9 +77,13 @@ class TagReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "spans": dict(self.spans), "aliased_tags": dict(self.aliased_tags),
-            "unknown_tags": dict(self.unknown_tags), "nested": self.nested, "unmatched": self.unmatched,
-            "empty": self.empty, "dropped_health_care_unit": self.dropped_health_care_unit,
+            "spans": dict(self.spans),
+            "aliased_tags": dict(self.aliased_tags),
+            "unknown_tags": dict(self.unknown_tags),
+            "nested": self.nested,
+            "unmatched": self.unmatched,
+            "empty": self.empty,
+            "dropped_health_care_unit": self.dropped_health_care_unit,
         }
 
 
@@ -70,7 +96,7 @@ def note_record(note: str, report: TagReport, *, unit_as_loc: bool = False) -> d
     """Strip a note's inline tags; return the clean text with its PHI spans."""
     pieces, raw_spans, stack, pos = [], [], [], 0
     for match in TAG_RE.finditer(note):
-        pieces.append(note[pos:match.start()])
+        pieces.append(note[pos : match.start()])
         pos = match.end()
         offset = sum(map(len, pieces))
         closing, name = match.group(1) == "/", match.group(2)
@@ -128,8 +154,13 @@ def _join_names(text: str, spans: list[list], report: TagReport) -> list[tuple[i
     out: list[list] = []
     for start, end, label, kind in spans:
         prev = out[-1] if out else None
-        if (prev and prev[3] == "First_Name" and kind == "Last_Name"
-                and text[prev[1]:start].strip(" ") == "" and start - prev[1] <= 3):
+        if (
+            prev
+            and prev[3] == "First_Name"
+            and kind == "Last_Name"
+            and text[prev[1] : start].strip(" ") == ""
+            and start - prev[1] <= 3
+        ):
             prev[1], prev[3] = end, "Full_Name"
             continue
         out.append([start, end, label, kind])
@@ -148,7 +179,9 @@ def read_split(path: str | Path, form: str = "scenarios", *, unit_as_loc: bool =
     records: list[dict] = []
     if form in ("scenarios", "mixed"):
         for i, scenario in enumerate(data["scenarios"]):
-            records.append({**scenario_record(scenario), "meta": {"source": "nordeid", "form": "scenarios", "index": i}})
+            records.append(
+                {**scenario_record(scenario), "meta": {"source": "nordeid", "form": "scenarios", "index": i}}
+            )
     if form in ("notes", "mixed"):
         for i, note in enumerate(data["results"]):
             if not isinstance(note, str):
@@ -166,7 +199,9 @@ def _load(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         raise RecordError(f"invalid UTF-8 at byte {err.start}", source=str(path)) from None
     except json.JSONDecodeError as err:
-        raise RecordError(f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", source=str(path)) from None
+        raise RecordError(
+            f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", source=str(path)
+        ) from None
     for key in ("scenarios", "results"):
         if not isinstance(data, dict) or not isinstance(data.get(key), list):
             raise RecordError(f"missing list `{key}`; is this a Nor-DeID-SynthData file?", source=str(path))

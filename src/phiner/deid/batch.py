@@ -10,6 +10,7 @@ a written document. Every file that holds PHI or keys is created 0600.
 Surrogates derive from a secret and each document's own identity (its ``id_field``, its path in a folder, or
 a hash of its text), or its patient's (``patient_field``): never from its position.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,12 +47,19 @@ class RedactOptions:
     patient_field: str | None = field(default=None, metadata={"help": "JSONL key holding the patient id."})
     keep_original: str | None = field(default=None, metadata={"help": "Key to keep the original text under."})
     buffer: int = field(default=256, metadata={"help": "Documents tagged together."})
-    surrogates: SurrogateSettings = field(default_factory=SurrogateSettings,
-                                          metadata={"help": "Date shift range, age shift, age cap."})
+    surrogates: SurrogateSettings = field(
+        default_factory=SurrogateSettings, metadata={"help": "Date shift range, age shift, age cap."}
+    )
 
 
-def redact_documents(tagger, texts: list[str], options: RedactOptions, *, ids: list[str] | None = None,
-                     patients: list[str | None] | None = None) -> list[tuple[Redaction, DocumentContext]]:
+def redact_documents(
+    tagger,
+    texts: list[str],
+    options: RedactOptions,
+    *,
+    ids: list[str] | None = None,
+    patients: list[str | None] | None = None,
+) -> list[tuple[Redaction, DocumentContext]]:
     """Tag ``texts`` and redact each with its own document context (surrogates consistent within it).
 
     A document's context derives from ``options.secret`` (or ``options.seed``) and its id (a hash of its
@@ -64,14 +72,16 @@ def redact_documents(tagger, texts: list[str], options: RedactOptions, *, ids: l
     patients = patients if patients is not None else [None] * len(texts)
     out = []
     for text, spans, key, patient in zip(texts, found, ids, patients):
-        context = DocumentContext.for_document(options.seed, key, settings=options.surrogates,
-                                               secret=options.secret, patient=patient)
+        context = DocumentContext.for_document(
+            options.seed, key, settings=options.surrogates, secret=options.secret, patient=patient
+        )
         out.append((redact(text, spans, options.operator, options.overrides, context), context))
     return out
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # JSONL jobs.
+
 
 @dataclass(frozen=True)
 class JobFiles:
@@ -111,7 +121,9 @@ def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
         problems.append(str(err))
     if problems:
         shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
-        more = f"\n  ... and {len(problems) - MAX_REPORTED_PROBLEMS} more" if len(problems) > MAX_REPORTED_PROBLEMS else ""
+        more = (
+            f"\n  ... and {len(problems) - MAX_REPORTED_PROBLEMS} more" if len(problems) > MAX_REPORTED_PROBLEMS else ""
+        )
         raise PhinerError(f"{len(problems)} bad line(s) in {src}; nothing was written:\n{shown}{more}")
     if count == 0:
         raise PhinerError(f"{src}: no documents (the file is empty or blank)")
@@ -136,9 +148,17 @@ def _check_record(obj: Any, options: RedactOptions) -> None:
         raise RecordError(f"field `{options.keep_original}` (--keep-original) exists already")
 
 
-def redact_jsonl(tagger, src: str | Path, dst: str | Path, options: RedactOptions, *, resume: bool = False,
-                 key_file: str | Path | None = None, progress: Callable[[int], None] | None = None,
-                 scanned: int | None = None) -> dict[str, int]:
+def redact_jsonl(
+    tagger,
+    src: str | Path,
+    dst: str | Path,
+    options: RedactOptions,
+    *,
+    resume: bool = False,
+    key_file: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    scanned: int | None = None,
+) -> dict[str, int]:
     """Redact every record of ``src`` into ``dst``: the text field holds the redacted text, ``entities`` the
     audit items; every other key is kept. ``dst`` appears only when every document is written.
 
@@ -169,8 +189,9 @@ def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[in
     if files.key is not None and files.key.exists() and not resume:
         raise FileExistsError(f"{files.key} exists; choose another --key or remove it.")
     if files.partial.exists() and not resume:
-        raise FileExistsError(f"{files.partial} holds an interrupted job; pass --resume to continue it, "
-                              "or remove it to start again.")
+        raise FileExistsError(
+            f"{files.partial} holds an interrupted job; pass --resume to continue it, or remove it to start again."
+        )
     state = json.loads(files.state.read_text(encoding="utf-8")) if resume and files.state.exists() else {}
     if options.secret is None and options.seed is None:
         secret = bytes.fromhex(state["secret"]) if "secret" in state else os.urandom(32)
@@ -220,8 +241,9 @@ def _cut_keys(path: Path, done: int) -> None:
         fh.writelines(kept)
 
 
-def _write_job(tagger, src: Path, files: JobFiles, options: RedactOptions, done: int,
-               progress: Callable[[int], None] | None) -> int:
+def _write_job(
+    tagger, src: Path, files: JobFiles, options: RedactOptions, done: int, progress: Callable[[int], None] | None
+) -> int:
     written = 0
     keys_out = open_private(files.key_partial) if files.key is not None else None
     try:
@@ -240,15 +262,17 @@ def _write_job(tagger, src: Path, files: JobFiles, options: RedactOptions, done:
     return written
 
 
-def _redact_batch(tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions
-                  ) -> tuple[list[str], list[str]]:
+def _redact_batch(
+    tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions
+) -> tuple[list[str], list[str]]:
     records = [record for _, record in batch]
     texts = [record[options.text_field] for record in records]
     ids = [str(r[options.id_field]) for r in records] if options.id_field else None
     patients = [str(r[options.patient_field]) for r in records] if options.patient_field else None
     rows, keys = [], []
-    for (index, record), (redaction, context) in zip(batch, redact_documents(tagger, texts, options, ids=ids,
-                                                                              patients=patients)):
+    for (index, record), (redaction, context) in zip(
+        batch, redact_documents(tagger, texts, options, ids=ids, patients=patients)
+    ):
         row = {**record, options.text_field: redaction.text, "entities": [i.to_dict() for i in redaction.items]}
         if options.keep_original is not None:
             row[options.keep_original] = record[options.text_field]
@@ -291,6 +315,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 # ----------------------------------------------------------------------------------------------------------------
 # Folders of text files.
 
+
 def text_files(src: Path) -> tuple[list[Path], int]:
     """The ``*.txt`` files under ``src`` (sorted) and how many links were skipped because they point out of
     it; links to folders are not followed."""
@@ -309,8 +334,15 @@ def text_files(src: Path) -> tuple[list[Path], int]:
     return sorted(found), outside
 
 
-def redact_folder(tagger, src: str | Path, dst: str | Path, options: RedactOptions, *, resume: bool = False,
-                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
+def redact_folder(
+    tagger,
+    src: str | Path,
+    dst: str | Path,
+    options: RedactOptions,
+    *,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
     """Redact every ``*.txt`` under ``src`` into the same relative path under ``dst``, each file atomically
     and 0600. Links that point out of ``src`` are skipped (counted in ``links_skipped``); every file is read
     and checked before the first is written."""

@@ -14,6 +14,7 @@ output. Operators: ``tag`` (``[PATIENT]``; the default), ``mask`` (``*****``), `
 Each audit item gives the replacement's offsets in the output text and the span's offsets in the input,
 never the original text. Errors name span indexes and offsets, never the text.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -25,8 +26,21 @@ from phiner.core.records import Span
 from phiner.deid.surrogates import DocumentContext, SurrogateSettings, surrogate
 
 __all__ = [
-    "DocumentContext", "Keep", "Mask", "Operator", "OPERATORS", "Redaction", "RedactionItem", "Remove",
-    "SpanError", "Surrogate", "SurrogateSettings", "Tag", "get_operator", "redact", "validate_spans",
+    "DocumentContext",
+    "Keep",
+    "Mask",
+    "Operator",
+    "OPERATORS",
+    "Redaction",
+    "RedactionItem",
+    "Remove",
+    "SpanError",
+    "Surrogate",
+    "SurrogateSettings",
+    "Tag",
+    "get_operator",
+    "redact",
+    "validate_spans",
 ]
 
 
@@ -36,6 +50,7 @@ class SpanError(PhinerError, ValueError):
 
 # ----------------------------------------------------------------------------------------------------------------
 # Operators.
+
 
 class Operator:
     """Turns the text of one span into its replacement."""
@@ -108,8 +123,9 @@ OPERATORS: dict[str, type[Operator]] = {op.name: op for op in (Tag, Mask, Remove
 """Operator name -> class (made with its defaults when named by a string)."""
 
 
-def check_operators(operator: str, overrides: Mapping[str, str], *, operator_field: str = "operator",
-                    overrides_field: str = "overrides") -> None:
+def check_operators(
+    operator: str, overrides: Mapping[str, str], *, operator_field: str = "operator", overrides_field: str = "overrides"
+) -> None:
     """Refuse an unknown operator name or entity type, naming the field and entry at fault and the choices,
     never the value given (it may be anything a caller typed, PHI included)."""
     from phiner.core.labels import ENTITY_TYPES
@@ -118,11 +134,13 @@ def check_operators(operator: str, overrides: Mapping[str, str], *, operator_fie
         raise PhinerError(f"`{operator_field}` names an unknown operator; choose one of {', '.join(OPERATORS)}.")
     for i, (kind, op) in enumerate(overrides.items(), start=1):
         if kind not in ENTITY_TYPES:
-            raise PhinerError(f"`{overrides_field}` entry {i} names an unknown entity type; choose one of "
-                              f"{', '.join(ENTITY_TYPES)}.")
+            raise PhinerError(
+                f"`{overrides_field}` entry {i} names an unknown entity type; choose one of {', '.join(ENTITY_TYPES)}."
+            )
         if op not in OPERATORS:
-            raise PhinerError(f"`{overrides_field}` entry {i} names an unknown operator; choose one of "
-                              f"{', '.join(OPERATORS)}.")
+            raise PhinerError(
+                f"`{overrides_field}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}."
+            )
 
 
 def get_operator(operator: Operator | str) -> Operator:
@@ -136,6 +154,7 @@ def get_operator(operator: Operator | str) -> Operator:
 
 # ----------------------------------------------------------------------------------------------------------------
 # Results.
+
 
 @dataclass(frozen=True)
 class RedactionItem:
@@ -181,8 +200,9 @@ def validate_spans(spans: Iterable[SpanLike], length: int) -> list[tuple[int, Sp
     checked.sort(key=lambda pair: (pair[1].start, pair[1].end))
     for (i, a), (j, b) in zip(checked, checked[1:]):
         if b.start < a.end:
-            raise SpanError(f"spans[{i}] [{a.start}, {a.end}) and spans[{j}] [{b.start}, {b.end}) overlap; "
-                            "spans must not overlap")
+            raise SpanError(
+                f"spans[{i}] [{a.start}, {a.end}) and spans[{j}] [{b.start}, {b.end}) overlap; spans must not overlap"
+            )
     return checked
 
 
@@ -212,9 +232,13 @@ def _resolve_overrides(overrides: Mapping[str, Operator | str] | None) -> dict[s
     return {label: get_operator(op) for label, op in (overrides or {}).items()}
 
 
-def redact(text: str, spans: Iterable[SpanLike], operator: Operator | str = "tag",
-           overrides: Mapping[str, Operator | str] | None = None,
-           context: DocumentContext | None = None) -> Redaction:
+def redact(
+    text: str,
+    spans: Iterable[SpanLike],
+    operator: Operator | str = "tag",
+    overrides: Mapping[str, Operator | str] | None = None,
+    context: DocumentContext | None = None,
+) -> Redaction:
     """Replace every span of ``text`` by its operator's output; text outside the spans is kept as is.
 
     ``overrides`` maps a label to another operator (or ``"keep"`` to leave that type). ``context`` carries
@@ -231,12 +255,21 @@ def redact(text: str, spans: Iterable[SpanLike], operator: Operator | str = "tag
     cursor = out_len = 0
     for _, span in checked:
         op = by_label.get(span.label, default)
-        replacement = op.replace(text[span.start:span.end], span, context)
-        outside = text[cursor:span.start]
+        replacement = op.replace(text[span.start : span.end], span, context)
+        outside = text[cursor : span.start]
         pieces += [outside, replacement]
         out_len += len(outside)
-        items.append(RedactionItem(out_len, out_len + len(replacement), span.label, span.start, span.end,
-                                   replacement, op.name or type(op).__name__))
+        items.append(
+            RedactionItem(
+                out_len,
+                out_len + len(replacement),
+                span.label,
+                span.start,
+                span.end,
+                replacement,
+                op.name or type(op).__name__,
+            )
+        )
         out_len += len(replacement)
         cursor = span.end
     pieces.append(text[cursor:])

@@ -1,5 +1,6 @@
 """Scoring a tagger on labelled records: the design's seqeval token scores, and the figures that
 de-identification is judged by (strict spans, character-level PHI recall, over-redaction)."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,9 @@ from phiner.infer.tagger import Tagger, _to_spans
 from phiner.model.windows import align_labels
 
 
-def evaluate_tagger(tagger: Tagger, records: list[dict[str, Any]], *, leaks: str | Path | None = None,
-                    batch_size: int = 32) -> dict[str, Any]:
+def evaluate_tagger(
+    tagger: Tagger, records: list[dict[str, Any]], *, leaks: str | Path | None = None, batch_size: int = 32
+) -> dict[str, Any]:
     """Every score of ``tagger`` on ``records``; with ``leaks``, the missed PHI spans go to that JSONL file.
 
     Token scores count each token of the whole text once: where windows overlap, the tagger's merged vote
@@ -23,7 +25,7 @@ def evaluate_tagger(tagger: Tagger, records: list[dict[str, Any]], *, leaks: str
     start = time.perf_counter()
     gold_seqs, pred_seqs, pred_spans, windows = [], [], [], 0
     for b in range(0, len(records), batch_size):
-        batch = records[b:b + batch_size]
+        batch = records[b : b + batch_size]
         for record, votes in zip(batch, tagger.token_votes([r["text"] for r in batch])):
             windows += votes.windows
             gold, pred = _token_sequences(tagger.tokenizer, record, votes.tokens)
@@ -37,11 +39,13 @@ def evaluate_tagger(tagger: Tagger, records: list[dict[str, Any]], *, leaks: str
     else:
         deid.pop("missed")
     return {
-        "records": len(records), "windows": windows,
+        "records": len(records),
+        "windows": windows,
         "seqeval": {**seqeval_scores(gold_seqs, pred_seqs), "per_type": per_type_report(gold_seqs, pred_seqs)},
         **deid,
         "confusion": confusion(gold_seqs, pred_seqs),
-        "runtime": runtime, "samples_per_second": len(records) / runtime if runtime else float("nan"),
+        "runtime": runtime,
+        "samples_per_second": len(records) / runtime if runtime else float("nan"),
     }
 
 
@@ -64,6 +68,14 @@ def _leaks(records: list[dict[str, Any]], missed: list[tuple[int, dict, float]])
     out = []
     for index, span, covered in missed:
         text = records[index]["text"]
-        out.append({"record": index, "start": span["start"], "end": span["end"], "label": span["label"],
-                    "text": text[span["start"]:span["end"]], "covered": round(covered, 4)})
+        out.append(
+            {
+                "record": index,
+                "start": span["start"],
+                "end": span["end"],
+                "label": span["label"],
+                "text": text[span["start"] : span["end"]],
+                "covered": round(covered, 4),
+            }
+        )
     return out

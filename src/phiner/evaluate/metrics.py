@@ -1,4 +1,5 @@
 """Scores: seqeval over token labels (the design's metrics), per-type reports and a confusion matrix."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,10 +42,7 @@ def per_type_report(gold: list[list[str]], pred: list[list[str]]) -> dict[str, d
     from seqeval.metrics import classification_report
 
     report = classification_report(gold, pred, output_dict=True, zero_division=0)
-    return {
-        name: {k: float(v) for k, v in row.items()}
-        for name, row in report.items()
-    }
+    return {name: {k: float(v) for k, v in row.items()} for name, row in report.items()}
 
 
 def confusion(gold: list[list[str]], pred: list[list[str]]) -> dict[str, Any]:
@@ -94,13 +92,13 @@ def char_counts(text: str, gold: list[dict], pred: list[dict]) -> dict[str, int]
     non-PHI characters and how many of them a predicted span flags."""
     flagged = np.zeros(len(text), dtype=bool)
     for s in pred:
-        flagged[s["start"]:s["end"]] = True
+        flagged[s["start"] : s["end"]] = True
     phi = np.zeros(len(text), dtype=bool)
     counts: dict[str, int] = {}
     for s in gold:
-        phi[s["start"]:s["end"]] = True
+        phi[s["start"] : s["end"]] = True
         counts[f"gold_{s['label']}"] = counts.get(f"gold_{s['label']}", 0) + s["end"] - s["start"]
-        counts[f"hit_{s['label']}"] = counts.get(f"hit_{s['label']}", 0) + int(flagged[s["start"]:s["end"]].sum())
+        counts[f"hit_{s['label']}"] = counts.get(f"hit_{s['label']}", 0) + int(flagged[s["start"] : s["end"]].sum())
     counts["gold_all"], counts["hit_all"] = int(phi.sum()), int((phi & flagged).sum())
     counts["nonphi"], counts["flagged_nonphi"] = int((~phi).sum()), int((~phi & flagged).sum())
     return counts

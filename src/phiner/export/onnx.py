@@ -5,6 +5,7 @@ An export folder holds ``model.onnx`` (or ``model.int8.onnx``), the tokenizer, `
 against the PyTorch model (strict span F1 on a test set and the largest logit difference). ``Tagger.load``
 reads such a folder like a run folder.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,16 @@ PARITY_TOLERANCE = 0.005
 """Largest strict-span F1 difference to the PyTorch model that an export may have (issue: speed)."""
 
 
-def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: str | Path | None = None,
-                max_records: int | None = None, overwrite: bool = False, log=print) -> dict[str, Any]:
+def export_onnx(
+    run: str | Path,
+    out: str | Path,
+    *,
+    int8: bool = False,
+    data: str | Path | None = None,
+    max_records: int | None = None,
+    overwrite: bool = False,
+    log=print,
+) -> dict[str, Any]:
     """Export ``run`` to ``out``; check parity on ``data`` (default: the run's own test split); return onnx.json.
 
     Nothing is written under ``out`` unless the export passes the parity check.
@@ -43,11 +52,19 @@ def export_onnx(run: str | Path, out: str | Path, *, int8: bool = False, data: s
         export_seconds = time.perf_counter() - started
         log(f"exported {file.name} in {export_seconds:.0f} s; checking parity on {len(records)} records")
         parity = check_parity(model, OnnxModel(file), tokenizer, records)
-        info = {"file": file.name, "int8": int8, "source": str(run), "opset": OPSET,
-                "export_seconds": round(export_seconds, 1), "parity": parity}
+        info = {
+            "file": file.name,
+            "int8": int8,
+            "source": str(run),
+            "opset": OPSET,
+            "export_seconds": round(export_seconds, 1),
+            "parity": parity,
+        }
         if abs(parity["f1_difference"]) > PARITY_TOLERANCE:
-            raise PhinerError(f"parity check failed: strict F1 {parity['onnx_f1']:.4f} vs PyTorch "
-                              f"{parity['torch_f1']:.4f} (tolerance {PARITY_TOLERANCE}); nothing written to {out}.")
+            raise PhinerError(
+                f"parity check failed: strict F1 {parity['onnx_f1']:.4f} vs PyTorch "
+                f"{parity['torch_f1']:.4f} (tolerance {PARITY_TOLERANCE}); nothing written to {out}."
+            )
         RunFolder(run).copy_travelling(tmp)
         write_json(tmp / ONNX_INFO, info)
     return info
@@ -85,16 +102,24 @@ def quantize_int8(src: Path, dst: Path, *, per_channel: bool = True, keep_sensit
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     keep = re.compile(r"classifier|/layer\.\d+/output/dense/") if keep_sensitive else None
-    exclude = [n.name for n in onnx.load(str(src), load_external_data=False).graph.node
-               if keep is not None and keep.search(n.name)]
+    exclude = [
+        n.name
+        for n in onnx.load(str(src), load_external_data=False).graph.node
+        if keep is not None and keep.search(n.name)
+    ]
 
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # its advice to pre-process is for static quantization of image models
     try:
-        quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel,
-                         nodes_to_exclude=exclude,
-                         extra_options={"DefaultTensorType": 1})  # FLOAT, for ops from the fused domains
+        quantize_dynamic(
+            str(src),
+            str(dst),
+            weight_type=QuantType.QInt8,
+            per_channel=per_channel,
+            nodes_to_exclude=exclude,
+            extra_options={"DefaultTensorType": 1},
+        )  # FLOAT, for ops from the fused domains
     finally:
         root.setLevel(level)
 
@@ -112,16 +137,25 @@ def _torch_export(model, tokenizer, path: Path) -> None:
         def forward(self, input_ids, attention_mask):
             return self.inner(input_ids=input_ids, attention_mask=attention_mask).logits
 
-    sample = tokenizer(["a short sample text", "and another one, a little longer than the first"],
-                       padding=True, return_tensors="pt")
+    sample = tokenizer(
+        ["a short sample text", "and another one, a little longer than the first"], padding=True, return_tensors="pt"
+    )
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
         torch.onnx.export(
-            Logits(model.float().eval()).eval(), (sample["input_ids"], sample["attention_mask"]), str(path),
-            input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                          "logits": {0: "batch", 1: "tokens"}},
-            opset_version=OPSET, dynamo=False, do_constant_folding=True,
+            Logits(model.float().eval()).eval(),
+            (sample["input_ids"], sample["attention_mask"]),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "logits": {0: "batch", 1: "tokens"},
+            },
+            opset_version=OPSET,
+            dynamo=False,
+            do_constant_folding=True,
         )
 
 
@@ -141,8 +175,13 @@ def check_parity(torch_model, onnx_model: OnnxModel, tokenizer, records: list[di
     a = batched_logits(torch_model, tokenizer, features, precision="fp32")
     b = batched_logits(onnx_model, tokenizer, features)
     gap = max(float(np.abs(x - y).max()) for x, y in zip(a, b))
-    return {"records": len(records), "torch_f1": round(f1_torch, 4), "onnx_f1": round(f1_onnx, 4),
-            "f1_difference": round(f1_onnx - f1_torch, 4), "max_logit_difference": round(gap, 4)}
+    return {
+        "records": len(records),
+        "torch_f1": round(f1_torch, 4),
+        "onnx_f1": round(f1_onnx, 4),
+        "f1_difference": round(f1_onnx - f1_torch, 4),
+        "max_logit_difference": round(gap, 4),
+    }
 
 
 def _run_test_data(run: Path) -> str:

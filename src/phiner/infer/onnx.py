@@ -2,6 +2,7 @@
 
 An export folder (written by :mod:`phiner.export.onnx`) holds the model file, the tokenizer and ``onnx.json``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

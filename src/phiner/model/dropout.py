@@ -7,6 +7,7 @@ before each of the 72 adapters. :class:`FastDropout` draws 64 random bits at a t
 element is dropped with probability ``round(p * 65536) / 65536`` (within 7.7e-6 of ``p``) and kept ones are
 scaled by ``1 / (1 - p)``, as in ``nn.Dropout``. The model and its training recipe are unchanged; only the random stream differs.
 """
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """What the machine can run fast: bf16 support and the device, detected once, never assumed."""
+
 from __future__ import annotations
 
 import functools
@@ -68,9 +69,14 @@ def describe() -> dict:
 
     import torch
 
-    info = {"cpu": _cpu_name(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "machine": platform.machine(), "bf16_native": bf16_native(),
-            "cpu_flags": sorted(f for f in cpu_flags() if f.startswith(("avx512", "amx", "avx2")))}
+    info = {
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "machine": platform.machine(),
+        "bf16_native": bf16_native(),
+        "cpu_flags": sorted(f for f in cpu_flags() if f.startswith(("avx512", "amx", "avx2"))),
+    }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info

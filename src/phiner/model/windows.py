@@ -4,6 +4,7 @@ Each token whose character range overlaps a span is labelled: ``B-`` on the toke
 character, ``I-`` on the rest; special and padding tokens get -100 and take no part in the loss. With
 ``stride`` set, a text longer than ``max_length`` becomes several overlapping windows instead of being cut.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,9 +48,7 @@ def encode(tokenizer, texts: list[str], windowing: Windowing, tags: list[list[di
     out = {k: list(v) for k, v in enc.items() if k != "overflow_to_sample_mapping"}
     out["special"], out["words"], out["sample"] = special, words, samples
     if tags is not None:
-        out["labels"] = [
-            align_labels(enc["offset_mapping"][i], special[i], tags[samples[i]]) for i in range(n)
-        ]
+        out["labels"] = [align_labels(enc["offset_mapping"][i], special[i], tags[samples[i]]) for i in range(n)]
     return out
 
 
@@ -70,13 +69,16 @@ def check_overflow(tokenizer) -> None:
     if getattr(tokenizer, "_phiner_windows_checked", False):
         return
     text = " ".join(f"w{i}" for i in range(200))
-    enc = tokenizer([text], truncation=True, max_length=16, stride=4, return_overflowing_tokens=True,
-                    return_offsets_mapping=True)
+    enc = tokenizer(
+        [text], truncation=True, max_length=16, stride=4, return_overflowing_tokens=True, return_offsets_mapping=True
+    )
     if max(end for row in enc["offset_mapping"] for _, end in row) < len(text):
         import tokenizers
 
-        raise PhinerError(f"tokenizers {tokenizers.__version__} drops the windows of long texts past the second, "
-                          "so text would go unread; install tokenizers>=0.23.3.")
+        raise PhinerError(
+            f"tokenizers {tokenizers.__version__} drops the windows of long texts past the second, "
+            "so text would go unread; install tokenizers>=0.23.3."
+        )
     tokenizer._phiner_windows_checked = True
 
 

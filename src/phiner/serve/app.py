@@ -9,6 +9,7 @@ What it holds to, since its callers send clinical text:
   long request cannot hold a short one behind it for its whole length; a per-request time limit, and a limit
   on requests waiting (503 with ``Retry-After``).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -75,9 +76,14 @@ class RedactIn(TextsIn):
     operator: str = Field("tag", description="tag, mask, remove or surrogate")
     keep: list[str] = Field(default_factory=list, description="entity types left as they are")
     overrides: dict[str, str] = Field(default_factory=dict, description="entity type -> operator")
-    seed: int | None = Field(None, description="test seed of surrogates (anyone who knows it can recompute them); "
-                                               "without it they derive from the server's secret")
-    patient_id: str | None = Field(None, description="with `text`: its patient; one date shift and name map per patient")
+    seed: int | None = Field(
+        None,
+        description="test seed of surrogates (anyone who knows it can recompute them); "
+        "without it they derive from the server's secret",
+    )
+    patient_id: str | None = Field(
+        None, description="with `text`: its patient; one date shift and name map per patient"
+    )
     patient_ids: list[str | None] | None = Field(None, description="with `texts`: the patient of each text")
 
     @field_validator("patient_id")
@@ -161,9 +167,17 @@ class Admission:
                 self.count -= 1
 
 
-def create_app(tagger, *, api_key: str | None = None, max_body_bytes: int = 1_000_000, max_batch: int = 64,
-               run_dir: str | Path | None = None, secret: bytes | None = None, max_queue: int = 32,
-               request_timeout: float = 30.0) -> FastAPI:
+def create_app(
+    tagger,
+    *,
+    api_key: str | None = None,
+    max_body_bytes: int = 1_000_000,
+    max_batch: int = 64,
+    run_dir: str | Path | None = None,
+    secret: bytes | None = None,
+    max_queue: int = 32,
+    request_timeout: float = 30.0,
+) -> FastAPI:
     """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
 
     ``secret`` is what surrogates derive from (a fresh random one per process when None: then a patient keeps
@@ -176,14 +190,17 @@ def create_app(tagger, *, api_key: str | None = None, max_body_bytes: int = 1_00
     turns, admission = TurnLock(), Admission(max_queue)
     model_info = _model_info(run_dir)
     routes = {"/health", "/v1/model", "/v1/entities", "/v1/redact", "/openapi.json", "/docs", "/redoc"}
-    app.add_middleware(Guard, api_key=api_key.encode() if api_key else None, max_body_bytes=max_body_bytes,
-                       routes=routes)
+    app.add_middleware(
+        Guard, api_key=api_key.encode() if api_key else None, max_body_bytes=max_body_bytes, routes=routes
+    )
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         # FastAPI's default echoes the input; keep the location (names a caller chose hidden) and the message.
-        errors = [{"loc": _safe_loc(tuple(e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
-                  for e in exc.errors()]
+        errors = [
+            {"loc": _safe_loc(tuple(e.get("loc", ()))), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(Busy)
@@ -196,7 +213,11 @@ def create_app(tagger, *, api_key: str | None = None, max_body_bytes: int = 1_00
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
     def check_batch(texts: list[str]) -> JSONResponse | None:
-        return _too_large(f"batch of {len(texts)} texts is over the limit of {max_batch}") if len(texts) > max_batch else None
+        return (
+            _too_large(f"batch of {len(texts)} texts is over the limit of {max_batch}")
+            if len(texts) > max_batch
+            else None
+        )
 
     @contextmanager
     def model_turns() -> Iterator[Any]:
@@ -231,8 +252,14 @@ def create_app(tagger, *, api_key: str | None = None, max_body_bytes: int = 1_00
         check_operators(body.operator, {t: "keep" for t in body.keep}, overrides_field="keep")
         overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
         with model_turns() as guarded:
-            done = guarded.redact(texts, body.operator, overrides=overrides, seed=body.seed,
-                                  secret=None if body.seed is not None else secret, patient_ids=body.patients())
+            done = guarded.redact(
+                texts,
+                body.operator,
+                overrides=overrides,
+                seed=body.seed,
+                secret=None if body.seed is not None else secret,
+                patient_ids=body.patients(),
+            )
         results = [{"redacted": r.text, "entities": [i.to_dict() for i in r.items]} for r in done]
         return results[0] if body.text is not None else {"results": results}
 
@@ -260,8 +287,13 @@ class Guard:
             await self._handle(scope, receive, send_logged)
         finally:
             path = scope["path"] if scope["path"] in self.routes else "(other path)"
-            access_log.info("%s %s %s %.0f ms", scope["method"], path, status[0] if status else "-",
-                            1000 * (time.perf_counter() - started))
+            access_log.info(
+                "%s %s %s %.0f ms",
+                scope["method"],
+                path,
+                status[0] if status else "-",
+                1000 * (time.perf_counter() - started),
+            )
 
     async def _handle(self, scope, receive, send) -> None:
         headers = dict(scope["headers"])
@@ -299,9 +331,17 @@ class Guard:
 
 async def _reply(send, status: int, detail: str) -> None:
     payload = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 

@@ -3,6 +3,7 @@
 Synthetic scenario records (no outside data), the bundled ``minilm`` base, the design's LoRA, evaluation
 before and after training, the plots, and the design's sample prediction on the first test record.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,6 +36,8 @@ def run_quickstart(out: str | Path, *, seed: int = 0, log: Callable[[str], None]
 
     sample = load_records(data, "test")[0]
     predicted = Tagger.load(out / "run").predict([sample["text"]])[0]
-    real = [{**t, "text": sample["text"][t["start"]:t["end"]]} for t in sample["ner_tags"]]
-    return {"metrics": metrics, "sample": {"text": sample["text"], "predicted": [s.to_dict() for s in predicted],
-                                           "real": real}}
+    real = [{**t, "text": sample["text"][t["start"] : t["end"]]} for t in sample["ner_tags"]]
+    return {
+        "metrics": metrics,
+        "sample": {"text": sample["text"], "predicted": [s.to_dict() for s in predicted], "real": real},
+    }

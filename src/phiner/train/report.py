@@ -1,4 +1,5 @@
 """Figures of a run: the loss curve and the confusion matrix, drawn with matplotlib (no display needed)."""
+
 from __future__ import annotations
 
 from pathlib import Path

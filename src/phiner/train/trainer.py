@@ -5,6 +5,7 @@ A run folder holds the adapter (``adapter_model.safetensors`` + ``adapter_config
 ``loss.png``, ``confusion.json`` and ``confusion.png``. It is written under a temporary name and renamed
 when complete, so a crash never leaves half a run.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,17 @@ from phiner.model.windows import Windowing, encode, fit_stride
 from phiner.train import report as plots
 
 RUN_FILES = (
-    "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json",
-    "labels.json", "config.yaml", "metrics.json", "history.json", "loss.png", "confusion.json", "confusion.png",
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "labels.json",
+    "config.yaml",
+    "metrics.json",
+    "history.json",
+    "loss.png",
+    "confusion.json",
+    "confusion.png",
 )
 
 
@@ -67,8 +77,14 @@ def to_dataset(tokenizer, records: list[dict], windowing: Windowing):
     return rows.map(tokenize_and_align_labels, batched=True, remove_columns=rows.column_names)
 
 
-def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, overwrite: bool = False,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
+def train(
+    config: RunConfig,
+    out: str | Path,
+    *,
+    eval_data: str | None = None,
+    overwrite: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Fine-tune ``config.base_model`` with LoRA on ``config.data``; write the run folder; return its metrics."""
     out = Path(out)
     if out.exists() and not overwrite:
@@ -84,21 +100,27 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         log(f"window {settings.max_length} is longer than {config.base_model} takes: using {limit}")
         settings = replace(settings, max_length=limit, stride=fit_stride(settings.stride, limit))
         config = replace(config, train=settings)  # the caller's config is left as it was
-    windowing = Windowing(max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length,
-                          stride=settings.stride)
+    windowing = Windowing(
+        max_length=settings.max_length, pad_to_max_length=settings.pad_to_max_length, stride=settings.stride
+    )
     train_set = to_dataset(tokenizer, train_records, windowing)
     test_set = to_dataset(tokenizer, test_records, windowing)
     model, attention = build_model(base_path, settings, config.lora, config.init)
     if config.init:
         log(f"adapter initialised from {config.init}")
     parameters = count_parameters(model)
-    log(f"trainable params: {parameters['trainable']:,} || all params: {parameters['total']:,} "
-        f"|| trainable%: {parameters['trainable_percent']:.4f}")
+    log(
+        f"trainable params: {parameters['trainable']:,} || all params: {parameters['total']:,} "
+        f"|| trainable%: {parameters['trainable_percent']:.4f}"
+    )
     log(f"train: {len(train_records)} records ({len(train_set)} examples); test: {len(test_records)} records")
 
     precision = resolve_precision(settings.precision)
-    log(f"precision: {precision}" + (" (auto)" if settings.precision == "auto" else "")
-        + f"; attention: {attention}; fast dropout: {'yes' if settings.fast_dropout else 'no'}")
+    log(
+        f"precision: {precision}"
+        + (" (auto)" if settings.precision == "auto" else "")
+        + f"; attention: {attention}; fast dropout: {'yes' if settings.fast_dropout else 'no'}"
+    )
     with writing(out, overwrite=overwrite) as partial:
         trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
         before = trainer.evaluate() if settings.eval_before else None
@@ -107,20 +129,29 @@ def train(config: RunConfig, out: str | Path, *, eval_data: str | None = None, o
         train_seconds = time.perf_counter() - started
         after = trainer.evaluate()
         model.eval()
-        tagger = Tagger(model, tokenizer, Windowing(max_length=settings.max_length, pad_to_max_length=False, stride=settings.stride), settings.batch_size)
+        tagger = Tagger(
+            model,
+            tokenizer,
+            Windowing(max_length=settings.max_length, pad_to_max_length=False, stride=settings.stride),
+            settings.batch_size,
+        )
         report = evaluate_tagger(tagger, test_records)
 
         model.save_pretrained(str(partial))
         tokenizer.save_pretrained(str(partial))
         _portable_adapter_config(partial / "adapter_config.json", config.base_model)
         metrics = {
-            "before": before, "after": after,
+            "before": before,
+            "after": after,
             "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision, "attention": attention},
             "parameters": parameters,
             "per_type": report["seqeval"]["per_type"],
             "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
-            "data": {"train_records": len(train_records), "train_examples": len(train_set),
-                     "test_records": len(test_records)},
+            "data": {
+                "train_records": len(train_records),
+                "train_examples": len(train_set),
+                "test_records": len(test_records),
+            },
             "versions": _versions(),
         }
         history = list(trainer.state.log_history)
@@ -139,8 +170,17 @@ def build_model(base_path: str, settings, lora, init: str | None = None):
     return add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), lora), attention
 
 
-def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: str | Path, precision: str,
-                 collator=None, callbacks=None):
+def make_trainer(
+    model,
+    tokenizer,
+    train_set,
+    test_set,
+    settings,
+    output_dir: str | Path,
+    precision: str,
+    collator=None,
+    callbacks=None,
+):
     """The HF ``Trainer`` of a run: ``settings`` decide epochs/steps, rate, batches, sampling and precision."""
     from transformers import DataCollatorForTokenClassification, Trainer, TrainingArguments
 
@@ -171,9 +211,14 @@ def make_trainer(model, tokenizer, train_set, test_set, settings, output_dir: st
         dataloader_num_workers=0,
     )
     return Trainer(
-        model=model, args=args, train_dataset=train_set, eval_dataset=test_set,
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        eval_dataset=test_set,
         data_collator=collator or DataCollatorForTokenClassification(tokenizer),
-        compute_metrics=compute_metrics, processing_class=tokenizer, callbacks=callbacks,
+        compute_metrics=compute_metrics,
+        processing_class=tokenizer,
+        callbacks=callbacks,
     )
 
 
@@ -185,8 +230,9 @@ def continue_from(run: str | Path, base_path: str, seed: int, attention: str | N
     run = Path(run)
     if not (run / "adapter_config.json").exists():
         raise PhinerError(f"{run} has no adapter_config.json; --init takes a run folder written by `phiner train`.")
-    return PeftModel.from_pretrained(load_base_model(base_path, seed=seed, attention=attention), str(run),
-                                     is_trainable=True)
+    return PeftModel.from_pretrained(
+        load_base_model(base_path, seed=seed, attention=attention), str(run), is_trainable=True
+    )
 
 
 def _describe(folder: Path, config: RunConfig, metrics: dict, history: list[dict], conf: dict) -> None:
@@ -202,7 +248,9 @@ def _describe(folder: Path, config: RunConfig, metrics: dict, history: list[dict
 def _portable_adapter_config(path: Path, base_model: str) -> None:
     # peft records the resolved path (for `minilm`, inside site-packages); keep the name the user gave.
     adapter = json.loads(path.read_text())
-    adapter["base_model_name_or_path"] = base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
+    adapter["base_model_name_or_path"] = (
+        base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
+    )
     write_json(path, adapter)
 
 
@@ -213,5 +261,11 @@ def _versions() -> dict[str, str]:
 
     import phiner
 
-    return {"phiner": phiner.__version__, "torch": torch.__version__, "transformers": transformers.__version__,
-            "peft": peft.__version__, "python": platform.python_version(), "machine": platform.machine()}
+    return {
+        "phiner": phiner.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }

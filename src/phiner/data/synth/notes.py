@@ -15,6 +15,7 @@ exact to the character. Every template has an id; a fixed ~75/25 split of each t
 train notes and test notes that share no template, so the test split measures generalisation to new
 phrasings. Everything is generated here (Faker plus small embedded tables); no real note is used.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,6 +50,7 @@ Piece = tuple[str, str | None]
 
 # --------------------------------------------------------------------------------------------------------------
 # Formats of the PHI values (id -> example). The README lists these; the tests check each one occurs.
+
 
 def _load_text() -> dict[str, Any]:
     """The notes' vocabulary and templates (``notes_text.yaml``), lists read back as tuples."""
@@ -134,29 +136,48 @@ LONG_SHARE = 0.12
 
 # Weights of the formats per locale: Norwegian notes favour 14.12.2018 and "14. desember 2018".
 DATE_WEIGHTS: dict[str, dict[str, int]] = {
-    "nb": {"DD.MM.YYYY": 36, "D. måned YYYY": 22, "DD.MM.YY": 10, "YYYY-MM-DD": 10, "DD/MM/YYYY": 8,
-           "Month DD. YYYY": 14},
-    "en": {"Month D, YYYY": 22, "Mon D, YYYY": 16, "Month DD. YYYY": 18, "YYYY-MM-DD": 14, "DD/MM/YYYY": 10,
-           "D Month YYYY": 12, "DD.MM.YYYY": 8},
+    "nb": {
+        "DD.MM.YYYY": 36,
+        "D. måned YYYY": 22,
+        "DD.MM.YY": 10,
+        "YYYY-MM-DD": 10,
+        "DD/MM/YYYY": 8,
+        "Month DD. YYYY": 14,
+    },
+    "en": {
+        "Month D, YYYY": 22,
+        "Mon D, YYYY": 16,
+        "Month DD. YYYY": 18,
+        "YYYY-MM-DD": 14,
+        "DD/MM/YYYY": 10,
+        "D Month YYYY": 12,
+        "DD.MM.YYYY": 8,
+    },
 }
 PHONE_WEIGHTS: dict[str, dict[str, int]] = {
-    "nb": {"+47 ddd dd ddd": 18, "+47dddddddd": 12, "0047dddddddd": 16, "dddddddd": 24, "ddd dd ddd": 18,
-           "dd dd dd dd": 12},
+    "nb": {
+        "+47 ddd dd ddd": 18,
+        "+47dddddddd": 12,
+        "0047dddddddd": 16,
+        "dddddddd": 24,
+        "ddd dd ddd": 18,
+        "dd dd dd dd": 12,
+    },
     "en": {"(ddd) ddd-dddd": 45, "ddd-ddd-dddd": 40, "+1 ddd-ddd-dddd": 15},
 }
 
 # --------------------------------------------------------------------------------------------------------------
 # Non-PHI vocabulary, (Norwegian, English). These fill clinical slots so notes read as notes.
 
-DIAGNOSES = _TEXT['diagnoses']
+DIAGNOSES = _TEXT["diagnoses"]
 """(ICD-10 code, Norwegian, English)."""
 
-DRUGS = _TEXT['drugs']
+DRUGS = _TEXT["drugs"]
 """(Norwegian name, English name, doses with a decimal point)."""
 
-VOCABULARY = _TEXT['vocabulary']
+VOCABULARY = _TEXT["vocabulary"]
 
-RELATIONS = _TEXT['relations']
+RELATIONS = _TEXT["relations"]
 """(Norwegian, English, sex or "" for either, kind of relation)."""
 
 # Real Norwegian villages and districts, so that LOC is not only Faker's surname-like no_NO cities.
@@ -165,9 +186,9 @@ RELATIONS = _TEXT['relations']
 # Templates: category -> locale -> sentences with {slots}. Ids are "<category>.<locale>.<index>", so appending
 # to a table keeps the existing ids (and their split). A slot written with a capital, {Patient}, is capitalised.
 
-TEMPLATES = _TEXT['templates']
+TEMPLATES = _TEXT["templates"]
 
-SECTION_HEADINGS = _TEXT['section_headings']
+SECTION_HEADINGS = _TEXT["section_headings"]
 
 
 @dataclass(frozen=True)
@@ -183,15 +204,47 @@ class Section:
 
 
 HEADER_LAYOUTS: dict[str, tuple[tuple[str, float], ...]] = {
-    "discharge": (("h_name", 1.0), ("h_id", 0.85), ("h_record", 0.4), ("h_dob", 0.5), ("h_age", 0.3),
-                  ("h_address", 0.4), ("h_phone", 0.35), ("h_relative", 0.25), ("h_stay", 0.9), ("h_unit", 0.6),
-                  ("h_doctor", 0.35)),
-    "referral": (("h_referral", 0.9), ("h_name", 1.0), ("h_id", 0.8), ("h_dob", 0.4), ("h_address", 0.6),
-                 ("h_phone", 0.6), ("h_relative", 0.2), ("h_date", 0.7)),
-    "admission": (("h_name", 1.0), ("h_id", 0.8), ("h_record", 0.4), ("h_age", 0.6), ("h_admit", 0.9),
-                  ("h_unit", 0.6), ("h_address", 0.3), ("h_doctor", 0.4)),
-    "nursing": (("h_date", 0.9), ("h_name", 0.9), ("h_id", 0.3), ("h_record", 0.2), ("h_unit", 0.5),
-                ("h_relative", 0.2)),
+    "discharge": (
+        ("h_name", 1.0),
+        ("h_id", 0.85),
+        ("h_record", 0.4),
+        ("h_dob", 0.5),
+        ("h_age", 0.3),
+        ("h_address", 0.4),
+        ("h_phone", 0.35),
+        ("h_relative", 0.25),
+        ("h_stay", 0.9),
+        ("h_unit", 0.6),
+        ("h_doctor", 0.35),
+    ),
+    "referral": (
+        ("h_referral", 0.9),
+        ("h_name", 1.0),
+        ("h_id", 0.8),
+        ("h_dob", 0.4),
+        ("h_address", 0.6),
+        ("h_phone", 0.6),
+        ("h_relative", 0.2),
+        ("h_date", 0.7),
+    ),
+    "admission": (
+        ("h_name", 1.0),
+        ("h_id", 0.8),
+        ("h_record", 0.4),
+        ("h_age", 0.6),
+        ("h_admit", 0.9),
+        ("h_unit", 0.6),
+        ("h_address", 0.3),
+        ("h_doctor", 0.4),
+    ),
+    "nursing": (
+        ("h_date", 0.9),
+        ("h_name", 0.9),
+        ("h_id", 0.3),
+        ("h_record", 0.2),
+        ("h_unit", 0.5),
+        ("h_relative", 0.2),
+    ),
     "phone": (("h_date", 0.9), ("h_caller", 0.9), ("h_name", 0.6), ("h_id", 0.3), ("h_phone", 0.3)),
 }
 """Note kind -> header categories in order, each with the chance that the note has that line."""
@@ -243,6 +296,7 @@ LONG_WORDS = (1200, 2900)
 
 # --------------------------------------------------------------------------------------------------------------
 # The template split.
+
 
 def _template_id(category: str, locale: str, index: int) -> str:
     return f"{category}.{locale}.{index:02d}"
@@ -296,6 +350,7 @@ TEMPLATE_COUNTS: dict[str, dict[str, int]] = template_counts()
 
 # --------------------------------------------------------------------------------------------------------------
 # Rendering values.
+
 
 def render_date(day: dt.date, fmt: str) -> str:
     """``day`` in one of :data:`DATE_FORMATS`.
@@ -351,6 +406,7 @@ def _weighted(rng: random.Random, weights: Mapping[str, int]) -> str:
 
 # --------------------------------------------------------------------------------------------------------------
 # A note being written.
+
 
 @dataclass
 class _Person:
@@ -414,7 +470,8 @@ class _Note:
         stay = self.long_words // 30 if self.long else rng.randint(1, 14)
         self.discharge = self.admit + dt.timedelta(days=stay)
         self.note_day = {"discharge": self.discharge, "admission": self.admit}.get(
-            self.kind, self.admit + dt.timedelta(days=rng.randint(0, stay)))
+            self.kind, self.admit + dt.timedelta(days=rng.randint(0, stay))
+        )
         self.phone_digits = _phone_digits(rng, locale)
         self.unit_phone_digits = _phone_digits(rng, locale)
         self.city = self._a_city()
@@ -456,8 +513,11 @@ class _Note:
 
     def _a_relative(self) -> _Relative:
         rng = self.rng
-        kinds = ("parent",) if self.age < 18 else ("child", "spouse", "sibling", "other") + (
-            ("parent",) if self.age < 55 else ())
+        kinds = (
+            ("parent",)
+            if self.age < 18
+            else ("child", "spouse", "sibling", "other") + (("parent",) if self.age < 55 else ())
+        )
         nb, en, sex, kind = rng.choice([r for r in RELATIONS if r[3] in kinds])
         person = self._a_person(sex or rng.choice("FM"))
         if kind in ("child", "spouse", "parent") and rng.random() < 0.6:
@@ -635,8 +695,9 @@ class _Note:
         rng = self.rng
         if self.locale == "en":
             f = self.faker
-            return [(f"{f.street_address()}, {self.city}, {f.state_abbr(include_territories=False)} {f.zipcode()}",
-                     "LOC")]
+            return [
+                (f"{f.street_address()}, {self.city}, {f.state_abbr(include_territories=False)} {f.zipcode()}", "LOC")
+            ]
         street = rng.choice(NB_STREETS) if rng.random() < 0.5 else self.faker.street_name()
         number = f"{rng.randint(1, 120)}{rng.choice(('', '', '', 'A', 'B'))}"
         roll = rng.random()
@@ -755,7 +816,9 @@ class _Note:
         return [(dose.replace(".", ",") if self.locale == "nb" else dose, None)]
 
     def _number(self, low: float, high: float, decimals: int = 0) -> list[Piece]:
-        value = f"{self.rng.uniform(low, high):.{decimals}f}" if decimals else str(self.rng.randint(int(low), int(high)))
+        value = (
+            f"{self.rng.uniform(low, high):.{decimals}f}" if decimals else str(self.rng.randint(int(low), int(high)))
+        )
         return [(value.replace(".", ",") if self.locale == "nb" else value, None)]
 
     def _slot_bp(self) -> list[Piece]:
@@ -775,22 +838,28 @@ class _Note:
         for section in BODY_LAYOUTS[self.kind]:
             self._section(section)
         text = self.out.text()
-        meta = {"source": "synth", "form": "notes", "locale": self.locale, "kind": self.kind,
-                "templates": list(self.used)}
+        meta = {
+            "source": "synth",
+            "form": "notes",
+            "locale": self.locale,
+            "kind": self.kind,
+            "templates": list(self.used),
+        }
         return {"text": text, "ner_tags": self.out.tags, "meta": meta}
 
     def _header(self) -> None:
-        (title_id, title), = self.pick(f"title_{self.kind}", 1)
+        ((title_id, title),) = self.pick(f"title_{self.kind}", 1)
         self.emit(self.render(title_id, title))
         for category, chance in HEADER_LAYOUTS[self.kind]:
             if self.rng.random() < chance:
-                (template_id, template), = self.pick(category, 1)
+                ((template_id, template),) = self.pick(category, 1)
                 self.out.write("\n")
                 self.emit(self.render(template_id, template, header=True))
 
     def _section(self, section: Section) -> None:
-        items = [item for category, low, high in section.draws
-                 for item in self.pick(category, self.rng.randint(low, high))]
+        items = [
+            item for category, low, high in section.draws for item in self.pick(category, self.rng.randint(low, high))
+        ]
         entries = self._daily_count(section)
         if not items and not entries:
             return
@@ -826,7 +895,7 @@ class _Note:
         # A dated entry: "14.12.2018 kl. 08:15: Stabil natt, sov godt. CRP fallende til 40."
         if not first:
             self.out.write("\n")
-        (head_id, head), = self.pick("progress_head", 1)
+        ((head_id, head),) = self.pick("progress_head", 1)
         self.emit(self.render(head_id, head))
         for template_id, template in self.pick("progress", self.rng.randint(1, 4)):
             self.out.write(" ")
@@ -840,18 +909,34 @@ class _Note:
 
 
 NUMBER_SLOTS: dict[str, tuple[float, float, int]] = {
-    "pulse": (48, 130, 0), "temp": (35.8, 39.9, 1), "spo2": (86, 100, 0), "resp": (12, 30, 0),
-    "crp": (1, 320, 0), "hb": (8.5, 16.5, 1), "leuk": (3.5, 22.0, 1), "creat": (50, 300, 0),
-    "kalium": (3.0, 5.8, 1), "trop": (5, 400, 0), "trop2": (400, 900, 0), "weight": (40, 130, 0),
-    "vas": (0, 10, 0), "urine": (400, 2500, 0), "hba1c": (40, 90, 0), "packyears": (5, 50, 0),
-    "years": (2, 40, 0), "days": (2, 10, 0), "weeks": (2, 12, 0), "months": (2, 12, 0), "times": (1, 3, 0),
+    "pulse": (48, 130, 0),
+    "temp": (35.8, 39.9, 1),
+    "spo2": (86, 100, 0),
+    "resp": (12, 30, 0),
+    "crp": (1, 320, 0),
+    "hb": (8.5, 16.5, 1),
+    "leuk": (3.5, 22.0, 1),
+    "creat": (50, 300, 0),
+    "kalium": (3.0, 5.8, 1),
+    "trop": (5, 400, 0),
+    "trop2": (400, 900, 0),
+    "weight": (40, 130, 0),
+    "vas": (0, 10, 0),
+    "urine": (400, 2500, 0),
+    "hba1c": (40, 90, 0),
+    "packyears": (5, 50, 0),
+    "years": (2, 40, 0),
+    "days": (2, 10, 0),
+    "weeks": (2, 12, 0),
+    "months": (2, 12, 0),
+    "times": (1, 3, 0),
 }
 """Number slot -> (low, high, decimals); Norwegian notes write a decimal comma."""
 
 
 def _check_templates() -> None:
     # Fail at import, not mid-generation, if a template names a slot that does not exist.
-    known = {name[len("_slot_"):] for name in dir(_Note) if name.startswith("_slot_")}
+    known = {name[len("_slot_") :] for name in dir(_Note) if name.startswith("_slot_")}
     known |= set(VOCABULARY) | set(NUMBER_SLOTS)
     for category, by_locale in TEMPLATES.items():
         for locale, table in by_locale.items():
@@ -867,8 +952,14 @@ _check_templates()
 # --------------------------------------------------------------------------------------------------------------
 # Public API.
 
-def make_note(rng: random.Random, fakers: Mapping[str, Faker], split: str = "train", locale: str | None = None,
-              kind: str | None = None) -> dict[str, Any]:
+
+def make_note(
+    rng: random.Random,
+    fakers: Mapping[str, Faker],
+    split: str = "train",
+    locale: str | None = None,
+    kind: str | None = None,
+) -> dict[str, Any]:
     """One note record drawn from ``split``'s templates; locale and kind are drawn unless given."""
     if split not in ("train", "test"):
         raise ValueError(f"split {split!r} is unknown; expected train or test")
@@ -900,8 +991,14 @@ def generate_notes(n_train: int, n_test: int, seed: int) -> dict[str, list[dict[
 FORMS = ("notes", "mixed")
 
 
-def build_notes(out: str | Path, n_train: int = 1000, n_test: int = 100, seed: int = 0, form: str = "notes",
-                scenario_share: float = 0.5) -> Path:
+def build_notes(
+    out: str | Path,
+    n_train: int = 1000,
+    n_test: int = 100,
+    seed: int = 0,
+    form: str = "notes",
+    scenario_share: float = 0.5,
+) -> Path:
     """Generate notes (``form="notes"``) or notes and scenario records (``"mixed"``) and save a dataset folder.
 
     In ``mixed`` form ``scenario_share`` of each split are scenario records from

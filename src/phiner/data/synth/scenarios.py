@@ -9,6 +9,7 @@ A scenario is an ordered set of ``key: value`` lines; the values of the PHI fiel
 
 Every value is generated here (Faker plus small embedded tables); nothing is taken from the real data set.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,20 @@ from phiner.core.vocab import FAKER_LOCALES, MONTHS, NB_TOWNS
 from phiner.data.dataset import save_dataset
 
 SCENARIO_FIELDS: tuple[str, ...] = (
-    "locale", "noteType", "translatedNoteType", "givenName", "familyName", "age", "phoneNumber", "city",
-    "healthCareUnit", "diagnosis", "birthDate", "admissionDate", "socialSecurityNumber", "findings",
+    "locale",
+    "noteType",
+    "translatedNoteType",
+    "givenName",
+    "familyName",
+    "age",
+    "phoneNumber",
+    "city",
+    "healthCareUnit",
+    "diagnosis",
+    "birthDate",
+    "admissionDate",
+    "socialSecurityNumber",
+    "findings",
 )
 """The fields of a scenario, in the data set's order."""
 
@@ -127,22 +140,57 @@ DIAGNOSES: tuple[str, ...] = (
 
 # Health-care units are institutions, not the patient's city: they come from their own tables, untagged.
 NB_TRUSTS = (
-    "Sykehuset Innlandet", "Sykehuset Østfold", "Sykehuset Telemark", "Sykehuset i Vestfold", "Sørlandet sykehus",
-    "Oslo universitetssykehus", "Akershus universitetssykehus", "Vestre Viken", "Helse Bergen", "Helse Stavanger",
-    "Helse Fonna", "Helse Førde", "Helse Møre og Romsdal", "St. Olavs hospital", "Helse Nord-Trøndelag",
-    "Nordlandssykehuset", "Helgelandssykehuset", "Universitetssykehuset Nord-Norge", "Finnmarkssykehuset",
-    "Diakonhjemmet sykehus", "Lovisenberg diakonale sykehus",
+    "Sykehuset Innlandet",
+    "Sykehuset Østfold",
+    "Sykehuset Telemark",
+    "Sykehuset i Vestfold",
+    "Sørlandet sykehus",
+    "Oslo universitetssykehus",
+    "Akershus universitetssykehus",
+    "Vestre Viken",
+    "Helse Bergen",
+    "Helse Stavanger",
+    "Helse Fonna",
+    "Helse Førde",
+    "Helse Møre og Romsdal",
+    "St. Olavs hospital",
+    "Helse Nord-Trøndelag",
+    "Nordlandssykehuset",
+    "Helgelandssykehuset",
+    "Universitetssykehuset Nord-Norge",
+    "Finnmarkssykehuset",
+    "Diakonhjemmet sykehus",
+    "Lovisenberg diakonale sykehus",
 )
 NB_DEPARTMENTS = (
-    "medisinsk avdeling", "kirurgisk avdeling", "ortopedisk avdeling", "akuttmottak", "barneavdelingen",
-    "geriatrisk avdeling", "nevrologisk avdeling", "intensivavdelingen", "fødeavdelingen", "hjerteavdelingen",
-    "medisinsk poliklinikk", "psykiatrisk akuttpost", "poliklinikk rus og avhengighetsbehandling",
-    "Rehabilitering", "Somatikk",
+    "medisinsk avdeling",
+    "kirurgisk avdeling",
+    "ortopedisk avdeling",
+    "akuttmottak",
+    "barneavdelingen",
+    "geriatrisk avdeling",
+    "nevrologisk avdeling",
+    "intensivavdelingen",
+    "fødeavdelingen",
+    "hjerteavdelingen",
+    "medisinsk poliklinikk",
+    "psykiatrisk akuttpost",
+    "poliklinikk rus og avhengighetsbehandling",
+    "Rehabilitering",
+    "Somatikk",
 )
 NB_LOCAL_UNITS = ("legesenter", "legevakt", "helsesenter", "sykehjem", "rehabiliteringssenter", "DPS")
 EN_DEPARTMENTS = (
-    "Emergency Department", "Internal Medicine", "Orthopedics", "Cardiology", "Neurology", "Pediatrics",
-    "Geriatrics", "Intensive Care Unit", "Behavioral Health", "Rehabilitation",
+    "Emergency Department",
+    "Internal Medicine",
+    "Orthopedics",
+    "Cardiology",
+    "Neurology",
+    "Pediatrics",
+    "Geriatrics",
+    "Intensive Care Unit",
+    "Behavioral Health",
+    "Rehabilitation",
 )
 EN_SAINTS = ("Mary", "Joseph", "Luke", "Francis", "Anne", "Vincent", "Elizabeth", "Jude", "Catherine")
 
@@ -327,13 +375,15 @@ def _phone_en(rng: random.Random) -> str:
     area = str(rng.randint(2, 9)) + _digits(rng, 2)
     exchange = str(rng.randint(2, 9)) + _digits(rng, 2)
     line = _digits(rng, 4)
-    return rng.choice((
-        f"({area}) {exchange}-{line}",
-        f"{area}-{exchange}-{line}",
-        f"{area}.{exchange}.{line}",
-        f"+1 {area}-{exchange}-{line}",
-        f"+1{area}{exchange}{line}",
-    ))
+    return rng.choice(
+        (
+            f"({area}) {exchange}-{line}",
+            f"{area}-{exchange}-{line}",
+            f"{area}.{exchange}.{line}",
+            f"+1 {area}-{exchange}-{line}",
+            f"+1{area}{exchange}{line}",
+        )
+    )
 
 
 def _digits(rng: random.Random, n: int) -> str:
@@ -347,25 +397,29 @@ def _health_care_unit(rng: random.Random, faker: Faker, locale: str) -> str:
 def _unit_nb(rng: random.Random) -> str:
     trust, town, department = rng.choice(NB_TRUSTS), rng.choice(NB_TOWNS), rng.choice(NB_DEPARTMENTS)
     hospital = f"{town} {rng.choice(('sykehus', 'sjukehus'))}"
-    return rng.choice((
-        trust,
-        f"{trust}, {department}",
-        f"{trust}, {hospital}",
-        f"{trust}, {hospital}, {department}",
-        f"{trust}, avdeling {town}",
-        f"{town} {rng.choice(NB_LOCAL_UNITS)}",
-    ))
+    return rng.choice(
+        (
+            trust,
+            f"{trust}, {department}",
+            f"{trust}, {hospital}",
+            f"{trust}, {hospital}, {department}",
+            f"{trust}, avdeling {town}",
+            f"{town} {rng.choice(NB_LOCAL_UNITS)}",
+        )
+    )
 
 
 def _unit_en(rng: random.Random, faker: Faker) -> str:
     department = rng.choice(EN_DEPARTMENTS)
-    hospital = rng.choice((
-        f"{faker.city()} General Hospital",
-        f"St. {rng.choice(EN_SAINTS)}'s Medical Center",
-        f"{faker.last_name()} Memorial Hospital",
-        f"University of {faker.state()} Medical Center",
-        f"{faker.city()} Community Clinic",
-    ))
+    hospital = rng.choice(
+        (
+            f"{faker.city()} General Hospital",
+            f"St. {rng.choice(EN_SAINTS)}'s Medical Center",
+            f"{faker.last_name()} Memorial Hospital",
+            f"University of {faker.state()} Medical Center",
+            f"{faker.city()} Community Clinic",
+        )
+    )
     return hospital if rng.random() < 0.5 else f"{hospital}, {department}"
 
 

@@ -15,6 +15,7 @@ surrogates in any document, file, run or machine, with no shared state, and noth
 from the identity without the secret. :meth:`DocumentContext.key` exports the date offset and the maps (a
 re-identification key); nothing here logs them, and ``repr`` of a context shows neither them nor the secret.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,10 +40,30 @@ from phiner.deid.surrogates.phones import surrogate_phone
 from phiner.deid.surrogates.places import surrogate_location
 
 __all__ = [
-    "LOCALES", "MIN_SECRET_BYTES", "NO_YEAR", "RANDOM_BIRTH", "SECRET_ENV", "TWO_DIGIT_PIVOT", "DocumentContext",
-    "ParsedDate", "SurrogateSettings", "detect_locale", "document_id", "fnr_birth_date", "fnr_check_digits",
-    "load_secret", "make_fnr", "parse_date", "resolve_secret", "surrogate", "surrogate_age", "surrogate_date",
-    "surrogate_id", "surrogate_location", "surrogate_name", "surrogate_phone",
+    "LOCALES",
+    "MIN_SECRET_BYTES",
+    "NO_YEAR",
+    "RANDOM_BIRTH",
+    "SECRET_ENV",
+    "TWO_DIGIT_PIVOT",
+    "DocumentContext",
+    "ParsedDate",
+    "SurrogateSettings",
+    "detect_locale",
+    "document_id",
+    "fnr_birth_date",
+    "fnr_check_digits",
+    "load_secret",
+    "make_fnr",
+    "parse_date",
+    "resolve_secret",
+    "surrogate",
+    "surrogate_age",
+    "surrogate_date",
+    "surrogate_id",
+    "surrogate_location",
+    "surrogate_name",
+    "surrogate_phone",
 ]
 
 

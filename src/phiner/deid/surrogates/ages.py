@@ -1,4 +1,5 @@
 """Ages: kept or shifted, and ages over the cap become 90+."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Helpers every kind of surrogate uses: case, digits, fresh draws, Faker, shapes, the date shift."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +13,7 @@ from phiner.deid.surrogates.context import DocumentContext
 
 # ----------------------------------------------------------------------------------------------------------------
 # Small helpers.
+
 
 def _match_case(template: str, value: str) -> str:
     """``value`` in the case style of ``template``: ALL CAPS, all lower, or as made."""
@@ -61,8 +63,6 @@ def _faker(locale: str, rng: random.Random) -> Faker:
     return faker
 
 
-
-
 def _scramble(text: str, rng: random.Random) -> str:
     """Every digit and letter replaced by a random one of its kind (and case); the rest kept."""
     out = []
@@ -77,14 +77,10 @@ def _scramble(text: str, rng: random.Random) -> str:
     return "".join(out)
 
 
-
-
 def _fill(template: str, chars: Iterable[str], slot: Callable[[str], bool]) -> str:
     """``template`` with each character for which ``slot`` holds replaced by the next of ``chars``."""
     chars = iter(chars)
     return "".join(next(chars) if slot(ch) else ch for ch in template)
-
-
 
 
 def _shift(day: dt.date, context: DocumentContext) -> dt.date | None:

@@ -1,4 +1,5 @@
 """One document's (or patient's) surrogate state, derived from a secret and an identity."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,9 @@ LOCALES: tuple[str, ...] = tuple(FAKER_LOCALES)
 """Document locales: ``nb`` (Norwegian bokmål) and ``en``."""
 
 
-
 # ----------------------------------------------------------------------------------------------------------------
 # Settings and the per-document context.
+
 
 @dataclass(frozen=True)
 class SurrogateSettings:
@@ -36,8 +37,9 @@ class SurrogateSettings:
 
     def __post_init__(self) -> None:
         if not 0 <= self.date_shift_min <= self.date_shift_max:
-            raise PhinerError(f"date shift range should satisfy 0 <= min <= max, got "
-                              f"[{self.date_shift_min}, {self.date_shift_max}]")
+            raise PhinerError(
+                f"date shift range should satisfy 0 <= min <= max, got [{self.date_shift_min}, {self.date_shift_max}]"
+            )
         if self.age_cap < 0:
             raise PhinerError(f"age_cap should be >= 0, got {self.age_cap}")
 
@@ -45,9 +47,16 @@ class SurrogateSettings:
 class DocumentContext:
     """One document's surrogate state: seeded RNG, date offset, and original -> surrogate maps."""
 
-    def __init__(self, seed: int | str | None = None, key: str = "", *, locale: str | None = None,
-                 settings: SurrogateSettings | None = None, secret: bytes | None = None,
-                 patient: str | None = None) -> None:
+    def __init__(
+        self,
+        seed: int | str | None = None,
+        key: str = "",
+        *,
+        locale: str | None = None,
+        settings: SurrogateSettings | None = None,
+        secret: bytes | None = None,
+        patient: str | None = None,
+    ) -> None:
         if locale is not None and locale not in LOCALES:
             raise PhinerError(f"locale {locale!r} is unknown; expected one of {', '.join(LOCALES)}")
         self.document = str(key)
@@ -65,9 +74,16 @@ class DocumentContext:
         self._spans: dict[str, str] = {}  # whole span text, normalised -> surrogate, whatever its label
 
     @classmethod
-    def for_document(cls, seed: int | str | None, key: str, *, locale: str | None = None,
-                     settings: SurrogateSettings | None = None, secret: bytes | None = None,
-                     patient: str | None = None) -> DocumentContext:
+    def for_document(
+        cls,
+        seed: int | str | None,
+        key: str,
+        *,
+        locale: str | None = None,
+        settings: SurrogateSettings | None = None,
+        secret: bytes | None = None,
+        patient: str | None = None,
+    ) -> DocumentContext:
         """The context of document ``key`` (or of its ``patient``) under ``secret`` (or a test ``seed``):
         the same arguments give the same surrogates."""
         return cls(seed, key, locale=locale, settings=settings, secret=secret, patient=patient)
@@ -151,8 +167,10 @@ def load_secret(path: str | os.PathLike | None = None, env: str = SECRET_ENV) ->
     else:
         return None
     if len(value) < MIN_SECRET_BYTES:
-        raise PhinerError(f"{where}: the secret should be at least {MIN_SECRET_BYTES} bytes "
-                          "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')")
+        raise PhinerError(
+            f"{where}: the secret should be at least {MIN_SECRET_BYTES} bytes "
+            "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     return value
 
 
@@ -175,10 +193,14 @@ def _draw_offset(rng: random.Random, settings: SurrogateSettings) -> dt.timedelt
     return dt.timedelta(days=days if rng.random() < 0.5 else -days)
 
 
-_NB_WORDS = frozenset("og er på med ikke han hun av som det har år kl ble fra etter pasienten innlagt mot "
-                      "ved hos uten også eller skal dager uker".split())
-_EN_WORDS = frozenset("the and is with was of to he she has on in at her his were been admitted patient "
-                      "without also or will days weeks".split())
+_NB_WORDS = frozenset(
+    "og er på med ikke han hun av som det har år kl ble fra etter pasienten innlagt mot "
+    "ved hos uten også eller skal dager uker".split()
+)
+_EN_WORDS = frozenset(
+    "the and is with was of to he she has on in at her his were been admitted patient "
+    "without also or will days weeks".split()
+)
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -1,4 +1,5 @@
 """Dates: read in many formats, shifted by the document's offset, written back in the same format."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,8 +78,11 @@ class ParsedDate:
             return self._number(token, month)
         names = MONTHS if self.month_lang == "en" else NB_MONTHS
         if self.month_abbr:
-            short = "sept" if token.casefold() == "sept" and month == 9 else \
-                (_EN_ABBR if self.month_lang == "en" else _NB_ABBR)[month - 1]
+            short = (
+                "sept"
+                if token.casefold() == "sept" and month == 9
+                else (_EN_ABBR if self.month_lang == "en" else _NB_ABBR)[month - 1]
+            )
             name = short
         else:
             name = names[month - 1]
@@ -138,17 +142,19 @@ def _parse_numeric(tokens: list[str], numbers: list[int]) -> ParsedDate | None:
         return None
     year = _year(c)
     try:
-        return ParsedDate(dt.date(year, int(b), int(a)), tokens, day=numbers[0], month=numbers[1],
-                          year=numbers[2], pad=pad)
+        return ParsedDate(
+            dt.date(year, int(b), int(a)), tokens, day=numbers[0], month=numbers[1], year=numbers[2], pad=pad
+        )
     except ValueError:  # not day-month-year; maybe month/day/year
-        return ParsedDate(dt.date(year, int(a), int(b)), tokens, day=numbers[1], month=numbers[0],
-                          year=numbers[2], pad=pad)
+        return ParsedDate(
+            dt.date(year, int(a), int(b)), tokens, day=numbers[1], month=numbers[0], year=numbers[2], pad=pad
+        )
 
 
 def _parse_compact(tokens: list[str], index: int) -> ParsedDate | None:
     # 20181214 or 14122018, written back as one token: split it into three fields.
     digits = tokens[index]
-    head, tail = tokens[:index], tokens[index + 1:]
+    head, tail = tokens[:index], tokens[index + 1 :]
     for order in ("ymd", "dmy"):
         parts = (digits[:4], digits[4:6], digits[6:]) if order == "ymd" else (digits[:2], digits[2:4], digits[4:])
         split = head + list(parts) + tail
@@ -178,8 +184,16 @@ def _parse_named(tokens: list[str], words: list[int], numbers: list[int], locale
     year = int(tokens[year_at]) if year_at is not None else NO_YEAR
     parsed_day = dt.date(year, month, int(tokens[day_at]))
     dotted = day_at + 1 < len(tokens) and tokens[day_at + 1] == "."
-    return ParsedDate(parsed_day, tokens, day=day_at, month=month_at, year=year_at, month_lang=lang,
-                      month_abbr=abbr, pad=month_at < day_at and dotted)
+    return ParsedDate(
+        parsed_day,
+        tokens,
+        day=day_at,
+        month=month_at,
+        year=year_at,
+        month_lang=lang,
+        month_abbr=abbr,
+        pad=month_at < day_at and dotted,
+    )
 
 
 def _filler(tokens: list[str], i: int, numbers: list[int]) -> bool:
@@ -200,8 +214,6 @@ def _month_reading(tokens: list[str], month_at: int, day_at: int, locale: str | 
     else:
         lang = locale or "en"
     return next((lg, m, ab) for lg, m, ab in readings if lg == lang)
-
-
 
 
 def surrogate_date(original: str, context: DocumentContext) -> str:

@@ -1,4 +1,5 @@
 """Identifiers: a valid fødselsnummer for the shifted birth date, a US SSN in the valid ranges, any other of the same shape."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -95,8 +96,6 @@ def surrogate_id(original: str, context: DocumentContext) -> str:
     compact = "".join(ch for ch in original if ch.isalnum())
     new = context.remember("id", compact, lambda: _differs(lambda: _scramble(compact, context.rng), compact))
     return _fill(original, iter(new), str.isalnum)
-
-
 
 
 def _fnr_surrogate(digits: str, context: DocumentContext) -> str:

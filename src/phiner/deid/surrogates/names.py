@@ -1,4 +1,5 @@
 """Person names: each name token mapped consistently, titles, initials, case and hyphens kept."""
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ def surrogate_name(original: str, context: DocumentContext) -> str:
     roles = _name_roles(original, tokens)
     out, last = [], 0
     for match in tokens:
-        out.append(original[last:match.start()])
+        out.append(original[last : match.start()])
         out.append(_name_token(match.group(), roles, match.start(), context))
         last = match.end()
     out.append(original[last:])
@@ -58,7 +59,7 @@ def _name_roles(original: str, tokens: list[re.Match[str]]) -> dict[int, tuple[s
     words = [m for m in tokens if _is_name_word(m.group())]
     parts: list[list[re.Match[str]]] = []
     for m in words:
-        if parts and original[parts[-1][-1].end():m.start()] == "-":
+        if parts and original[parts[-1][-1].end() : m.start()] == "-":
             parts[-1].append(m)
         else:
             parts.append([m])
@@ -80,8 +81,7 @@ def _name_roles(original: str, tokens: list[re.Match[str]]) -> dict[int, tuple[s
     return {m.start(): (roles[m.start()], m.group()) for m in words}
 
 
-def _name_token(word: str, roles: dict[int, tuple[str, str]], start: int,
-                context: DocumentContext) -> str:
+def _name_token(word: str, roles: dict[int, tuple[str, str]], start: int, context: DocumentContext) -> str:
     if start not in roles:  # a title or a particle: kept
         if word.isdecimal():
             return context.remember("name-digits", word, lambda: _random_digits(context.rng, len(word)))
@@ -111,8 +111,7 @@ def _new_name(cf: str, role: str, context: DocumentContext) -> str:
     return _fresh(rng, pool, [cf, *context.names.values(), *context.names])
 
 
-def _initial(letter: str, role: str, roles: dict[int, tuple[str, str]],
-             context: DocumentContext) -> str:
+def _initial(letter: str, role: str, roles: dict[int, tuple[str, str]], context: DocumentContext) -> str:
     """The initial of the surrogate of a name seen before with this initial and the same partner name."""
     partners = [w.casefold() for r, w in roles.values() if r != role and len(w) > 1]
     for partner in partners:

@@ -1,4 +1,5 @@
 """Places and addresses: a place of the same country, an address of the same shape."""
+
 from __future__ import annotations
 
 import re
@@ -17,11 +18,48 @@ from phiner.deid.surrogates.context import DocumentContext
 # ----------------------------------------------------------------------------------------------------------------
 # Places.
 
-_NB_CITIES = ("Oslo", "Bergen", "Trondheim", "Stavanger", "Kristiansand", "Sandefjord", "Sarpsborg", "Porsgrunn",
-              "Horten", "Lillestrøm") + tuple(NB_TOWNS) + tuple(NB_PLACES)
+_NB_CITIES = (
+    (
+        "Oslo",
+        "Bergen",
+        "Trondheim",
+        "Stavanger",
+        "Kristiansand",
+        "Sandefjord",
+        "Sarpsborg",
+        "Porsgrunn",
+        "Horten",
+        "Lillestrøm",
+    )
+    + tuple(NB_TOWNS)
+    + tuple(NB_PLACES)
+)
 _NB_CITY_SET = frozenset(c.casefold() for c in _NB_CITIES)
-_NB_SUFFIXES = ("vik", "dal", "sund", "fjord", "by", "heim", "stad", "ås", "øy", "nes", "berg", "vang", "ness",
-                "sjøen", "strand", "havn", "voll", "rud", "holm", "våg", "eid", "moen", "bu")
+_NB_SUFFIXES = (
+    "vik",
+    "dal",
+    "sund",
+    "fjord",
+    "by",
+    "heim",
+    "stad",
+    "ås",
+    "øy",
+    "nes",
+    "berg",
+    "vang",
+    "ness",
+    "sjøen",
+    "strand",
+    "havn",
+    "voll",
+    "rud",
+    "holm",
+    "våg",
+    "eid",
+    "moen",
+    "bu",
+)
 _STREET_LAST = re.compile(r"^(?P<street>.*?[^\W\d_].*?)(?P<gap>\s*)(?P<num>\d+)(?P<sp>\s?)(?P<letter>[A-Za-z]?)$")
 _STREET_FIRST = re.compile(r"^(?P<num>\d+)(?P<rest>\s+\D.*)$")
 _POST_CITY = re.compile(r"^(?P<code>\d{4,5})(?P<gap>\s+)(?P<city>\D+)$")
@@ -30,9 +68,11 @@ _STATE_ZIP = re.compile(r"^(?P<state>[A-Z]{2})(?P<gap>\s+)(?P<zip>\d{5})(?P<plus
 
 def surrogate_location(original: str, context: DocumentContext) -> str:
     """A place of the same country (Norwegian for a Norwegian-looking one); an address of the same shape."""
+
     def make() -> str:
         pieces = re.split(r"(\s*,\s*)", original)
         return "".join(piece if i % 2 else _location_part(piece, context) for i, piece in enumerate(pieces))
+
     return context.remember("loc", original, make)
 
 
@@ -62,8 +102,12 @@ def _location_part(part: str, context: DocumentContext) -> str:
 
 def _looks_norwegian(place: str) -> bool:
     cf = place.casefold()
-    return (cf in _NB_CITY_SET or any(ch in "æøå" for ch in cf) or cf.endswith(_NB_SUFFIXES)
-            or cf.endswith(("gata", "gaten", "veien", "vegen", "vei", "veg", "bakken", "plass")))
+    return (
+        cf in _NB_CITY_SET
+        or any(ch in "æøå" for ch in cf)
+        or cf.endswith(_NB_SUFFIXES)
+        or cf.endswith(("gata", "gaten", "veien", "vegen", "vei", "veg", "bakken", "plass"))
+    )
 
 
 def _place_locale(place: str, context: DocumentContext) -> str:
@@ -74,10 +118,12 @@ def _place_locale(place: str, context: DocumentContext) -> str:
 
 def _city(place: str, context: DocumentContext) -> str:
     """A city for ``place``, the same for the same place in the document."""
+
     def make() -> str:
         if _place_locale(place, context) == "nb":
             return _fresh(context.rng, _NB_CITIES, [place, *_used(context, "city")])
         return _differs(lambda: _faker("en", context.rng).city(), place)
+
     return _match_case(place, context.remember("city", place.strip().casefold(), make))
 
 
@@ -88,6 +134,7 @@ def _street(street: str, context: DocumentContext) -> str:
                 return _fresh(context.rng, NB_STREETS, [street])
             return _faker("nb", context.rng).street_name()
         return _faker("en", context.rng).street_name()
+
     return _match_case(street, context.remember("street", street.strip().casefold(), make))
 
 
