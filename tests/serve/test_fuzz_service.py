@@ -4,10 +4,10 @@ echoes a planted marker (issue 10). Each example is a real HTTP request to a rea
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from test_serve import running
 
 from phiner.infer.tagger import Tagger
 from phiner.serve.app import create_app
-from test_serve import running
 
 API_KEY = "fuzz-key-1"
 MARKER = "Zq9Hemmelig"
