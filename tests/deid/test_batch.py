@@ -424,3 +424,18 @@ def test_given_no_secret_then_one_call_still_gives_one_patient_one_surrogate(nam
     tagger = Tagger(name_tagger, roberta_tokenizer)
     done = tagger.redact([f"{NAME} {i}" for i in range(4)], operator="surrogate", patient_ids=["p"] * 4)
     assert len({r.items[0].replacement for r in done}) == 1
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (dict(operator="shred"), "`operator` names an unknown operator"),
+        (dict(overrides={"NAME": "mask"}), "`overrides` entry 1 names an unknown entity type"),
+        (dict(buffer=0), "`buffer` should be at least 1"),
+    ],
+)
+def test_given_bad_redact_options_then_they_are_refused_when_made(options, message):
+    from phiner.core.errors import PhinerError
+
+    with pytest.raises(PhinerError, match=message):
+        RedactOptions(**options)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 DESIGN_TARGET_MODULES = ["query", "key", "value", "output.dense", "intermediate.dense"]
-LORA_BIASES = ("none", "all", "lora_only")
+Bias = Literal["none", "all", "lora_only"]
+LORA_BIASES: tuple[str, ...] = typing.get_args(Bias)
 
 
 def check_types(obj: Any, prefix: str) -> None:
@@ -23,6 +24,8 @@ def check_types(obj: Any, prefix: str) -> None:
 
 
 def _types(hint: Any) -> tuple[type, ...]:
+    if typing.get_origin(hint) is Literal:  # its values are checked, with the choices named, after the type
+        return tuple({type(v) for v in typing.get_args(hint)})
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return tuple(t for arg in typing.get_args(hint) for t in _types(arg))
     if hint is float:
@@ -37,7 +40,7 @@ class LoraSettings:
     r: int = field(default=16, metadata={"help": "Rank of the update matrices A and B."})
     alpha: int = field(default=32, metadata={"help": "Scale of the update: it is multiplied by alpha / r."})
     dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA input."})
-    bias: str = field(default="lora_only", metadata={"help": "Which biases train: none, all or lora_only."})
+    bias: Bias = field(default="lora_only", metadata={"help": "Which biases train: none, all or lora_only."})
     target_modules: list[str] = field(
         default_factory=lambda: list(DESIGN_TARGET_MODULES),
         metadata={"help": "Module name suffixes that get an adapter."},
@@ -55,8 +58,10 @@ class LoraSettings:
             raise ValueError("`lora.target_modules` should name at least one module, got an empty list.")
 
 
-PRECISIONS = ("fp32", "bf16", "auto")
-ATTENTIONS = ("sdpa", "eager", "auto")
+Precision = Literal["fp32", "bf16", "auto"]
+PRECISIONS: tuple[str, ...] = typing.get_args(Precision)
+Attention = Literal["sdpa", "eager", "auto"]
+ATTENTIONS: tuple[str, ...] = typing.get_args(Attention)
 
 
 @dataclass
@@ -77,7 +82,7 @@ class TrainSettings:
         default=64,
         metadata={"help": "Tokens shared by consecutive windows of a long text; None truncates as the design does."},
     )
-    precision: str = field(
+    precision: Precision = field(
         default="fp32",
         metadata={"help": "fp32 (the design's), bf16 (autocast), or auto: bf16 where the CPU or GPU runs it natively."},
     )
@@ -89,7 +94,7 @@ class TrainSettings:
         default=False,
         metadata={"help": "Same dropout, masks from bulk random bits (phiner.model.dropout): faster on CPUs."},
     )
-    attention: str = field(
+    attention: Attention = field(
         default="sdpa",
         metadata={
             "help": "Attention kernel in training: sdpa (transformers' default), eager, or auto: eager on a "

@@ -30,7 +30,7 @@ from phiner.core.records import (
     iter_objects,
     open_private,
 )
-from phiner.deid.operators import Redaction, redact
+from phiner.deid.operators import Redaction, check_operators, redact
 from phiner.deid.surrogates import DocumentContext, SurrogateSettings, document_id
 
 
@@ -50,6 +50,11 @@ class RedactOptions:
     surrogates: SurrogateSettings = field(
         default_factory=SurrogateSettings, metadata={"help": "Date shift range, age shift, age cap."}
     )
+
+    def __post_init__(self) -> None:
+        check_operators(self.operator, self.overrides)
+        if self.buffer < 1:
+            raise PhinerError(f"`buffer` should be at least 1, got {self.buffer}")
 
 
 def redact_documents(
