@@ -5,7 +5,8 @@ import yaml
 
 from conftest import SIX_STEPS
 from phiner.core.config import RunConfig
-from phiner.train.trainer import RUN_FILES, train
+from phiner.core.runfolder import RUN_FILES
+from phiner.train.trainer import train
 
 
 def test_given_six_steps_then_the_run_folder_holds_exactly_the_described_files(tiny_run):

@@ -15,11 +15,28 @@ from typing import Any
 
 from phiner.core.config import RunConfig
 from phiner.core.errors import PhinerError
+from phiner.core.labels import ID2LABEL, LABEL2ID
+from phiner.core.labels import LABELS as LABEL_LIST
+from phiner.core.records import write_json
 
 CONFIG = "config.yaml"
 METRICS = "metrics.json"
 LABELS = "labels.json"
 ADAPTER_CONFIG = "adapter_config.json"
+RUN_FILES = (
+    ADAPTER_CONFIG,
+    "adapter_model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    LABELS,
+    CONFIG,
+    METRICS,
+    "history.json",
+    "loss.png",
+    "confusion.json",
+    "confusion.png",
+)
+"""What ``phiner train`` writes into a run folder (and the run folder's README.md)."""
 TRAVELLING = (LABELS, METRICS, CONFIG)
 """What goes with a model into the folders made from its run (merged, exported): its labels, scores and
 settings, so that they predict with the windows it was trained on."""
@@ -66,6 +83,20 @@ class RunFolder:
             config.base_model if config else None
         )
         return info
+
+    def save_config(self, config: RunConfig) -> None:
+        """Write ``config.yaml``: the resolved configuration the run was made with."""
+        import yaml
+
+        (self.path / CONFIG).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+
+    def save_json(self, name: str, data: Any) -> None:
+        """Write one of the folder's JSON files (atomically)."""
+        write_json(self.path / name, data)
+
+    def save_labels(self) -> None:
+        """Write ``labels.json``: the IOB2 labels and both maps."""
+        self.save_json(LABELS, {"labels": LABEL_LIST, "label2id": LABEL2ID, "id2label": ID2LABEL})
 
     def copy_travelling(self, folder: str | Path) -> None:
         """Copy the files that go with a model (:data:`TRAVELLING`) into ``folder``."""

@@ -8,7 +8,6 @@ when complete, so a crash never leaves half a run.
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import time
@@ -16,13 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
 from phiner.core.config import RunConfig
 from phiner.core.errors import PhinerError
-from phiner.core.labels import ID2LABEL, LABEL2ID, LABELS
-from phiner.core.records import write_json
-from phiner.core.runfolder import writing
+from phiner.core.runfolder import ADAPTER_CONFIG, METRICS, RunFolder, writing
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
 from phiner.evaluate.metrics import compute_metrics
@@ -31,20 +26,6 @@ from phiner.model.base import add_lora, count_parameters, load_base_model, load_
 from phiner.model.hardware import cuda, resolve_attention, resolve_precision
 from phiner.model.windows import Windowing, encode, fit_stride
 from phiner.train import report as plots
-
-RUN_FILES = (
-    "adapter_config.json",
-    "adapter_model.safetensors",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "labels.json",
-    "config.yaml",
-    "metrics.json",
-    "history.json",
-    "loss.png",
-    "confusion.json",
-    "confusion.png",
-)
 
 
 def load_splits(data: list[str], eval_data: str | None = None) -> tuple[list[dict], list[dict]]:
@@ -139,7 +120,7 @@ def train(
 
         model.save_pretrained(str(partial))
         tokenizer.save_pretrained(str(partial))
-        _portable_adapter_config(partial / "adapter_config.json", config.base_model)
+        _portable_adapter_config(partial, config.base_model)
         metrics = {
             "before": before,
             "after": after,
@@ -228,7 +209,7 @@ def continue_from(run: str | Path, base_path: str, seed: int, attention: str | N
     from peft import PeftModel
 
     run = Path(run)
-    if not (run / "adapter_config.json").exists():
+    if RunFolder(run).json(ADAPTER_CONFIG) is None:
         raise PhinerError(f"{run} has no adapter_config.json; --init takes a run folder written by `phiner train`.")
     return PeftModel.from_pretrained(
         load_base_model(base_path, seed=seed, attention=attention), str(run), is_trainable=True
@@ -236,22 +217,24 @@ def continue_from(run: str | Path, base_path: str, seed: int, attention: str | N
 
 
 def _describe(folder: Path, config: RunConfig, metrics: dict, history: list[dict], conf: dict) -> None:
-    write_json(folder / "labels.json", {"labels": LABELS, "label2id": LABEL2ID, "id2label": ID2LABEL})
-    (folder / "config.yaml").write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
-    write_json(folder / "metrics.json", metrics)
-    write_json(folder / "history.json", history)
-    write_json(folder / "confusion.json", conf)
+    run = RunFolder(folder)
+    run.save_labels()
+    run.save_config(config)
+    run.save_json(METRICS, metrics)
+    run.save_json("history.json", history)
+    run.save_json("confusion.json", conf)
     plots.loss_curve(history, folder / "loss.png")
     plots.confusion_matrix(conf, folder / "confusion.png")
 
 
-def _portable_adapter_config(path: Path, base_model: str) -> None:
+def _portable_adapter_config(folder: Path, base_model: str) -> None:
     # peft records the resolved path (for `minilm`, inside site-packages); keep the name the user gave.
-    adapter = json.loads(path.read_text())
+    run = RunFolder(folder)
+    adapter = run.json(ADAPTER_CONFIG)
     adapter["base_model_name_or_path"] = (
         base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
     )
-    write_json(path, adapter)
+    run.save_json(ADAPTER_CONFIG, adapter)
 
 
 def _versions() -> dict[str, str]:
