@@ -12,7 +12,7 @@ import pytest
 
 from conftest import fnr_check_digits_valid
 from phiner.core.records import validate_record
-from phiner.data.synth.notes import (
+from phiner.data.synth.note_tables import (
     AGE_FORMATS,
     DATE_FORMATS,
     ID_FORMATS,
@@ -21,11 +21,10 @@ from phiner.data.synth.notes import (
     TEMPLATE_COUNTS,
     TEMPLATE_SPLIT,
     TEMPLATES,
-    build_notes,
-    generate_notes,
     render_date,
     render_phone,
 )
+from phiner.data.synth.notes import build_notes, generate_notes
 
 NB_MONTHS = "januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember"
 EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

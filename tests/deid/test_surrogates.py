@@ -16,7 +16,8 @@ from conftest import fnr_check_digits_valid
 from phiner.core.errors import PhinerError
 from phiner.core.records import Span
 from phiner.core.vocab import NB_PLACES, NB_TOWNS
-from phiner.data.synth.notes import DATE_FORMATS, make_note, render_date
+from phiner.data.synth.note_tables import DATE_FORMATS, render_date
+from phiner.data.synth.notes import make_note
 from phiner.data.synth.scenarios import make_fakers
 from phiner.deid.operators import redact
 from phiner.deid.surrogates import (
