@@ -10,13 +10,12 @@ import random
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from phiner.core.vocab import MONTHS, NB_MONTHS
 from phiner.data.synth.scenarios import (
     format_date,
 )
+from phiner.data.synth.text import load_text
 
 Piece = tuple[str, str | None]
 """A piece of note text and its entity type, None for text that is not PHI."""
@@ -25,22 +24,7 @@ Piece = tuple[str, str | None]
 # Formats of the PHI values (id -> example). The README lists these; the tests check each one occurs.
 
 
-def _load_text() -> dict[str, Any]:
-    """The notes' vocabulary and templates (``notes_text.yaml``), lists read back as tuples."""
-    import yaml
-
-    def tuples(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: tuples(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return tuple(tuples(v) for v in value)
-        return value
-
-    text = (Path(__file__).with_name("notes_text.yaml")).read_text(encoding="utf-8")
-    return tuples(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-
-
-_TEXT = _load_text()
+_TEXT = load_text("notes_text.yaml")
 
 
 DATE_FORMATS: dict[str, str] = {

@@ -23,6 +23,7 @@ from faker import Faker
 from phiner.core.errors import RecordError
 from phiner.core.vocab import FAKER_LOCALES, MONTHS, NB_TOWNS
 from phiner.data.dataset import save_dataset
+from phiner.data.synth.text import load_text
 
 SCENARIO_FIELDS: tuple[str, ...] = (
     "locale",
@@ -63,136 +64,23 @@ FIRST_ADMISSION = dt.date(2010, 1, 1)
 LAST_ADMISSION = dt.date(2024, 12, 31)
 MAX_AGE = 105
 
-NOTE_TYPES: tuple[tuple[str, str], ...] = (
-    ("discharge summary", "epikrise"),
-    ("nursing note", "sykepleienotat"),
-    ("referral", "henvisning"),
-    ("clinical note", "journalnotat"),
-    ("outpatient care note", "poliklinisk notat"),
-    ("clinical admission record", "innkomstjournal"),
-)
+_TEXT = load_text("scenarios_text.yaml")
+
+NOTE_TYPES = _TEXT["note_types"]
 """(English note type, its Norwegian name)."""
 
 # One finding is drawn from each group, then the seven are shuffled: a note states each vital sign once.
-FINDING_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("regular breathing", "shallow breathing", "slow breathing", "rapid breathing", "laboured breathing"),
-    ("normal body temperature", "low core temperature", "elevated core temperature", "mild fever", "high fever"),
-    ("no signs of dehydration", "some signs of dehydration", "clear signs of dehydration"),
-    ("normal blood pressure", "low blood pressure", "elevated blood pressure", "high blood pressure"),
-    ("regular pulse", "quick pulse", "slow pulse", "irregular pulse", "elevated heart rate", "slowed heart rate"),
-    ("no pain", "light pain", "moderate pain", "severe pain"),
-    ("full mobility", "reduced mobility", "little mobility", "no mobility"),
-)
+FINDING_GROUPS = _TEXT["finding_groups"]
 
 # ICD-10-CM codes written without the dot, then the English description, as the data set writes them.
-DIAGNOSES: tuple[str, ...] = (
-    "A09 Infectious gastroenteritis and colitis, unspecified",
-    "A419 Sepsis, unspecified organism",
-    "B349 Viral infection, unspecified",
-    "C189 Malignant neoplasm of colon, unspecified",
-    "C3490 Malignant neoplasm of unspecified part of unspecified bronchus or lung",
-    "C50911 Malignant neoplasm of unspecified site of right female breast",
-    "C61 Malignant neoplasm of prostate",
-    "D649 Anemia, unspecified",
-    "E039 Hypothyroidism, unspecified",
-    "E119 Type 2 diabetes mellitus without complications",
-    "E860 Dehydration",
-    "F10239 Alcohol dependence with withdrawal, unspecified",
-    "F200 Paranoid schizophrenia",
-    "F329 Major depressive disorder, single episode, unspecified",
-    "F411 Generalized anxiety disorder",
-    "G40909 Epilepsy, unspecified, not intractable, without status epilepticus",
-    "G4733 Obstructive sleep apnea",
-    "H6690 Otitis media, unspecified, unspecified ear",
-    "I10 Essential (primary) hypertension",
-    "I214 Non-ST elevation (NSTEMI) myocardial infarction",
-    "I4891 Unspecified atrial fibrillation",
-    "I509 Heart failure, unspecified",
-    "I639 Cerebral infarction, unspecified",
-    "J069 Acute upper respiratory infection, unspecified",
-    "J189 Pneumonia, unspecified organism",
-    "J441 Chronic obstructive pulmonary disease with (acute) exacerbation",
-    "J45909 Unspecified asthma, uncomplicated",
-    "K219 Gastro-esophageal reflux disease without esophagitis",
-    "K3580 Unspecified acute appendicitis",
-    "K8000 Calculus of gallbladder with acute cholecystitis without obstruction",
-    "K5090 Crohn's disease, unspecified, without complications",
-    "L03115 Cellulitis of right lower limb",
-    "M170 Bilateral primary osteoarthritis of knee",
-    "M5416 Radiculopathy, lumbar region",
-    "M810 Age-related osteoporosis without current pathological fracture",
-    "N179 Acute kidney failure, unspecified",
-    "N184 Chronic kidney disease, stage 4 (severe)",
-    "N390 Urinary tract infection, site not specified",
-    "R0789 Other chest pain",
-    "R55 Syncope and collapse",
-    "S0181XA Laceration without foreign body of other part of head",
-    "S0600XA Concussion without loss of consciousness",
-    "S42001A Fracture of unspecified part of right clavicle",
-    "S52501D Unspecified fracture of the lower end of right radius",
-    "S72001A Fracture of unspecified part of neck of right femur",
-    "S82201S Unspecified fracture of shaft of right tibia",
-    "T391X1A Poisoning by 4-Aminophenol derivatives, accidental (unintentional)",
-    "T783XXA Angioneurotic edema",
-    "U071 COVID-19",
-    "W010XXA Fall on same level from slipping, tripping and stumbling without subsequent striking against object",
-)
+DIAGNOSES = _TEXT["diagnoses"]
 
 # Health-care units are institutions, not the patient's city: they come from their own tables, untagged.
-NB_TRUSTS = (
-    "Sykehuset Innlandet",
-    "Sykehuset Østfold",
-    "Sykehuset Telemark",
-    "Sykehuset i Vestfold",
-    "Sørlandet sykehus",
-    "Oslo universitetssykehus",
-    "Akershus universitetssykehus",
-    "Vestre Viken",
-    "Helse Bergen",
-    "Helse Stavanger",
-    "Helse Fonna",
-    "Helse Førde",
-    "Helse Møre og Romsdal",
-    "St. Olavs hospital",
-    "Helse Nord-Trøndelag",
-    "Nordlandssykehuset",
-    "Helgelandssykehuset",
-    "Universitetssykehuset Nord-Norge",
-    "Finnmarkssykehuset",
-    "Diakonhjemmet sykehus",
-    "Lovisenberg diakonale sykehus",
-)
-NB_DEPARTMENTS = (
-    "medisinsk avdeling",
-    "kirurgisk avdeling",
-    "ortopedisk avdeling",
-    "akuttmottak",
-    "barneavdelingen",
-    "geriatrisk avdeling",
-    "nevrologisk avdeling",
-    "intensivavdelingen",
-    "fødeavdelingen",
-    "hjerteavdelingen",
-    "medisinsk poliklinikk",
-    "psykiatrisk akuttpost",
-    "poliklinikk rus og avhengighetsbehandling",
-    "Rehabilitering",
-    "Somatikk",
-)
-NB_LOCAL_UNITS = ("legesenter", "legevakt", "helsesenter", "sykehjem", "rehabiliteringssenter", "DPS")
-EN_DEPARTMENTS = (
-    "Emergency Department",
-    "Internal Medicine",
-    "Orthopedics",
-    "Cardiology",
-    "Neurology",
-    "Pediatrics",
-    "Geriatrics",
-    "Intensive Care Unit",
-    "Behavioral Health",
-    "Rehabilitation",
-)
-EN_SAINTS = ("Mary", "Joseph", "Luke", "Francis", "Anne", "Vincent", "Elizabeth", "Jude", "Catherine")
+NB_TRUSTS = _TEXT["nb_trusts"]
+NB_DEPARTMENTS = _TEXT["nb_departments"]
+NB_LOCAL_UNITS = _TEXT["nb_local_units"]
+EN_DEPARTMENTS = _TEXT["en_departments"]
+EN_SAINTS = _TEXT["en_saints"]
 
 
 def render_scenario(fields: Mapping[str, object]) -> dict[str, Any]:
