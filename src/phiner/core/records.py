@@ -30,6 +30,8 @@ class Span:
     label: str
     score: float | None = None
     text: str | None = None
+    source: str | None = None
+    """What found it: ``model``, ``pattern:fnr``, ... (None where no one said)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -1,0 +1,93 @@
+"""Recognizers: one small class per kind of PHI that has a shape, one contract: ``find(text) -> spans``.
+
+Each span carries a score and its ``source`` (``pattern:fnr``, ``pattern:phone``...). A number that has the
+shape but fails its validator (a mistyped check digit) is still reported, with a lower score: a mistyped
+identifier is still PHI. The validators are the libraries made for them: python-stdnum for the Norwegian
+fødselsnummer and D-nummer (both mod-11 check digits and the birth date), Google's libphonenumber
+(``phonenumbers``) for phone numbers by region. The US SSN's ranges are simple enough to write here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar, Protocol
+
+from phiner.core.records import Span
+
+VALID, INVALID = 0.99, 0.5
+"""Scores of a span whose validator passes, and of one with the shape whose validator fails."""
+
+
+class Recognizer(Protocol):
+    name: str
+
+    def find(self, text: str) -> list[Span]: ...
+
+
+def _span(text: str, start: int, end: int, label: str, score: float, source: str) -> Span:
+    return Span(start, end, label, score, text[start:end], source)
+
+
+class IdNumberRecognizer:
+    """Norwegian fødselsnummer and D-nummer: 11 digits, also with a space after the date part (``140331
+    43010``); both check digits and the birth date checked by ``stdnum.no.fodselsnummer``."""
+
+    name = "fnr"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\d-])(\d{6}) ?(\d{5})(?![\d-])")
+
+    def find(self, text: str) -> list[Span]:
+        from stdnum.exceptions import ValidationError
+        from stdnum.no import fodselsnummer
+
+        found = []
+        for m in self.PATTERN.finditer(text):
+            number = m.group(1) + m.group(2)
+            try:
+                fodselsnummer.validate(number)
+                score = VALID
+            except ValidationError:
+                score = INVALID
+            source = "pattern:dnr" if int(number[0]) >= 4 else "pattern:fnr"
+            found.append(_span(text, m.start(), m.end(), "ID", score, source))
+        return found
+
+
+class SsnRecognizer:
+    """US social security numbers, ``123-45-6789`` (or with spaces): area not 000, 666 or 900-999, group not
+    00, serial not 0000 (the SSA's rules); other numbers of that shape are down-scored."""
+
+    name = "ssn"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
+
+    def find(self, text: str) -> list[Span]:
+        found = []
+        for m in self.PATTERN.finditer(text):
+            area, group, serial = int(m.group(1)), int(m.group(3)), int(m.group(4))
+            valid = 0 < area < 900 and area != 666 and group > 0 and serial > 0
+            found.append(_span(text, m.start(), m.end(), "ID", VALID if valid else INVALID, "pattern:ssn"))
+        return found
+
+
+class PhoneRecognizer:
+    """Phone numbers in the formats of ``regions`` (Norway and the US by default: +47/0047 and the common
+    spacings, E.164, (555) 123-4567), found by libphonenumber's ``PhoneNumberMatcher``."""
+
+    name = "phone"
+
+    def __init__(self, regions: tuple[str, ...] = ("NO", "US")) -> None:
+        self.regions = regions
+
+    def find(self, text: str) -> list[Span]:
+        import phonenumbers
+
+        seen: dict[tuple[int, int], Span] = {}
+        for region in self.regions:
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                score = VALID if phonenumbers.is_valid_number(m.number) else INVALID
+                if (m.start, m.end) not in seen or seen[(m.start, m.end)].score < score:
+                    seen[(m.start, m.end)] = _span(text, m.start, m.end, "PHONE", score, "pattern:phone")
+        return sorted(seen.values())
+
+
+RECOGNIZERS: tuple[Recognizer, ...] = (IdNumberRecognizer(), SsnRecognizer(), PhoneRecognizer())
+"""The built-in recognizers, in priority order."""

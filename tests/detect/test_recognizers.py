@@ -1,0 +1,105 @@
+"""Recognizers: valid and invalid examples of each; checksums on 10,000 generated numbers."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from conftest import fnr_check_digits_valid
+from phiner.deid.surrogates import make_fnr
+from phiner.detect import IdNumberRecognizer, PhoneRecognizer, SsnRecognizer
+from phiner.detect.recognizers import INVALID, VALID
+
+
+def births(n, seed):
+    rng = random.Random(seed)
+    start, days = dt.date(1900, 1, 1), (dt.date(2024, 12, 31) - dt.date(1900, 1, 1)).days
+    return rng, [start + dt.timedelta(days=rng.randrange(days)) for _ in range(n)]
+
+
+def d_number(fnr: str) -> str:
+    """The D-nummer of the same person: 4 added to the first digit, both check digits computed again."""
+    from stdnum.no import fodselsnummer
+
+    first9 = str(int(fnr[0]) + 4) + fnr[1:9]
+    k1 = fodselsnummer.calc_check_digit1(first9)
+    number = first9 + k1 + fodselsnummer.calc_check_digit2(first9 + k1)
+    return number if len(number) == 11 else None  # a check digit of 10: no such D-nummer is issued
+
+
+def test_given_10000_generated_fodselsnummer_and_d_numbers_then_each_is_found_as_valid():
+    rng, days = births(10_000, 1)
+    numbers = [make_fnr(day, rng) for day in days]
+    assert all(fnr_check_digits_valid([int(d) for d in n]) for n in numbers[:100])  # independent check
+    recognizer = IdNumberRecognizer()
+    pairs = [(fnr, "pattern:fnr") for fnr in numbers] + [(d, "pattern:dnr") for d in map(d_number, numbers) if d]
+    assert len(pairs) > 18_000
+    for number, source in pairs:
+        text = f"Fnr. {number}, innlagt."
+        [span] = recognizer.find(text)
+        assert (span.text, span.label, span.score, span.source) == (number, "ID", VALID, source), number
+
+
+def test_given_a_one_digit_change_then_the_number_is_still_found_but_down_scored():
+    rng, days = births(2_000, 2)
+    recognizer = IdNumberRecognizer()
+    changed = 0
+    for day in days:
+        number = make_fnr(day, rng)
+        at = rng.randrange(11)
+        typo = number[:at] + str((int(number[at]) + rng.randrange(1, 10)) % 10) + number[at + 1 :]
+        [span] = recognizer.find(f"pnr {typo}")
+        changed += span.score == INVALID
+    assert changed == 2_000, "mod-11 catches every single-digit change"
+
+
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        ("Fnr: 140331 43010.", "140331 43010"),
+        ("fødselsnummer 14033143010", "14033143010"),
+        ("tlf 12345678901234", None),
+        ("kontonr 1234.56.78903", None),
+        ("14033143010-2", None),
+    ],
+)
+def test_given_an_eleven_digit_shape_then_only_a_whole_number_is_taken(text, found):
+    spans = IdNumberRecognizer().find(text)
+    assert [s.text for s in spans] == ([found] if found else [])
+
+
+@pytest.mark.parametrize(
+    "text,score",
+    [
+        ("SSN 123-45-6789", VALID),
+        ("SSN 123 45 6789", VALID),
+        ("SSN 666-45-6789", INVALID),
+        ("SSN 923-45-6789", INVALID),
+        ("SSN 123-00-6789", INVALID),
+        ("SSN 123-45-0000", INVALID),
+    ],
+)
+def test_given_ssn_shapes_then_the_ssa_ranges_set_the_score(text, score):
+    [span] = SsnRecognizer().find(text)
+    assert span.text == text[4:] and span.score == score and span.source == "pattern:ssn"
+
+
+@pytest.mark.parametrize(
+    "text,number",
+    [
+        ("Ring +47 917 11 663 i morgen", "+47 917 11 663"),
+        ("mobil 0047 91711663.", "0047 91711663"),
+        ("tlf. 22 11 33 44", "22 11 33 44"),
+        ("call (617) 555-0123 today", "(617) 555-0123"),
+        ("pager +1 617-555-0123", "+1 617-555-0123"),
+    ],
+)
+def test_given_phone_numbers_in_norwegian_and_us_formats_then_each_is_found_with_its_offsets(text, number):
+    spans = PhoneRecognizer().find(text)
+    assert [(s.text, s.label, s.source) for s in spans] == [(number, "PHONE", "pattern:phone")]
+    assert text[spans[0].start : spans[0].end] == number
+
+
+def test_given_text_without_numbers_then_no_recognizer_finds_anything():
+    text = "Pasienten er utskrevet i god form. Kontroll om tre uker."
+    assert [r.find(text) for r in (IdNumberRecognizer(), SsnRecognizer(), PhoneRecognizer())] == [[], [], []]
