@@ -146,3 +146,16 @@ def name_age_model_dir(roberta_tokenizer, tmp_path_factory):
     hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT", AGE: "AGE"}).save_pretrained(str(out))
     roberta_tokenizer.save_pretrained(str(out))
     return out
+
+
+def run_cli(monkeypatch, capsys, *args):
+    """Run `phiner ARGS` in this process as the console script does: (exit code, stdout, stderr)."""
+    import sys
+
+    from phiner.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["phiner", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    captured = capsys.readouterr()
+    return exit_.value.code, captured.out, captured.err

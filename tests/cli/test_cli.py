@@ -6,7 +6,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from conftest import NAME
+from conftest import NAME, run_cli
 from phiner.cli.main import app
 
 
@@ -87,16 +87,6 @@ def test_given_an_unknown_form_then_data_synth_names_the_choices(tmp_path):
 # Every failure a one-line error with exit 2 (issue 10, findings 9 and 10).
 
 
-def cli(monkeypatch, capsys, *args):
-    """Run `phiner ARGS` in this process as the console script does: (exit code, stderr)."""
-    from phiner.cli.main import main
-
-    monkeypatch.setattr(sys, "argv", ["phiner", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    return exit_.value.code, capsys.readouterr().err
-
-
 def damaged_run(tiny_run, tmp_path, damage):
     import shutil
 
@@ -132,7 +122,7 @@ def test_given_a_damaged_run_folder_then_one_line_error_naming_the_file(
     monkeypatch, capsys, tiny_run, tmp_path, damage, message
 ):
     run = damaged_run(tiny_run, tmp_path, damage)
-    code, err = cli(monkeypatch, capsys, "predict", "--model", run, "--text", "Kari")
+    code, _, err = run_cli(monkeypatch, capsys, "predict", "--model", run, "--text", "Kari")
     assert code == 2 and message in err and "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("error:")
 
@@ -149,18 +139,18 @@ def test_given_a_damaged_run_folder_then_one_line_error_naming_the_file(
 def test_given_a_bad_predict_input_then_one_line_error(monkeypatch, capsys, tiny_run, tmp_path, content, args, message):
     src = tmp_path / "in.jsonl"
     src.write_text(content, encoding="utf-8")
-    code, err = cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", src, *args)
+    code, _, err = run_cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", src, *args)
     assert code == 2 and message in err and "Traceback" not in err
 
 
 def test_given_a_missing_predict_input_then_one_line_error(monkeypatch, capsys, tiny_run, tmp_path):
-    code, err = cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", tmp_path / "none.jsonl")
+    code, _, err = run_cli(monkeypatch, capsys, "predict", "--model", tiny_run[0], "--input", tmp_path / "none.jsonl")
     assert code == 2 and "none.jsonl: no such file" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("key", ["", "nøkkel"])
 def test_given_an_empty_or_non_ascii_api_key_then_serve_refuses_to_start(monkeypatch, capsys, tiny_run, key):
     monkeypatch.setenv("PHINER_API_KEY", key)
-    code, err = cli(monkeypatch, capsys, "serve", "--model", tiny_run[0], "--port", "1")
+    code, _, err = run_cli(monkeypatch, capsys, "serve", "--model", tiny_run[0], "--port", "1")
     assert code == 2 and "$PHINER_API_KEY is set but empty or not printable ASCII" in err
     assert "nøkkel" not in err

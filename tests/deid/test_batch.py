@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import NAME
+from conftest import NAME, run_cli
 from phiner.deid.batch import RedactOptions, redact_folder, redact_jsonl
 from phiner.infer.tagger import Tagger
 
@@ -170,17 +170,6 @@ def test_given_an_unknown_operator_or_type_then_redact_names_the_option_and_the_
 # Hardening (issue 10): each test below failed on the jobs as they were before.
 
 
-def cli(monkeypatch, capsys, *args):
-    """Run `phiner ARGS` in this process as the console script does: (exit code, stdout, stderr)."""
-    from phiner.cli.main import main
-
-    monkeypatch.setattr(sys, "argv", ["phiner", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    captured = capsys.readouterr()
-    return exit_.value.code, captured.out, captured.err
-
-
 def mode(path):
     return os.stat(path).st_mode & 0o777
 
@@ -191,7 +180,7 @@ def test_given_a_jsonl_job_then_the_output_holds_no_original_text_and_outputs_an
     # findings 2 and 3: the original `text` sat beside `redacted`, and output and key file were 0644
     src, dst, key = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "key.jsonl"
     write_corpus(src, 4)
-    code, _, err = cli(
+    code, _, err = run_cli(
         monkeypatch,
         capsys,
         "redact",
@@ -222,7 +211,7 @@ def test_given_keep_original_then_the_original_is_kept_under_that_key_with_a_war
 ):
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     write_corpus(src, 2)
-    code, _, err = cli(
+    code, _, err = run_cli(
         monkeypatch,
         capsys,
         "redact",
@@ -244,7 +233,7 @@ def test_given_a_field_option_then_that_key_is_read_and_replaced(monkeypatch, ca
     # finding 10: `--field body` failed with "missing field 'text'"
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(json.dumps({"body": f"Ring {NAME}."}) + "\n", encoding="utf-8")
-    code, _, err = cli(
+    code, _, err = run_cli(
         monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst, "--field", "body"
     )
     assert code == 0, err
@@ -261,7 +250,7 @@ def test_given_a_bad_line_late_in_the_input_then_nothing_is_written_and_the_line
     lines[299] = json.dumps({"id": 299, "txt": f"{NAME} {MARKER}"})
     lines[349] = json.dumps({"id": 349, "text": "\ud800" + MARKER})
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst)
+    code, out, err = run_cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst)
     assert code == 2
     assert f"{src}:300: field `text` is missing" in err
     assert f"{src}:350: field `text` is not valid Unicode" in err and "nothing was written" in err
@@ -279,7 +268,7 @@ def test_given_an_empty_input_then_the_job_fails_and_writes_nothing(
     # finding 10: an empty input exited 0 with "wrote 0 documents"
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(content, encoding="utf-8")
-    code, _, err = cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst)
+    code, _, err = run_cli(monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst)
     assert code == 2 and message in err and not dst.exists()
 
 
@@ -288,7 +277,7 @@ def test_given_a_missing_input_then_one_line_error_and_no_output_that_blocks_the
 ):
     # findings 6 and 9: a nonexistent --input created an empty output (and a traceback)
     dst = tmp_path / "out.jsonl"
-    code, _, err = cli(
+    code, _, err = run_cli(
         monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", tmp_path / "nope.jsonl", "--output", dst
     )
     assert code == 2 and "nope.jsonl: no such file" in err and "Traceback" not in err
@@ -301,7 +290,7 @@ def test_given_an_unwritable_output_then_one_line_error(monkeypatch, capsys, nam
     write_corpus(src, 2)
     blocked = tmp_path / "blocked"
     blocked.write_text("a file, not a folder")
-    code, _, err = cli(
+    code, _, err = run_cli(
         monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", blocked / "out.jsonl"
     )
     assert code == 2 and "Traceback" not in err

@@ -61,7 +61,7 @@ def redact(
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
     from phiner.core.records import atomic_write, check_text
-    from phiner.deid.batch import RedactOptions, redact_documents
+    from phiner.deid.batch import RedactOptions, read_text_file, redact_documents
     from phiner.deid.operators import check_operators
     from phiner.deid.surrogates import SurrogateSettings, load_secret
 
@@ -114,7 +114,7 @@ def redact(
         scanned = scan_jsonl(input, options)
     tagger = _load_tagger(model)
     if one_text:
-        document = text if text is not None else _read_document(input)
+        document = text if text is not None else read_text_file(input)
         [(redaction, context)] = redact_documents(tagger, [document], options)
         if key:
             with atomic_write(key) as fh:
@@ -149,13 +149,6 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
             raise PhinerError(f"`{option}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}.")
         overrides[kind] = op
     return overrides
-
-
-def _read_document(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise PhinerError(f"{path}: invalid UTF-8 at byte {err.start}") from None
 
 
 def _load_tagger(model: Path):

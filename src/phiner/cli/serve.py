@@ -38,10 +38,10 @@ def serve(
 
     from phiner.deid.surrogates import load_secret
     from phiner.infer.tagger import Tagger
-    from phiner.serve.app import API_KEY_HEADER, create_app
+    from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
 
     api_key = os.environ.get(api_key_env)
-    if api_key is not None and (not api_key or not api_key.isascii() or not api_key.isprintable()):
+    if api_key is not None and not valid_api_key(api_key):
         raise PhinerError(
             f"${api_key_env} is set but empty or not printable ASCII; set a key of printable ASCII "
             "characters, or unset it to serve without one."

@@ -126,13 +126,19 @@ def read_config(path: str | Path) -> RunConfig:
         raise PhinerError(f"{path}: {err}") from None
 
 
+def refuse_existing(out: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse to replace an existing folder unless ``overwrite``: called before costly work, and by
+    :func:`writing`."""
+    if Path(out).exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+
+
 @contextmanager
 def writing(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """A hidden partial folder beside ``out`` to write into; renamed to ``out`` when the block succeeds,
     removed when it fails. An existing ``out`` is refused unless ``overwrite``."""
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+    refuse_existing(out, overwrite=overwrite)
     partial = out.with_name(f".{out.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

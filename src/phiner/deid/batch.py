@@ -17,7 +17,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ def redact_documents(
     """
     found = tagger.predict(texts)
     if options.secret is None and options.seed is None:  # one fresh secret for the call: its patients agree
-        options = _replace(options, secret=os.urandom(32))
+        options = replace(options, secret=os.urandom(32))
     ids = ids if ids is not None else [document_id(t) for t in texts]
     patients = patients if patients is not None else [None] * len(texts)
     out = []
@@ -200,7 +200,7 @@ def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[in
     state = json.loads(files.state.read_text(encoding="utf-8")) if resume and files.state.exists() else {}
     if options.secret is None and options.seed is None:
         secret = bytes.fromhex(state["secret"]) if "secret" in state else os.urandom(32)
-        options = _replace(options, secret=secret)
+        options = replace(options, secret=secret)
         state["secret"] = secret.hex()
     with atomic_write(files.state) as fh:
         json.dump(state, fh)
@@ -217,12 +217,6 @@ def _make_folder(folder: Path) -> None:
         if parent.exists() and not parent.is_dir():
             raise PhinerError(f"{parent}: not a folder")
     folder.mkdir(parents=True, exist_ok=True)
-
-
-def _replace(options: RedactOptions, **changes: Any) -> RedactOptions:
-    from dataclasses import replace
-
-    return replace(options, **changes)
 
 
 def _complete_lines(path: Path) -> int:
@@ -363,9 +357,9 @@ def redact_folder(
         raise FileExistsError(f"{dst} is not empty; pass --resume to continue it, or choose another --output.")
     todo = [p for p in files if not (dst / p.relative_to(src)).exists()]
     for path in todo:
-        _read_text(path)
+        read_text_file(path)
     for batch in _chunks(todo, options.buffer):
-        texts = [_read_text(p) for p in batch]
+        texts = [read_text_file(p) for p in batch]
         ids = [p.relative_to(src).as_posix() for p in batch]
         for path, (redaction, _) in zip(batch, redact_documents(tagger, texts, options, ids=ids)):
             with atomic_write(dst / path.relative_to(src)) as fh:
@@ -375,7 +369,8 @@ def redact_folder(
     return {"skipped": len(files) - len(todo), "written": len(todo), "links_skipped": outside}
 
 
-def _read_text(path: Path) -> str:
+def read_text_file(path: Path) -> str:
+    """A text file's content; invalid UTF-8 is refused, naming the file and byte."""
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:

@@ -17,7 +17,7 @@ import numpy as np
 
 from phiner.core.errors import PhinerError
 from phiner.core.records import write_json
-from phiner.core.runfolder import RunFolder, writing
+from phiner.core.runfolder import RunFolder, refuse_existing, writing
 from phiner.infer.onnx import ONNX_INFO, OnnxModel
 
 PARITY_TOLERANCE = 0.005
@@ -42,8 +42,7 @@ def export_onnx(
     from phiner.model.base import load_run
 
     run, out = Path(run), Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+    refuse_existing(out, overwrite=overwrite)  # before the model loads
     records = load_records(data if data is not None else _run_test_data(run), "test")[:max_records]
     model, tokenizer = load_run(run, merged=True)
     with writing(out, overwrite=overwrite) as tmp:

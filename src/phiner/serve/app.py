@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from phiner.core.errors import PhinerError
 from phiner.core.labels import ENTITY_TYPES, LABELS
+from phiner.core.records import check_text
 from phiner.deid.operators import check_operators
 
 API_KEY_HEADER = "X-API-Key"
@@ -46,10 +47,12 @@ class Busy(PhinerError):
 
 def _unicode(value: str | None, where: str) -> None:
     if value is not None:
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(f"{where} is not valid Unicode (a lone surrogate)") from None
+        check_text(value, where)  # a RecordError is a ValueError: pydantic makes it a 422
+
+
+def valid_api_key(key: str) -> bool:
+    """A key the header can carry and the service compares as bytes: non-empty, printable ASCII."""
+    return bool(key) and key.isascii() and key.isprintable()
 
 
 class TextsIn(BaseModel):
@@ -183,7 +186,7 @@ def create_app(
     ``secret`` is what surrogates derive from (a fresh random one per process when None: then a patient keeps
     one date shift across requests only until the server restarts).
     """
-    if api_key is not None and (not api_key or not api_key.isascii() or not api_key.isprintable()):
+    if api_key is not None and not valid_api_key(api_key):
         raise PhinerError("the API key should be a non-empty string of printable ASCII characters")
     secret = secret if secret is not None else os.urandom(32)
     app = FastAPI(title="phiner", description="Find and de-identify PHI in clinical text.", version="1")

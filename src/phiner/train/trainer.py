@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from phiner.core.config import RunConfig
 from phiner.core.errors import PhinerError
-from phiner.core.runfolder import ADAPTER_CONFIG, METRICS, RunFolder, writing
+from phiner.core.runfolder import ADAPTER_CONFIG, METRICS, RunFolder, refuse_existing, writing
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
 from phiner.evaluate.metrics import compute_metrics
@@ -68,8 +68,7 @@ def train(
 ) -> dict[str, Any]:
     """Fine-tune ``config.base_model`` with LoRA on ``config.data``; write the run folder; return its metrics."""
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+    refuse_existing(out, overwrite=overwrite)  # before the data and model load
     settings = config.train
     train_records, test_records = load_splits(config.data, eval_data)
     if settings.max_train_samples:
