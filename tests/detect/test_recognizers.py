@@ -103,3 +103,102 @@ def test_given_phone_numbers_in_norwegian_and_us_formats_then_each_is_found_with
 def test_given_text_without_numbers_then_no_recognizer_finds_anything():
     text = "Pasienten er utskrevet i god form. Kontroll om tre uker."
     assert [r.find(text) for r in (IdNumberRecognizer(), SsnRecognizer(), PhoneRecognizer())] == [[], [], []]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# E-mail, URLs, dates, ages, context rules.
+
+from phiner.detect import AgeRecognizer, ContextRules, DateRecognizer, EmailRecognizer, UrlRecognizer  # noqa: E402
+
+
+def found(recognizer, text):
+    return [(s.text, s.label) for s in recognizer.find(text)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Send til kari.nordmann@sykehuset.no.", [("kari.nordmann@sykehuset.no", "CONTACT")]),
+        ("mail: Ola_Hansen+note@mail.example.com, takk", [("Ola_Hansen+note@mail.example.com", "CONTACT")]),
+        ("bjørn.åsen@nav.no", [("bjørn.åsen@nav.no", "CONTACT")]),
+        ("no address @ here, a@b, x@y.1, 2 @ 3", []),
+    ],
+)
+def test_given_text_then_the_email_recognizer_finds_addresses_only(text, expected):
+    assert found(EmailRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Se https://www.example.no/pasient?id=1234.", [("https://www.example.no/pasient?id=1234", "CONTACT")]),
+        ("(www.minside.no)", [("www.minside.no", "CONTACT")]),
+        ("http:// alone, wwwx.no, the www. is", []),
+    ],
+)
+def test_given_text_then_the_url_recognizer_finds_addresses_without_closing_punctuation(text, expected):
+    assert found(UrlRecognizer(), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, dates",
+    [
+        ("Innlagt 14.03.2019, kontroll 14.3.19.", ["14.03.2019", "14.3.19"]),
+        ("Dato 2019-03-14 og 3/14/2091", ["2019-03-14", "3/14/2091"]),
+        ("seen 7/14 and 11/2, f/u 14.03. neste", ["7/14", "11/2", "14.03."]),
+        ("Født 30. desember 1990, innlagt 4 mars", ["30. desember 1990", "4 mars"]),
+        (
+            "Admitted March 14, 2019; Mar 14th; Jan. 3, 2020; desember 1990",
+            ["March 14, 2019", "Mar 14th", "Jan. 3, 2020", "desember 1990"],
+        ),
+        # not dates: out of range, fractions, blood pressure, decimals, a verb, ordinary numbers
+        ("32.13.2019, 1/2 tablett, 3/4, BP 120/80, 1.5 mg, you may 5 times, 2019 pasienter, 45-1234", []),
+    ],
+)
+def test_given_text_then_the_date_recognizer_finds_dates_and_not_lookalikes(text, dates):
+    assert [t for t, _ in found(DateRecognizer(), text)] == dates
+
+
+@pytest.mark.parametrize(
+    "text, ages",
+    [
+        ("Pasienten er 41 år gammel.", ["41"]),
+        ("En 41-årig mann, en 7-åring, i 30-årene", ["41", "7", "30"]),
+        ("døde 62 år gammel, da han var ti år", ["62", "ti"]),
+        ("Alder: 19 år. på 69 år, er nå 47 år", ["19", "69", "47"]),
+        (
+            "A 41-year-old man, 41 y/o, 41yo, aged 62, Age: 93, 89 years old, in his 60s",
+            ["41", "41", "41", "62", "93", "89", "60"],
+        ),
+        # durations and doses are not ages
+        ("For 3 år siden. Har røkt i 10 år. 5 mg, 41 dager, for 10 years", []),
+    ],
+)
+def test_given_text_then_the_age_recognizer_finds_the_number_alone(text, ages):
+    assert [t for t, _ in found(AgeRecognizer(), text)] == ages
+
+
+@pytest.mark.parametrize(
+    "text, spans",
+    [
+        ("Seen by dr smith today. HO JONES aware.", [("smith", "PATIENT"), ("JONES", "PATIENT")]),
+        ("NP Kelly Brown paged. Dr. J. Watson notified.", [("Kelly Brown", "PATIENT"), ("J. Watson", "PATIENT")]),
+        ("Vurdert av lege Hansen. Sykepleier Per Olsen ringte.", [("Hansen", "PATIENT"), ("Per Olsen", "PATIENT")]),
+        # a noun title takes no lower-case word; "pa"/"ho" are titles only in capitals; stop words end names
+        ("lege vurderer videre, pa the pt, ho hum, dr notified", []),
+        (
+            "Født 1975, innlagt 14.3, admitted 7/14, DOB: 3/4/1950",
+            [("1975", "DATE"), ("14.3", "DATE"), ("7/14", "DATE"), ("3/4/1950", "DATE")],
+        ),
+        ("Pager #40412, pg 5521, tlf 22 11 33 44", [("40412", "PHONE"), ("5521", "PHONE"), ("22 11 33 44", "PHONE")]),
+        ("pg 12, innlagt i går, tlf. ukjent", []),
+    ],
+)
+def test_given_context_words_then_the_next_word_or_number_is_phi(text, spans):
+    assert found(ContextRules(), text) == spans
+
+
+def test_given_site_titles_then_they_act_as_titles():
+    assert found(ContextRules(titles=["avdelingssykepleier"]), "Avdelingssykepleier Berit ringte") == [
+        ("Berit", "PATIENT")
+    ]

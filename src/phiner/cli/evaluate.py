@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from phiner.cli.app import app, out
+from phiner.cli.detection import KnownField, NoRules, Rules, Thresholds, load_tagger
 
 
 @app.command()
@@ -23,15 +24,43 @@ def evaluate(
     leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     precision: Annotated[str, typer.Option(help="fp32 (the reference), bf16 or auto.")] = "fp32",
+    rules: Rules = None,
+    no_rules: NoRules = False,
+    threshold: Thresholds = None,
+    no_thresholds: Annotated[
+        bool, typer.Option("--no-thresholds", help="The model's arg-max, not the run's calibrated thresholds.")
+    ] = False,
+    known_field: KnownField = "known",
+    no_known: Annotated[bool, typer.Option("--no-known", help="Leave the records' known PHI unused.")] = False,
+    curve: Annotated[
+        Optional[Path],
+        typer.Option(help="Write a PNG of char recall against over-redaction over thresholds (one line per type)."),
+    ] = None,
 ) -> None:
-    """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall."""
+    """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall.
+
+    The model's entities are merged with the built-in recognizers and rules (--no-rules: the model alone),
+    a site's --rules and each record's known PHI; each source's share of the caught PHI is printed."""
     from phiner.data.dataset import load_records
     from phiner.evaluate.evaluation import evaluate_tagger
-    from phiner.infer.tagger import Tagger, run_windowing
+    from phiner.infer.tagger import run_windowing
 
     records = load_records(data, split)
-    tagger = Tagger.load(model, windowing=run_windowing(model, max_length, stride, truncate), precision=precision)
-    report = evaluate_tagger(tagger, records, leaks=leaks)
+    tagger = load_tagger(
+        model,
+        rules=rules,
+        no_rules=no_rules,
+        thresholds=threshold,
+        windowing=run_windowing(model, max_length, stride, truncate),
+        precision=precision,
+    )
+    if no_thresholds:
+        tagger.thresholds = {}
+    report = evaluate_tagger(tagger, records, leaks=leaks, known_field=None if no_known else known_field)
+    if curve is not None:
+        from phiner.evaluate.calibration import collect, plot_curve, sweep
+
+        plot_curve(sweep(collect(tagger, records, known_field=None if no_known else known_field)), curve)
     if as_json:
         out.print_json(json.dumps(report))
         return
@@ -54,6 +83,11 @@ def _print_report(report: dict) -> None:
     )
     out.print(f"PHI characters caught (char recall): {_ci(recall['all'])}")
     out.print(f"non-PHI characters flagged (over-redaction): {_ci(over)}")
+    if report.get("sources"):
+        shares = ", ".join(f"{k} {v:.3f}" for k, v in report["sources"].items())
+        out.print(f"share of the caught PHI characters by source: {shares}")
+    if report.get("thresholds"):
+        out.print("thresholds: " + ", ".join(f"{k} {v:g}" for k, v in report["thresholds"].items()))
     table = Table()
     for col in ("type", "strict P", "strict R", "strict F1", "support", "char recall (95% CI)", "seqeval F1"):
         table.add_column(col, justify="left" if col == "type" else "right")

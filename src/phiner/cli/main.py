@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from phiner.cli import data, evaluate, export, predict, redact, serve, train  # noqa: F401  (they register)
+from phiner.cli import calibrate, data, evaluate, export, predict, redact, serve, train  # noqa: F401  (they register)
 from phiner.cli.app import app, console
 from phiner.core.errors import PhinerError
 

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, out
+from phiner.cli.detection import KnownColumns, KnownField, NoRules, Rules, Thresholds, known_columns, load_tagger
 from phiner.core.errors import PhinerError
 
 
@@ -20,10 +21,15 @@ def predict(
     record: Annotated[
         Optional[int], typer.Option(help="With --input and no --output: show this record (0 = the first).")
     ] = None,
+    rules: Rules = None,
+    no_rules: NoRules = False,
+    threshold: Thresholds = None,
+    known_field: KnownField = "known",
+    known_column: KnownColumns = None,
 ) -> None:
-    """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL."""
-    from phiner.core.records import check_text, iter_jsonl, read_jsonl, write_jsonl
-    from phiner.infer.tagger import Tagger
+    """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL (each entity
+    with its source: model, pattern:..., context:..., rule:NAME, known)."""
+    from phiner.core.records import check_text, iter_jsonl, read_jsonl, record_known, write_jsonl
 
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
@@ -31,9 +37,17 @@ def predict(
         raise PhinerError(f"{input}: no such file")
     if text is not None:
         check_text(text, "--text")
-    tagger = Tagger.load(model)
+    columns = known_columns(known_column)
+    if input is not None:  # every bad line and field named before the model loads
+        for lineno, item in enumerate(iter_jsonl(input, require_tags=False), start=1):
+            try:
+                record_known(item, known_field, columns)
+            except PhinerError as err:
+                raise PhinerError(f"{input}: record {lineno}: {err}") from None
+    tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold)
     if input is not None and output is not None:
-        count = write_jsonl(output, tagger.predict_records(iter_jsonl(input, require_tags=False)))
+        records = iter_jsonl(input, require_tags=False)
+        count = write_jsonl(output, tagger.predict_records(records, known_field=known_field, known_columns=columns))
         if count == 0:
             output.unlink()
             raise PhinerError(f"{input}: no records (the file is empty or blank); nothing was written")
@@ -49,7 +63,7 @@ def predict(
         item = records[index]
     else:
         item = {"text": text}
-    found = tagger.predict([item["text"]])[0]
+    found = tagger.read([item["text"]], known=[record_known(item, known_field, columns)])[0].spans
     print_entities("Predicted Entities", [s.to_dict() for s in found])
     if "ner_tags" in item:
         gold = [{**t, "text": item["text"][t["start"] : t["end"]]} for t in item["ner_tags"]]

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, console, out
+from phiner.cli.detection import KnownColumns, KnownField, NoRules, Rules, Thresholds, known_columns, load_tagger
 from phiner.core.errors import PhinerError
 
 
@@ -58,6 +59,11 @@ def redact(
     buffer: Annotated[
         int, typer.Option(help="Documents tagged and written together (a resumed job redoes at most one buffer).")
     ] = 256,
+    rules: Rules = None,
+    no_rules: NoRules = False,
+    threshold: Thresholds = None,
+    known_field: KnownField = "known",
+    known_column: KnownColumns = None,
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
     from phiner.core.records import atomic_write, check_text
@@ -97,6 +103,8 @@ def redact(
         id_field=id_field,
         patient_field=patient_field,
         keep_original=keep_original,
+        known_field=known_field,
+        known_columns=known_columns(known_column),
         buffer=buffer,
         surrogates=SurrogateSettings(
             date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift
@@ -112,7 +120,7 @@ def redact(
         from phiner.deid.batch import scan_jsonl
 
         scanned = scan_jsonl(input, options)
-    tagger = _load_tagger(model)
+    tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold)
     if one_text:
         document = text if text is not None else read_text_file(input)
         [(redaction, context)] = redact_documents(tagger, [document], options)
@@ -130,7 +138,7 @@ def redact(
 
 def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
     """``--keep`` and ``--override`` as one type -> operator map; errors name the option and entry only."""
-    from phiner.core.labels import ENTITY_TYPES
+    from phiner.core.labels import PHI_TYPES
     from phiner.deid.operators import OPERATORS
 
     overrides: dict[str, str] = {}
@@ -141,20 +149,14 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
             raise PhinerError(f"`--override` entry {i} should be TYPE=OPERATOR, e.g. DATE=mask.")
         entries.append(("--override", i, kind, op))
     for option, i, kind, op in entries:
-        if kind not in ENTITY_TYPES:
+        if kind not in PHI_TYPES:
             raise PhinerError(
-                f"`{option}` entry {i} names an unknown entity type; choose one of {', '.join(ENTITY_TYPES)}."
+                f"`{option}` entry {i} names an unknown entity type; choose one of {', '.join(PHI_TYPES)}."
             )
         if op not in OPERATORS:
             raise PhinerError(f"`{option}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}.")
         overrides[kind] = op
     return overrides
-
-
-def _load_tagger(model: Path):
-    from phiner.infer.tagger import Tagger
-
-    return Tagger.load(model)
 
 
 def _redact_many(

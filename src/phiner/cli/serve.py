@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, console
+from phiner.cli.detection import NoRules, Rules, Thresholds, load_tagger
 from phiner.core.errors import PhinerError
 
 
@@ -30,6 +31,9 @@ def serve(
     request_timeout: Annotated[
         float, typer.Option(help="Seconds a request may take, waiting included (503 after).")
     ] = 30.0,
+    rules: Rules = None,
+    no_rules: NoRules = False,
+    threshold: Thresholds = None,
 ) -> None:
     """Serve POST /v1/entities, POST /v1/redact, GET /v1/model and GET /health over HTTP (OpenAPI at /docs)."""
     import logging
@@ -37,7 +41,6 @@ def serve(
     import uvicorn
 
     from phiner.deid.surrogates import load_secret
-    from phiner.infer.tagger import Tagger
     from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
 
     api_key = os.environ.get(api_key_env)
@@ -53,7 +56,7 @@ def serve(
             highlight=False,
         )
     app = create_app(
-        Tagger.load(model),
+        load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold),
         api_key=api_key,
         max_body_bytes=max_body_bytes,
         max_batch=max_batch,

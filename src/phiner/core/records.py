@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from phiner.core.errors import RecordError
-from phiner.core.labels import ENTITY_TYPES
+from phiner.core.labels import PHI_TYPES
 
 MAX_REPORTED_PROBLEMS = 20
 
@@ -70,6 +70,50 @@ def validate_record(obj: Any, *, require_tags: bool = True) -> dict[str, Any]:
     return {**obj, "ner_tags": [checked[i] for i in order]}
 
 
+def check_known(known: Any, where: str = "known") -> dict[str, list[str]]:
+    """The PHI known about a record's patient, as ``{type: [values]}`` (a single string stands for a list of
+    one); see :mod:`phiner.detect.known`. Errors name the type or entry, never a value.
+
+    >>> check_known({"PATIENT": "Kari Nordmann", "ID": ["14033143010"]})
+    {'PATIENT': ['Kari Nordmann'], 'ID': ['14033143010']}
+    """
+    if known is None:
+        return {}
+    if not isinstance(known, Mapping):
+        raise RecordError(f"`{where}` should be a mapping of type to values, got {type(known).__name__}")
+    out: dict[str, list[str]] = {}
+    for label, values in known.items():
+        if label not in PHI_TYPES:
+            raise RecordError(f"`{where}` has an unknown type; use {', '.join(PHI_TYPES)}")
+        values = [values] if isinstance(values, str) else values
+        if not isinstance(values, Sequence) or isinstance(values, (bytes, bytearray)):
+            raise RecordError(f"`{where}.{label}` should be a string or a list of strings")
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                raise RecordError(f"`{where}.{label}[{i}]` should be a string, got {type(value).__name__}")
+        out[label] = [v for v in values if v.strip()]
+    return out
+
+
+def record_known(
+    record: dict[str, Any], field: str | None = "known", columns: dict[str, str] | None = None
+) -> dict[str, list[str]] | None:
+    """A record's known PHI: its ``field`` mapping (absent: nothing), and its ``columns`` (key -> type: the
+    structured fields of the record, e.g. ``{"givenName": "PATIENT", "socialSecurityNumber": "ID"}``)."""
+    known: dict[str, list[str]] = {}
+    if field is not None and field in record:
+        known = check_known(record[field], f"field `{field}`")
+    for column, label in (columns or {}).items():
+        value = record.get(column)
+        if value is None:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        more = check_known({label: value}, f"field `{column}`")
+        known.setdefault(label, []).extend(more.get(label, []))
+    return known or None
+
+
 def _validate_tag(tag: Any, i: int, length: int) -> dict[str, Any]:
     field = f"ner_tags[{i}]"
     if not isinstance(tag, dict):
@@ -81,9 +125,9 @@ def _validate_tag(tag: Any, i: int, length: int) -> dict[str, Any]:
     for key, value in (("start", start), ("end", end)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise RecordError(f"{field}.{key} should be an integer, got {type(value).__name__}")
-    if label not in ENTITY_TYPES:
+    if label not in PHI_TYPES:
         shown = label if isinstance(label, str) and len(label) <= 40 else type(label).__name__
-        raise RecordError(f"{field}.label {shown!r} is unknown; expected one of {', '.join(ENTITY_TYPES)}")
+        raise RecordError(f"{field}.label {shown!r} is unknown; expected one of {', '.join(PHI_TYPES)}")
     if end <= start:
         raise RecordError(f"{field} has end <= start ({end} <= {start}); end is exclusive and must exceed start")
     if start < 0 or end > length:

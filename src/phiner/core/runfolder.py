@@ -23,6 +23,8 @@ CONFIG = "config.yaml"
 METRICS = "metrics.json"
 LABELS = "labels.json"
 ADAPTER_CONFIG = "adapter_config.json"
+THRESHOLDS = "thresholds.json"
+"""Per-type thresholds written by ``phiner calibrate`` (with the recall they reached and what they cost)."""
 RUN_FILES = (
     ADAPTER_CONFIG,
     "adapter_model.safetensors",
@@ -37,9 +39,9 @@ RUN_FILES = (
     "confusion.png",
 )
 """What ``phiner train`` writes into a run folder (and the run folder's README.md)."""
-TRAVELLING = (LABELS, METRICS, CONFIG)
+TRAVELLING = (LABELS, METRICS, CONFIG, THRESHOLDS)
 """What goes with a model into the folders made from its run (merged, exported): its labels, scores and
-settings, so that they predict with the windows it was trained on."""
+settings, so that they predict with the windows it was trained on and the thresholds calibrated for it."""
 
 
 class RunFolder:

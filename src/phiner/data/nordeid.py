@@ -92,6 +92,30 @@ def scenario_record(scenario: dict[str, Any]) -> dict[str, Any]:
     return render_scenario(scenario)
 
 
+KNOWN_FIELDS: dict[str, str] = {
+    "socialSecurityNumber": "ID",
+    "phoneNumber": "PHONE",
+    "age": "AGE",
+    "city": "LOC",
+    "birthDate": "DATE",
+    "admissionDate": "DATE",
+}
+"""A scenario's fields that are PHI, by type (the name is given and family name together)."""
+
+
+def scenario_known(scenario: dict[str, Any]) -> dict[str, list[str]]:
+    """What the structured record a note was written from says about its patient: the known PHI of the note
+    (``{"PATIENT": ["Marlon Furu"], "ID": [...], ...}``), as a hospital's record system would give it."""
+    known: dict[str, list[str]] = {}
+    name = " ".join(str(scenario[k]) for k in ("givenName", "familyName") if scenario.get(k))
+    if name:
+        known["PATIENT"] = [name]
+    for key, label in KNOWN_FIELDS.items():
+        if scenario.get(key) not in (None, ""):
+            known.setdefault(label, []).append(str(scenario[key]))
+    return known
+
+
 def note_record(note: str, report: TagReport, *, unit_as_loc: bool = False) -> dict[str, Any]:
     """Strip a note's inline tags; return the clean text with its PHI spans."""
     pieces, raw_spans, stack, pos = [], [], [], 0
@@ -183,10 +207,14 @@ def read_split(path: str | Path, form: str = "scenarios", *, unit_as_loc: bool =
                 {**scenario_record(scenario), "meta": {"source": "nordeid", "form": "scenarios", "index": i}}
             )
     if form in ("notes", "mixed"):
+        scenarios = data.get("scenarios") or []
+        paired = len(scenarios) == len(data["results"])
         for i, note in enumerate(data["results"]):
             if not isinstance(note, str):
                 raise RecordError(f"results[{i}] should be a string, got {type(note).__name__}", source=str(path))
             record = note_record(note, report, unit_as_loc=unit_as_loc)
+            if paired and isinstance(scenarios[i], dict):
+                record["known"] = scenario_known(scenarios[i])
             records.append({**record, "meta": {"source": "nordeid", "form": "notes", "index": i}})
     return records, report
 

@@ -29,6 +29,7 @@ from phiner.core.records import (
     dumps_record,
     iter_objects,
     open_private,
+    record_known,
 )
 from phiner.deid.operators import Redaction, check_operators, redact
 from phiner.deid.surrogates import DocumentContext, SurrogateSettings, document_id
@@ -46,6 +47,10 @@ class RedactOptions:
     id_field: str | None = field(default=None, metadata={"help": "JSONL key holding the document id."})
     patient_field: str | None = field(default=None, metadata={"help": "JSONL key holding the patient id."})
     keep_original: str | None = field(default=None, metadata={"help": "Key to keep the original text under."})
+    known_field: str | None = field(default="known", metadata={"help": "JSONL key holding the known PHI."})
+    known_columns: dict[str, str] = field(
+        default_factory=dict, metadata={"help": "JSONL key -> type: structured fields that are known PHI."}
+    )
     buffer: int = field(default=256, metadata={"help": "Documents tagged together."})
     surrogates: SurrogateSettings = field(
         default_factory=SurrogateSettings, metadata={"help": "Date shift range, age shift, age cap."}
@@ -64,13 +69,16 @@ def redact_documents(
     *,
     ids: list[str] | None = None,
     patients: list[str | None] | None = None,
+    known: list[dict[str, list[str]] | None] | None = None,
+    rules=None,
 ) -> list[tuple[Redaction, DocumentContext]]:
     """Tag ``texts`` and redact each with its own document context (surrogates consistent within it).
 
     A document's context derives from ``options.secret`` (or ``options.seed``) and its id (a hash of its
-    text where ``ids`` is None), or its patient's id where one is given.
+    text where ``ids`` is None), or its patient's id where one is given. ``known`` is each text's known PHI
+    and ``rules`` a request's own rules (see :meth:`phiner.infer.tagger.Tagger.read`).
     """
-    found = tagger.predict(texts)
+    found = [p.spans for p in tagger.read(texts, known=known, rules=rules)]
     if options.secret is None and options.seed is None:  # one fresh secret for the call: its patients agree
         options = replace(options, secret=os.urandom(32))
     ids = ids if ids is not None else [document_id(t) for t in texts]
@@ -151,6 +159,7 @@ def _check_record(obj: Any, options: RedactOptions) -> None:
             check_text(obj[name], f"field `{name}`")
     if options.keep_original is not None and options.keep_original in obj:
         raise RecordError(f"field `{options.keep_original}` (--keep-original) exists already")
+    record_known(obj, options.known_field, options.known_columns)
 
 
 def redact_jsonl(
@@ -165,7 +174,8 @@ def redact_jsonl(
     scanned: int | None = None,
 ) -> dict[str, int]:
     """Redact every record of ``src`` into ``dst``: the text field holds the redacted text, ``entities`` the
-    audit items; every other key is kept. ``dst`` appears only when every document is written.
+    audit items; every other key is kept but the known PHI (``known_field``, ``known_columns``), which is
+    dropped. ``dst`` appears only when every document is written.
 
     ``scanned`` is :func:`scan_jsonl`'s count where the caller has already checked ``src`` with these options.
     """
@@ -268,11 +278,14 @@ def _redact_batch(
     texts = [record[options.text_field] for record in records]
     ids = [str(r[options.id_field]) for r in records] if options.id_field else None
     patients = [str(r[options.patient_field]) for r in records] if options.patient_field else None
+    known = [record_known(r, options.known_field, options.known_columns) for r in records]
     rows, keys = [], []
     for (index, record), (redaction, context) in zip(
-        batch, redact_documents(tagger, texts, options, ids=ids, patients=patients)
+        batch, redact_documents(tagger, texts, options, ids=ids, patients=patients, known=known)
     ):
-        row = {**record, options.text_field: redaction.text, "entities": [i.to_dict() for i in redaction.items]}
+        phi = {options.known_field, *options.known_columns}  # known PHI does not travel into the safe output
+        row = {k: v for k, v in record.items() if k not in phi}
+        row.update({options.text_field: redaction.text, "entities": [i.to_dict() for i in redaction.items]})
         if options.keep_original is not None:
             row[options.keep_original] = record[options.text_field]
         rows.append(dumps_record(row) + "\n")  # one write per document: a line is whole or absent

@@ -128,14 +128,14 @@ def check_operators(
 ) -> None:
     """Refuse an unknown operator name or entity type, naming the field and entry at fault and the choices,
     never the value given (it may be anything a caller typed, PHI included)."""
-    from phiner.core.labels import ENTITY_TYPES
+    from phiner.core.labels import PHI_TYPES
 
     if operator not in OPERATORS:
         raise PhinerError(f"`{operator_field}` names an unknown operator; choose one of {', '.join(OPERATORS)}.")
     for i, (kind, op) in enumerate(overrides.items(), start=1):
-        if kind not in ENTITY_TYPES:
+        if kind not in PHI_TYPES:
             raise PhinerError(
-                f"`{overrides_field}` entry {i} names an unknown entity type; choose one of {', '.join(ENTITY_TYPES)}."
+                f"`{overrides_field}` entry {i} names an unknown entity type; choose one of {', '.join(PHI_TYPES)}."
             )
         if op not in OPERATORS:
             raise PhinerError(
@@ -167,9 +167,11 @@ class RedactionItem:
     original_end: int
     replacement: str
     operator: str
+    source: str | None = None
+    """What found the span (``model``, ``pattern:fnr``, ``known``, ``rule:NAME``...), where it was said."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None or k != "source"}
 
 
 @dataclass(frozen=True)
@@ -211,9 +213,9 @@ def _as_span(span: SpanLike, i: int, length: int) -> Span:
         missing = [key for key in ("start", "end", "label") if key not in span]
         if missing:
             raise SpanError(f"spans[{i}] is missing `{missing[0]}`")
-        start, end, label = span["start"], span["end"], span["label"]
+        start, end, label, source = span["start"], span["end"], span["label"], span.get("source")
     elif isinstance(span, Span):
-        start, end, label = span.start, span.end, span.label
+        start, end, label, source = span.start, span.end, span.label, span.source
     else:
         raise SpanError(f"spans[{i}] should be a Span or a mapping, got {type(span).__name__}")
     for key, value in (("start", start), ("end", end)):
@@ -225,7 +227,9 @@ def _as_span(span: SpanLike, i: int, length: int) -> Span:
         raise SpanError(f"spans[{i}] [{start}, {end}) has end <= start; end is exclusive and must exceed start")
     if start < 0 or end > length:
         raise SpanError(f"spans[{i}] [{start}, {end}) is out of range for a text of length {length}")
-    return Span(start, end, label)
+    if source is not None and not isinstance(source, str):
+        raise SpanError(f"spans[{i}].source should be a string, got {type(source).__name__}")
+    return Span(start, end, label, source=source)
 
 
 def _resolve_overrides(overrides: Mapping[str, Operator | str] | None) -> dict[str, Operator]:
@@ -268,6 +272,7 @@ def redact(
                 span.end,
                 replacement,
                 op.name or type(op).__name__,
+                span.source,
             )
         )
         out_len += len(replacement)

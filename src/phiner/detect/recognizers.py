@@ -80,14 +80,61 @@ class PhoneRecognizer:
     def find(self, text: str) -> list[Span]:
         import phonenumbers
 
+        from phiner.detect.temporal import date_value
+
         seen: dict[tuple[int, int], Span] = {}
         for region in self.regions:
             for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                if date_value(m.raw_string) is not None:  # 14.03.1931 has a phone number's digits
+                    continue
                 score = VALID if phonenumbers.is_valid_number(m.number) else INVALID
                 if (m.start, m.end) not in seen or seen[(m.start, m.end)].score < score:
                     seen[(m.start, m.end)] = _span(text, m.start, m.end, "PHONE", score, "pattern:phone")
         return sorted(seen.values())
 
 
-RECOGNIZERS: tuple[Recognizer, ...] = (IdNumberRecognizer(), SsnRecognizer(), PhoneRecognizer())
-"""The built-in recognizers, in priority order."""
+class EmailRecognizer:
+    """E-mail addresses (type CONTACT): a local part, ``@``, and a domain with a top-level domain of letters.
+    Written here: no library in use checks addresses, and an address that is not deliverable is still PHI."""
+
+    name = "email"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?<![\w.+-])[\w.%+-]*\w@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}(?![\w@])"
+    )
+
+    def find(self, text: str) -> list[Span]:
+        return [_span(text, m.start(), m.end(), "CONTACT", VALID, "pattern:email") for m in self.PATTERN.finditer(text)]
+
+
+class UrlRecognizer:
+    """Web addresses (type CONTACT): ``http(s)://...`` or ``www....``, up to white space; closing punctuation
+    (``.``, ``,``, ``)``...) is left out. A patient's own page or a link with an identifier in it is PHI."""
+
+    name = "url"
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
+    TRAILING = ".,;:!?)]}>"
+
+    def find(self, text: str) -> list[Span]:
+        found = []
+        for m in self.PATTERN.finditer(text):
+            end = m.end()
+            while end > m.start() and text[end - 1] in self.TRAILING:
+                end -= 1
+            if end - m.start() > 4:
+                found.append(_span(text, m.start(), end, "CONTACT", VALID, "pattern:url"))
+        return found
+
+
+def builtin_recognizers() -> tuple[Recognizer, ...]:
+    """The built-in recognizers, in priority order: identifiers, phones, e-mail, URLs, dates, ages."""
+    from phiner.detect.temporal import AgeRecognizer, DateRecognizer
+
+    return (
+        IdNumberRecognizer(),
+        SsnRecognizer(),
+        PhoneRecognizer(),
+        EmailRecognizer(),
+        UrlRecognizer(),
+        DateRecognizer(),
+        AgeRecognizer(),
+    )

@@ -10,17 +10,25 @@ from typing import Any
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import write_jsonl
 from phiner.evaluate.metrics import confusion, deid_scores, per_type_report, seqeval_scores
-from phiner.infer.tagger import Tagger, _to_spans
+from phiner.infer.tagger import Tagger, decide
 from phiner.model.windows import align_labels
 
 
 def evaluate_tagger(
-    tagger: Tagger, records: list[dict[str, Any]], *, leaks: str | Path | None = None, batch_size: int = 32
+    tagger: Tagger,
+    records: list[dict[str, Any]],
+    *,
+    leaks: str | Path | None = None,
+    batch_size: int = 32,
+    known_field: str | None = "known",
 ) -> dict[str, Any]:
     """Every score of ``tagger`` on ``records``; with ``leaks``, the missed PHI spans go to that JSONL file.
 
-    Token scores count each token of the whole text once: where windows overlap, the tagger's merged vote
-    stands; tokens no window reached (truncation) count as predicted O.
+    Token scores (seqeval) are the model's own, its thresholds applied: each token of the whole text once;
+    where windows overlap, the tagger's merged vote stands; tokens no window reached (truncation) count as
+    predicted O. Spans, character recall and over-redaction are the tagger's entities: the model's merged
+    with its detector's and each record's known PHI (``known_field``; None: ignored). ``sources`` gives each
+    source's share of the PHI characters caught.
     """
     start = time.perf_counter()
     gold_seqs, pred_seqs, pred_spans, windows = [], [], [], 0
@@ -28,10 +36,11 @@ def evaluate_tagger(
         batch = records[b : b + batch_size]
         for record, votes in zip(batch, tagger.token_votes([r["text"] for r in batch])):
             windows += votes.windows
-            gold, pred = _token_sequences(tagger.tokenizer, record, votes.tokens)
+            gold, pred = _token_sequences(tagger.tokenizer, record, votes.tokens, tagger.thresholds)
             gold_seqs.append(gold)
             pred_seqs.append(pred)
-            pred_spans.append([s.to_dict() for s in _to_spans(record["text"], votes.tokens)])
+            known = record.get(known_field) if known_field else None
+            pred_spans.append([s.to_dict() for s in tagger.entities(record["text"], votes.tokens, known)])
     runtime = time.perf_counter() - start
     deid = deid_scores([r["text"] for r in records], [r["ner_tags"] for r in records], pred_spans)
     if leaks is not None:
@@ -43,13 +52,18 @@ def evaluate_tagger(
         "windows": windows,
         "seqeval": {**seqeval_scores(gold_seqs, pred_seqs), "per_type": per_type_report(gold_seqs, pred_seqs)},
         **deid,
+        "sources": source_shares(records, pred_spans),
+        "thresholds": dict(tagger.thresholds),
+        "detector": tagger.detector.describe() if tagger.detector is not None else None,
         "confusion": confusion(gold_seqs, pred_seqs),
         "runtime": runtime,
         "samples_per_second": len(records) / runtime if runtime else float("nan"),
     }
 
 
-def _token_sequences(tokenizer, record: dict[str, Any], tokens: dict) -> tuple[list[str], list[str]]:
+def _token_sequences(
+    tokenizer, record: dict[str, Any], tokens: dict, thresholds: dict[str, float] | None = None
+) -> tuple[list[str], list[str]]:
     """Gold and predicted labels over every token of the whole text (no truncation)."""
     enc = tokenizer(record["text"], return_offsets_mapping=True, add_special_tokens=False, verbose=False)
     offsets = [tuple(o) for o in enc["offset_mapping"]]
@@ -60,8 +74,23 @@ def _token_sequences(tokenizer, record: dict[str, Any], tokens: dict) -> tuple[l
             continue
         gold.append(ID2LABEL[label])
         vote = tokens.get(offset)
-        pred.append(ID2LABEL[vote.label] if vote else "O")
+        pred.append(ID2LABEL[decide(vote, thresholds)[0]] if vote else "O")
     return gold, pred
+
+
+def source_shares(records: list[dict[str, Any]], pred_spans: list[list[dict]]) -> dict[str, float]:
+    """Each source kind's share (``model``, ``pattern``, ``known``, ``rule``, ``context``) of the gold PHI
+    characters caught."""
+    counts: dict[str, int] = {}
+    for record, spans in zip(records, pred_spans):
+        gold = set()
+        for tag in record["ner_tags"]:
+            gold.update(range(tag["start"], tag["end"]))
+        for span in spans:
+            kind = span.get("source", "model").split(":", 1)[0]
+            counts[kind] = counts.get(kind, 0) + len(gold.intersection(range(span["start"], span["end"])))
+    total = sum(counts.values())
+    return {k: round(v / total, 4) for k, v in sorted(counts.items())} if total else {}
 
 
 def _leaks(records: list[dict[str, Any]], missed: list[tuple[int, dict, float]]) -> list[dict[str, Any]]:

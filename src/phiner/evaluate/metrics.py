@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from phiner.core.labels import ENTITY_TYPES, ID2LABEL, IGNORE_INDEX, entity_type
+from phiner.core.labels import ENTITY_TYPES, ID2LABEL, IGNORE_INDEX, PHI_TYPES, entity_type
 
 CONFUSION_CLASSES = ["O", *ENTITY_TYPES]
 
@@ -68,7 +68,7 @@ def strict_spans(gold: list[list[dict]], pred: list[list[dict]]) -> dict[str, di
     >>> strict_spans([[{"start": 0, "end": 3, "label": "AGE"}]], [[{"start": 0, "end": 2, "label": "AGE"}]])["all"]["f1"]
     0.0
     """
-    kinds = ["all", *ENTITY_TYPES]
+    kinds = ["all", *PHI_TYPES]
     counts = {k: {"tp": 0, "fp": 0, "fn": 0} for k in kinds}
     for g_doc, p_doc in zip(gold, pred):
         g = {(s["start"], s["end"], s["label"]) for s in g_doc}
@@ -129,7 +129,7 @@ def deid_scores(texts: list[str], gold: list[list[dict]], pred: list[list[dict]]
         return {"value": value, "ci95": [low, high], "chars": int(den.sum())}
 
     recall = {"all": ratio("hit_all", "gold_all")}
-    recall.update({t: ratio(f"hit_{t}", f"gold_{t}") for t in ENTITY_TYPES})
+    recall.update({t: ratio(f"hit_{t}", f"gold_{t}") for t in PHI_TYPES})
     return {
         "strict": strict_spans(gold, pred),
         "char_recall": recall,

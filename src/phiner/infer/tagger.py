@@ -9,14 +9,15 @@ from __future__ import annotations
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, ContextManager, Iterable, Iterator, Literal, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
 from phiner.core.errors import PhinerError
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import Span
-from phiner.core.runfolder import RunFolder
+from phiner.core.runfolder import THRESHOLDS, RunFolder
+from phiner.detect import Detector, SiteRules
 from phiner.model.windows import Windowing, encode, fit_stride
 
 MAX_BATCH_TOKENS = 4096
@@ -94,13 +95,57 @@ def run_windowing(
     return Windowing(max_length=length, pad_to_max_length=False, stride=fit_stride(step, length))
 
 
+def check_thresholds(thresholds: Mapping[str, Any], where: str = "thresholds") -> dict[str, float]:
+    """Per-type thresholds checked: a known type, and a probability in (0, 1]."""
+    from phiner.core.labels import ENTITY_TYPES
+
+    out = {}
+    for kind, value in thresholds.items():
+        if kind not in ENTITY_TYPES:
+            raise PhinerError(f"`{where}` names an unknown type; the model's types are {', '.join(ENTITY_TYPES)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+            raise PhinerError(f"`{where}.{kind}` should be a probability above 0 and at most 1")
+        out[kind] = float(value)
+    return out
+
+
+def run_thresholds(run: str | Path) -> dict[str, float]:
+    """The thresholds ``phiner calibrate`` stored in a run folder, or none."""
+    stored = RunFolder(run).json(THRESHOLDS)
+    if not stored:
+        return {}
+    return check_thresholds(stored.get("thresholds", {}), where=str(Path(run) / THRESHOLDS))
+
+
 class TokenVote(NamedTuple):
-    """The label one window gave a token, kept where that window saw the most context on both sides."""
+    """The label one window gave a token, kept where that window saw the most context on both sides: its
+    arg-max ``label``, and for thresholds (:func:`decide`) ``phi`` = P(not O) and the likeliest PHI label."""
 
     context: int
     label: int
     probability: float
     word: int
+    phi: float = 0.0
+    alt: int = 0
+    alt_probability: float = 0.0
+
+
+def decide(vote: TokenVote, thresholds: dict[str, float] | None) -> tuple[int, float]:
+    """A token's label and its probability: the arg-max, or, where its likeliest PHI type has a threshold,
+    that type when P(not O) reaches the threshold and O when it does not.
+
+    >>> vote = TokenVote(0, 0, 0.7, 0, phi=0.3, alt=7, alt_probability=0.25)  # O at 0.7, B-PATIENT at 0.25
+    >>> decide(vote, None), decide(vote, {"PATIENT": 0.2}), decide(vote, {"PATIENT": 0.5})
+    ((0, 0.7), (7, 0.25), (0, 0.7))
+    """
+    if not thresholds or vote.alt == 0:
+        return vote.label, vote.probability
+    threshold = thresholds.get(ID2LABEL[vote.alt][2:])
+    if threshold is None:
+        return vote.label, vote.probability
+    if vote.phi >= threshold:
+        return vote.alt, vote.alt_probability
+    return 0, 1.0 - vote.phi
 
 
 class TextVotes(NamedTuple):
@@ -129,11 +174,17 @@ class Tagger:
         batch_size: int = 16,
         info: dict[str, Any] | None = None,
         precision: str = "fp32",
+        detector: Detector | None | Literal["default"] = "default",
+        thresholds: dict[str, float] | None = None,
     ) -> None:
         from phiner.model.hardware import resolve_precision
 
         self.model, self.tokenizer, self.windowing, self.batch_size = model, tokenizer, windowing, batch_size
         self.info = info or {}
+        self.detector: Detector | None = Detector.default() if detector == "default" else detector
+        """Recognizers, context and site rules merged with the model's spans; None: the model alone."""
+        self.thresholds: dict[str, float] = check_thresholds(thresholds or {})
+        """Per type, the P(not O) above which a token is PHI (``phiner calibrate``); other types: arg-max."""
         self.guard: Callable[[], ContextManager] | None = None
         self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
 
@@ -142,13 +193,16 @@ class Tagger:
         """Load a run folder (adapter, merged into its base), a merged model folder, or an ONNX export.
 
         PyTorch models run on the GPU where there is one; ``precision="auto"`` runs them in bf16 where the
-        hardware does it natively (see the README's speed section), else fp32.
+        hardware does it natively (see the README's speed section), else fp32. The thresholds ``phiner
+        calibrate`` stored in the folder apply unless ``thresholds`` is given (``{}``: none).
         """
         from phiner.infer.onnx import is_export, load_export
         from phiner.model.base import load_run
 
         if "windowing" not in kwargs:
             kwargs["windowing"] = run_windowing(run)
+        if kwargs.get("thresholds") is None:
+            kwargs["thresholds"] = run_thresholds(run)
         if is_export(run):
             model, tokenizer, onnx_info = load_export(run)
             return cls(model, tokenizer, info={"path": str(run), "onnx": onnx_info}, **kwargs)
@@ -163,17 +217,45 @@ class Tagger:
         """Spans found in each text (see :meth:`read` for the windows each took too)."""
         return [prediction.spans for prediction in self.read(texts)]
 
-    def read(self, texts: Iterable[str]) -> list[Prediction]:
+    def read(
+        self,
+        texts: Iterable[str],
+        known: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
+        rules: SiteRules | None = None,
+    ) -> list[Prediction]:
         """A :class:`Prediction` per text: its spans and how many windows it took.
 
-        Any ``str`` is read, even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code
-        point for one, so offsets still index the text given)."""
+        ``known`` gives each text the PHI already known about its patient (``{"PATIENT": ["Kari Nordmann"],
+        ...}`` or None); ``rules`` are a request's own rules, used beside the tagger's. Any ``str`` is read,
+        even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code point for one, so
+        offsets still index the text given)."""
         texts = list(texts)
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
-        votes = self.token_votes([_readable(text) for text in texts])
-        return [Prediction(_to_spans(text, vote.tokens), vote.windows) for text, vote in zip(texts, votes)]
+        if known is not None and len(known) != len(texts):
+            raise PhinerError(f"known has {len(known)} entries for {len(texts)} texts")
+        readable = [_readable(text) for text in texts]
+        votes = self.token_votes(readable)
+        return [
+            Prediction(self.entities(text, vote.tokens, known[i] if known else None, rules), vote.windows)
+            for i, (text, vote) in enumerate(zip(readable, votes))
+        ]
+
+    def entities(
+        self,
+        text: str,
+        tokens: dict[tuple[int, int], TokenVote],
+        known: Mapping[str, Sequence[str]] | None = None,
+        rules: SiteRules | None = None,
+    ) -> list[Span]:
+        """One text's entities from its token votes: the model's spans (thresholds applied), merged with the
+        detector's (recognizers, rules, known PHI) where there is one."""
+        spans = _to_spans(text, tokens, self.thresholds)
+        if self.detector is None and not rules and not known:
+            return spans
+        detector = self.detector if self.detector is not None else Detector()
+        return detector.merge(text, spans, known=known, rules=rules)
 
     def token_votes(self, texts: list[str]) -> list[TextVotes]:
         """Per text: each token's winning :class:`TokenVote` (windows merged) and the windows it took."""
@@ -199,12 +281,15 @@ class Tagger:
         secret: bytes | None = None,
         ids: list[str] | None = None,
         patient_ids: list[str | None] | None = None,
+        known: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
+        rules: SiteRules | None = None,
     ) -> list:
         """Safe texts: each a :class:`phiner.deid.operators.Redaction` (``.text`` and audit ``.items``).
 
         Surrogates derive from ``secret`` (or a test ``seed``; a fresh random secret when neither is given) and
         each text's identity: its ``ids`` entry, else a hash of the text; or its ``patient_ids`` entry, so that
-        every text of one patient gets the same date shift and name map, in any call.
+        every text of one patient gets the same date shift and name map, in any call. ``known`` and ``rules``
+        are as in :meth:`read`.
         """
         from phiner.deid.batch import RedactOptions, redact_documents
 
@@ -213,7 +298,10 @@ class Tagger:
             if values is not None and len(values) != len(texts):
                 raise PhinerError(f"{name} has {len(values)} entries for {len(texts)} texts")
         options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed, secret=secret)
-        return [r for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids)]
+        return [
+            r
+            for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids, known=known, rules=rules)
+        ]
 
     def guarded(self, guard: Callable[[], ContextManager]) -> "Tagger":
         """This tagger (the same model) entering ``guard()`` around each forward pass: see :func:`batched_logits`."""
@@ -224,22 +312,34 @@ class Tagger:
         return view
 
     def predict_records(
-        self, records: Iterable[dict[str, Any]], field: str = "text", batch_size: int = 64
+        self,
+        records: Iterable[dict[str, Any]],
+        field: str = "text",
+        batch_size: int = 64,
+        *,
+        known_field: str | None = "known",
+        known_columns: dict[str, str] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Each record with ``entities`` (and ``windows``) added; every input key kept."""
+        """Each record with ``entities`` (and ``windows``) added; every input key kept. A record's known PHI
+        (its ``known_field`` and ``known_columns``) is used in finding its entities."""
         buffer: list[dict[str, Any]] = []
         for record in records:
             buffer.append(record)
             if len(buffer) == batch_size:
-                yield from self._annotate(buffer, field)
+                yield from self._annotate(buffer, field, known_field, known_columns)
                 buffer = []
         if buffer:
-            yield from self._annotate(buffer, field)
+            yield from self._annotate(buffer, field, known_field, known_columns)
 
-    def _annotate(self, records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    def _annotate(
+        self, records: list[dict[str, Any]], field: str, known_field: str | None, columns: dict[str, str] | None
+    ) -> list[dict[str, Any]]:
+        from phiner.core.records import record_known
+
+        known = [record_known(r, known_field, columns) for r in records]
         return [
             {**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}
-            for r, p in zip(records, self.read([r[field] for r in records]))
+            for r, p in zip(records, self.read([r[field] for r in records], known=known))
         ]
 
 
@@ -264,7 +364,9 @@ def _vote(tokens: dict[tuple[int, int], TokenVote], logits: np.ndarray, offsets:
         key = tuple(offsets[t])
         if key not in tokens or tokens[key].context < context:
             label = int(probs[t].argmax())
-            tokens[key] = TokenVote(context, label, float(probs[t, label]), words[t])
+            alt = int(probs[t, 1:].argmax()) + 1
+            phi = float(1.0 - probs[t, 0])
+            tokens[key] = TokenVote(context, label, float(probs[t, label]), words[t], phi, alt, float(probs[t, alt]))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -272,8 +374,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-def _to_spans(text: str, tokens: dict[tuple[int, int], TokenVote]) -> list[Span]:
-    """Token labels to character spans, a word at a time.
+def _to_spans(
+    text: str, tokens: dict[tuple[int, int], TokenVote], thresholds: dict[str, float] | None = None
+) -> list[Span]:
+    """Token labels (:func:`decide`) to character spans, a word at a time; each span's source is ``model``.
 
     A word takes the label of its first token (as the HF pipeline's ``aggregation_strategy="first"``), so a
     span never ends inside a word; an ``I-`` that does not continue its type starts a new span.
@@ -282,7 +386,8 @@ def _to_spans(text: str, tokens: dict[tuple[int, int], TokenVote]) -> list[Span]
     current: list | None = None  # [start, end, type, scores]
     word, word_kind = None, None
     for (start, end), vote in sorted(tokens.items()):
-        label, score, token_word = ID2LABEL[vote.label], vote.probability, vote.word
+        label_id, score = decide(vote, thresholds)
+        label, token_word = ID2LABEL[label_id], vote.word
         if token_word == word:  # a later piece of the same word: it follows the word's first token
             label = "O" if word_kind is None else f"I-{word_kind}"
         word, word_kind = token_word, label[2:] if label != "O" else None
@@ -302,7 +407,7 @@ def _to_spans(text: str, tokens: dict[tuple[int, int], TokenVote]) -> list[Span]
 
 def _close(text: str, current: list) -> Span:
     start, end, kind, scores = current
-    return Span(start, end, kind, round(float(np.mean(scores)), 4), text[start:end])
+    return Span(start, end, kind, round(float(np.mean(scores)), 4), text[start:end], "model")
 
 
 def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -314,5 +419,13 @@ def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[st
     return {t: v for t, v in groups.items() if v}
 
 
-DISPLAY_ORDER = ("PATIENT", "AGE", "PHONE", "LOC", "DATE", "ID")
-DISPLAY_NAMES = {"PATIENT": "Name", "AGE": "Age", "PHONE": "Phone", "LOC": "Location", "DATE": "Date", "ID": "ID"}
+DISPLAY_ORDER = ("PATIENT", "AGE", "PHONE", "LOC", "DATE", "ID", "CONTACT")
+DISPLAY_NAMES = {
+    "PATIENT": "Name",
+    "AGE": "Age",
+    "PHONE": "Phone",
+    "LOC": "Location",
+    "DATE": "Date",
+    "ID": "ID",
+    "CONTACT": "Contact",
+}

@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from phiner.core.errors import PhinerError
-from phiner.core.labels import ENTITY_TYPES, LABELS
+from phiner.core.labels import ENTITY_TYPES, LABELS, PHI_TYPES
 from phiner.core.records import check_text
 from phiner.deid.operators import check_operators
 
@@ -55,12 +55,27 @@ def valid_api_key(key: str) -> bool:
     return bool(key) and key.isascii() and key.isprintable()
 
 
+MAX_REQUEST_PATTERNS, MAX_REGEX_CHARS, MAX_REQUEST_TERMS = 20, 500, 10_000
+"""Limits on a request's own rules (a regex runs on the server's CPU: keep them few and short)."""
+
+
 class TextsIn(BaseModel):
-    """One ``text`` or a batch of ``texts``."""
+    """One ``text`` or a batch of ``texts``; what is known about their patients; a request's own rules."""
 
     model_config = ConfigDict(extra="forbid")
     text: str | None = None
     texts: list[str] | None = None
+    known: dict[str, list[str]] | None = Field(
+        None, description='with `text`: PHI known about its patient, e.g. {"PATIENT": ["Kari Nordmann"]}'
+    )
+    knowns: list[dict[str, list[str]] | None] | None = Field(
+        None, description="with `texts`: the known PHI of each text (or null)"
+    )
+    rules: dict[str, Any] | None = Field(
+        None,
+        description="this request's own rules, the shape of a rules file (deny, patterns, allow, titles), "
+        "used beside the server's",
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> "TextsIn":
@@ -69,10 +84,42 @@ class TextsIn(BaseModel):
         _unicode(self.text, "`text`")
         for i, text in enumerate(self.texts or []):
             _unicode(text, f"`texts[{i}]`")
+        if self.known is not None and self.text is None:
+            raise ValueError("`known` goes with `text`; use `knowns` with `texts`")
+        if self.knowns is not None and (self.texts is None or len(self.knowns) != len(self.texts)):
+            raise ValueError("`knowns` needs `texts`, one entry per text")
+        for i, known in enumerate([self.known] if self.known is not None else self.knowns or []):
+            for label, values in (known or {}).items():
+                _unicode(label, "a `known` type")
+                for value in values:
+                    _unicode(value, f"`known` values of entry {i}")
         return self
 
     def batch(self) -> list[str]:
         return [self.text] if self.text is not None else list(self.texts or [])
+
+    def known_list(self) -> list[dict[str, list[str]] | None] | None:
+        from phiner.core.records import check_known
+
+        given = [self.known] if self.known is not None else self.knowns
+        if given is None:
+            return None
+        return [check_known(k, "known") if k is not None else None for k in given]
+
+    def site_rules(self):
+        """The request's rules as :class:`phiner.detect.SiteRules` (checked, and held to the limits)."""
+        if not self.rules:
+            return None
+        from phiner.detect import SiteRules
+
+        rules = SiteRules.from_dict(self.rules, where="rules")
+        if len(rules.patterns) > MAX_REQUEST_PATTERNS:
+            raise PhinerError(f"`rules.patterns` holds more than {MAX_REQUEST_PATTERNS} patterns")
+        if any(len(p.regex.pattern) > MAX_REGEX_CHARS for p in rules.patterns):
+            raise PhinerError(f"a regex in `rules.patterns` is over {MAX_REGEX_CHARS} characters")
+        if len(rules.deny) + len(rules.allow) > MAX_REQUEST_TERMS:
+            raise PhinerError(f"`rules` holds more than {MAX_REQUEST_TERMS} terms")
+        return rules
 
 
 class RedactIn(TextsIn):
@@ -115,15 +162,20 @@ class RedactIn(TextsIn):
 _FIELDS = frozenset({"body", "query", "path", "header", *TextsIn.model_fields, *RedactIn.model_fields})
 
 
+_MAPS = frozenset({"overrides", "known", "rules"})
+
+
 def _safe_loc(loc: tuple) -> list:
     """A validation error's location with every name a caller chose (extra fields, map keys) hidden."""
-    out, parent = [], None
+    out: list = []
+    parent = grandparent = None
     for part in loc:
-        if isinstance(part, int) or (part in _FIELDS and parent != "overrides"):
+        in_map = parent in _MAPS or (grandparent == "knowns" and isinstance(parent, int))
+        if isinstance(part, int) and not in_map or (part in _FIELDS and not in_map):
             out.append(part)
         else:
-            out.append("(key)" if parent == "overrides" else "(unknown field)")
-        parent = part
+            out.append("(key)" if in_map else "(unknown field)")
+        grandparent, parent = parent, part
     return out
 
 
@@ -192,6 +244,10 @@ def create_app(
     app = FastAPI(title="phiner", description="Find and de-identify PHI in clinical text.", version="1")
     turns, admission = TurnLock(), Admission(max_queue)
     model_info = _model_info(run_dir)
+    model_info["entity_types"] = list(PHI_TYPES)
+    model_info["thresholds"] = dict(getattr(tagger, "thresholds", {}))
+    detector = getattr(tagger, "detector", None)
+    model_info["detection"] = detector.describe() if detector is not None else None
     routes = {"/health", "/v1/model", "/v1/entities", "/v1/redact", "/openapi.json", "/docs", "/redoc"}
     app.add_middleware(
         Guard, api_key=api_key.encode() if api_key else None, max_body_bytes=max_body_bytes, routes=routes
@@ -241,8 +297,9 @@ def create_app(
         texts = body.batch()
         if (refused := check_batch(texts)) is not None:
             return refused
+        known, rules = body.known_list(), body.site_rules()
         with model_turns() as guarded:
-            found = guarded.predict(texts)
+            found = [p.spans for p in guarded.read(texts, known=known, rules=rules)]
         results = [{"entities": [s.to_dict() for s in spans]} for spans in found]
         return results[0] if body.text is not None else {"results": results}
 
@@ -254,6 +311,7 @@ def create_app(
         check_operators(body.operator, body.overrides)
         check_operators(body.operator, {t: "keep" for t in body.keep}, overrides_field="keep")
         overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
+        known, rules = body.known_list(), body.site_rules()
         with model_turns() as guarded:
             done = guarded.redact(
                 texts,
@@ -262,6 +320,8 @@ def create_app(
                 seed=body.seed,
                 secret=None if body.seed is not None else secret,
                 patient_ids=body.patients(),
+                known=known,
+                rules=rules,
             )
         results = [{"redacted": r.text, "entities": [i.to_dict() for i in r.items]} for r in done]
         return results[0] if body.text is not None else {"results": results}

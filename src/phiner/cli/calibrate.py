@@ -1,0 +1,60 @@
+"""`phiner calibrate`: per-type thresholds for a recall target, stored in the run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from phiner.cli.app import app, out
+from phiner.cli.detection import KnownField, NoRules, Rules, load_tagger
+
+
+@app.command()
+def calibrate(
+    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder): thresholds.json goes in it.")],
+    data: Annotated[Path, typer.Option(help="Validation records (a dataset folder's split, or a JSONL file).")],
+    recall_target: Annotated[float, typer.Option(help="Char recall each type should reach.")] = 0.995,
+    split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
+    rules: Rules = None,
+    no_rules: NoRules = False,
+    known_field: KnownField = "known",
+    curve: Annotated[Optional[Path], typer.Option(help="Also write the recall / over-redaction curve (PNG).")] = None,
+) -> None:
+    """Choose, per type, the threshold on P(not O) at which char recall reaches the target on validation
+    records; write the thresholds, the recall reached (95% CI) and the over-redaction it costs into the run
+    folder (thresholds.json), which predict, redact, evaluate and serve then use."""
+    from phiner.core.runfolder import THRESHOLDS, RunFolder
+    from phiner.data.dataset import load_records
+    from phiner.evaluate.calibration import calibrate as choose
+    from phiner.evaluate.calibration import collect, plot_curve
+
+    records = load_records(data, split)
+    tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=None)
+    tagger.thresholds = {}
+    result = choose(collect(tagger, records, known_field=known_field), recall_target)
+    stored = {k: v for k, v in result.items() if k != "curves"}
+    stored["data"] = str(data) if data.suffix == ".jsonl" else f"{data} ({split})"
+    stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None}
+    RunFolder(model).save_json(THRESHOLDS, stored)
+    if curve is not None:
+        plot_curve(result["curves"], curve)
+    table = Table()
+    for col in ("type", "threshold", "char recall (95% CI)", "target reached"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for kind, value in result["thresholds"].items():
+        recall = result["per_type_recall"][kind]
+        low, high = recall["ci95"]
+        table.add_row(
+            kind, f"{value:g}", f"{recall['value']:.4f} [{low:.4f}, {high:.4f}]", str(result["reached"][kind])
+        )
+    out.print(table)
+    for name in ("argmax", "calibrated"):
+        r, o = result[name]["char_recall"], result[name]["over_redaction"]
+        out.print(
+            f"{name}: char recall {r['value']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}], "
+            f"over-redaction {o['value']:.4f}, strict F1 {result[name]['f1']:.4f}"
+        )
+    out.print(f"thresholds written to {Path(model) / THRESHOLDS}")

@@ -1,0 +1,89 @@
+"""The options that say how PHI is found, shared by predict, redact, evaluate, calibrate and serve:
+``--rules FILE``, ``--no-rules``, ``--threshold TYPE=P``, ``--known-field`` and ``--known-column KEY=TYPE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from phiner.core.errors import PhinerError
+
+Rules = Annotated[
+    Optional[Path],
+    typer.Option(help="A site rules YAML (deny, patterns, allow, titles): see examples/rules.yaml."),
+]
+NoRules = Annotated[
+    bool,
+    typer.Option(
+        "--no-rules",
+        help="Leave out the built-in recognizers, context rules and allow list (the model, --rules and known PHI stay).",
+    ),
+]
+Thresholds = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--threshold",
+        help="TYPE=P: a token is PHI of TYPE when P(not O) >= P (overrides the run's calibrated one); "
+        "TYPE=argmax drops it. Repeat for several.",
+    ),
+]
+KnownField = Annotated[
+    str, typer.Option(help="JSONL key holding a record's known PHI ({TYPE: [values]}); absent keys are fine.")
+]
+KnownColumns = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--known-column",
+        help="KEY=TYPE: a record's structured field holding known PHI, e.g. givenName=PATIENT. Repeat for several.",
+    ),
+]
+
+
+def load_tagger(
+    model: Path,
+    *,
+    rules: Path | None = None,
+    no_rules: bool = False,
+    thresholds: list[str] | None = None,
+    **kwargs: Any,
+):
+    """The model with its detector (built-in rules unless ``no_rules``, and a site's ``rules``) and thresholds
+    (the run's calibrated ones, each overridden by ``TYPE=P``)."""
+    from phiner.detect import Detector, SiteRules
+    from phiner.infer.tagger import Tagger, check_thresholds, run_thresholds
+
+    site = SiteRules.load(rules) if rules is not None else None
+    if rules is not None and not rules.is_file():
+        raise PhinerError(f"{rules}: no such rules file")
+    chosen = dict(run_thresholds(model))
+    for i, item in enumerate(thresholds or [], start=1):
+        kind, sep, value = item.partition("=")
+        if not sep:
+            raise PhinerError(f"--threshold entry {i} should be TYPE=P (e.g. DATE=0.2) or TYPE=argmax")
+        if value.strip().lower() == "argmax":
+            chosen.pop(kind.strip(), None)
+            continue
+        try:
+            chosen[kind.strip()] = float(value)
+        except ValueError:
+            raise PhinerError(f"--threshold entry {i}: P should be a number, e.g. DATE=0.2") from None
+    chosen = check_thresholds(chosen, where="--threshold")
+    detector = Detector.default(site, builtin=not no_rules)
+    return Tagger.load(model, detector=detector, thresholds=chosen, **kwargs)
+
+
+def known_columns(items: list[str] | None) -> dict[str, str]:
+    """``--known-column KEY=TYPE`` entries as a mapping."""
+    from phiner.core.labels import PHI_TYPES
+
+    out = {}
+    for i, item in enumerate(items or [], start=1):
+        key, sep, kind = item.partition("=")
+        if not sep or not key.strip():
+            raise PhinerError(f"--known-column entry {i} should be KEY=TYPE, e.g. givenName=PATIENT")
+        if kind.strip() not in PHI_TYPES:
+            raise PhinerError(f"--known-column entry {i} names an unknown type; choose one of {', '.join(PHI_TYPES)}")
+        out[key.strip()] = kind.strip()
+    return out

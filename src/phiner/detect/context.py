@@ -1,0 +1,124 @@
+"""Built-in context rules: a word before a span says what it is.
+
+- **Titles** make the next word or two a name (type PATIENT, as phiner marks clinicians' names too). The short
+  titles of English notes (``Dr``, ``NP``, ``PA``, ``RN``, ``HO``, ``MD``, ``Prof``) take the next words in any
+  case (``dr smith``, ``HO JONES``) unless they are common words; Norwegian titles that are common nouns
+  (``lege``, ``overlege``, ``sykepleier``, ``fastlege``, ``jordmor``...) take only capitalised words (``lege
+  Hansen``, not ``lege vurderer``). A site adds titles in its rules file (``titles:``).
+- **Date words** (``født``, ``innlagt``, ``utskrevet``, ``admitted``, ``discharged``, ``DOB``, ``born``...)
+  make the number after them a date: ``født 1975``, ``admitted 7/14``, ``innlagt 14.3``.
+- **Pager and phone words** (``pager``, ``pgr``, ``pg``, ``personsøker``, ``calling``, ``tlf``, ``phone``...)
+  make the number after them a phone number: ``Pager #40412``, ``pg 5521``, ``tlf 22 11 33 44``.
+
+Each span's source is ``context:title``, ``context:date`` or ``context:phone``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import ClassVar
+
+from phiner.core.records import Span
+
+SHORT_TITLES = ("dr", "doctor", "prof", "professor", "np", "pa", "rn", "ho", "md", "lis", "spl", "pt-lege")
+"""Titles that take the next words in any case (abbreviations: ``pa`` and ``ho`` only in capitals)."""
+CAPITALS_ONLY = ("np", "pa", "rn", "ho", "md", "lis")
+NOUN_TITLES = (
+    "lege", "overlege", "assistentlege", "turnuslege", "fastlege", "legevakt", "sykepleier", "spesialsykepleier",
+    "jordmor", "fysioterapeut", "ergoterapeut", "psykolog", "psykiater", "kirurg", "anestesilege", "radiolog",
+    "nurse", "physician", "attending", "resident", "intern", "fellow", "surgeon", "therapist", "pharmacist",
+)  # fmt: skip
+"""Titles that are common nouns: the next words are a name only when capitalised."""
+
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by called came come for from had has have he her his i in is it its me
+    my no not notified of on or our paged per re reports said saw see seen she so spoke that the their them
+    then there they this to told up us was we were who will with would you aware note notes team service
+    today tonight yesterday tomorrow now here
+    og i på er har hadde vil skal ble blir var med for fra til av om at den det de en et som seg sin sitt
+    sine hun han ham henne vi dere meg deg oss ikke kan må bør etter før under over når da så men eller
+    vurderer vurdert kontaktet kontakt ringt ringer ringte tilkalt informert sier sa mener""".split()
+)
+"""Words a name after a title is not (in capitals too, but for the names among them: ``NAMES_TOO``)."""
+NAMES_TOO = frozenset({"per", "are", "ali", "tor", "else", "bo", "kim", "hans"})
+
+DATE_WORDS = (
+    "født", "f.", "fødd", "fødselsdato", "innlagt", "innkomst", "utskrevet", "utskrivning", "død", "døde",
+    "operert", "dato", "admitted", "admission", "discharged", "discharge", "born", "dob", "d.o.b.", "date",
+    "seen on", "expired", "deceased", "died", "s/p", "status post",
+)  # fmt: skip
+PHONE_WORDS = (
+    "pager", "pgr", "pg", "beeper", "bleep", "personsøker", "calling", "callingnr", "tlf", "telefon", "telefonnr",
+    "mob", "mobil", "phone", "ph", "tel", "cell", "fax", "faks",
+)  # fmt: skip
+
+_NAME_WORD = r"[^\W\d_](?:[\w'’-]*[^\W\d_])?"
+_WORD = r"(?:[^\W\d_]\.(?!\w)|" + _NAME_WORD + ")"
+TITLE, DATE, PHONE = 0.8, 0.85, 0.85
+"""Scores of the context rules' spans."""
+
+
+class ContextRules:
+    """The built-in context rules (see the module's notes), with a site's extra ``titles``."""
+
+    name = "context"
+    _DATE_AFTER: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(DATE_WORDS, key=len, reverse=True)) + r")"
+        r"(?:\s?:)?\s(?:den\s|on\s|in\s|i\s)?(?P<date>\d{1,2}[./-]\d{1,2}(?:[./-](?:\d{4}|\d{2}))?|(?:19|20)\d{2}|'?\d{2})"
+        r"(?![\w/]|[.,]\d)"
+    )
+    _PHONE_AFTER: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(PHONE_WORDS, key=len, reverse=True)) + r")\.?"
+        r"(?:\s?(?:#|nr\.?|no\.?|number|nummer))?(?:\s?:)?\s?(?P<number>\+?\d[\d -]{2,14}\d)(?![\w])"
+    )
+
+    def __init__(self, titles: Iterable[str] = ()) -> None:
+        short = [*SHORT_TITLES]
+        nouns = [*NOUN_TITLES, *(t.strip().lower().rstrip(".") for t in titles if t.strip())]
+        self._titles = re.compile(
+            r"(?<![\w.])(?P<title>"
+            + "|".join(re.escape(t) for t in sorted({*short, *nouns}, key=len, reverse=True))
+            + r")\.?(?:\s?:)?[ \t]+(?P<name>"
+            + _WORD
+            + r"(?:[ \t]+"
+            + _WORD
+            + r"){0,2})",
+            re.IGNORECASE,
+        )
+        self._nouns = frozenset(nouns)
+
+    def find(self, text: str) -> list[Span]:
+        spans = self._names(text)
+        for m in self._DATE_AFTER.finditer(text):
+            spans.append(Span(*m.span("date"), "DATE", DATE, m["date"], "context:date"))
+        for m in self._PHONE_AFTER.finditer(text):
+            digits = sum(ch.isdigit() for ch in m["number"])
+            if digits >= 4:
+                spans.append(Span(*m.span("number"), "PHONE", PHONE, m["number"], "context:phone"))
+        return sorted(spans)
+
+    def _names(self, text: str) -> list[Span]:
+        out = []
+        for m in self._titles.finditer(text):
+            title = m["title"]
+            key = title.lower()
+            if key in CAPITALS_ONLY and not title.isupper():
+                continue
+            any_case = key in SHORT_TITLES and key not in self._nouns
+            words = list(re.finditer(r"\S+", m["name"]))
+            kept: list[re.Match[str]] = []
+            for w in words:
+                word = w.group()
+                bare = word.lower().rstrip(".")
+                stop = bare in STOP_WORDS and not (word[0].isupper() and bare in NAMES_TOO)
+                if stop or not any_case and not word[0].isupper():
+                    break
+                if kept and (word[0].islower() or kept[0].group()[0].islower()):
+                    break  # a lower-case name is one word: "dr smith today" is Smith
+                kept.append(w)
+            if kept:
+                start = m.start("name") + kept[0].start()
+                end = m.start("name") + kept[-1].end()
+                out.append(Span(start, end, "PATIENT", TITLE, text[start:end], "context:title"))
+        return out

@@ -1,0 +1,287 @@
+"""A site's own rules, in one YAML file: terms that are always PHI, patterns, terms never redacted.
+
+::
+
+    deny:                      # always PHI: whole words, case- and diacritic-insensitive
+      - {text: "Zorblax", label: PATIENT}
+      - {terms: ["Gamlehaugen", "Solsiden"], label: LOC, name: wards}
+    patterns:                  # regular expressions (Python's re) with a type and a score
+      - {name: mrn, regex: "MRN ?\\\\d{7}", label: ID, score: 0.9}
+      - {name: room, regex: "rom (\\\\d{3})", label: LOC, group: 1, ignore_case: true}
+    allow:                     # never redacted, whatever found them
+      - "Paracetamol"
+    titles:                    # more titles that make the next capitalised word a name
+      - "avdelingssykepleier"
+
+A deny term's span has source ``rule:NAME`` (``rule:deny`` when unnamed), a pattern's ``rule:NAME``. A rules
+file that does not parse or has a bad entry is refused with its line: ``rules.yaml:7: patterns[1].regex is
+not a valid regular expression (missing ), unterminated subpattern at position 4)``. Messages name the entry,
+never its text (a deny list is a list of PHI).
+
+The service takes the same mapping per request (``"rules": {...}``), as Presidio takes ad-hoc recognizers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from phiner.core.errors import PhinerError
+from phiner.core.labels import PHI_TYPES
+from phiner.core.records import Span
+from phiner.detect.terms import TermMatcher
+
+KEYS = ("deny", "patterns", "allow", "titles")
+DENY_SCORE = 0.95
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
+class RulesError(PhinerError):
+    """A rules file or mapping that cannot be used; the message names the place, never a term."""
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    name: str
+    regex: re.Pattern[str]
+    label: str
+    score: float
+    group: int | str = 0
+
+
+@dataclass
+class SiteRules:
+    """Deny terms, patterns, allow terms and extra titles; :meth:`find` gives the deny and pattern spans."""
+
+    deny: list[tuple[str, str, float, str]] = field(default_factory=list)
+    """(term, label, score, rule name)"""
+    patterns: list[PatternRule] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._deny = TermMatcher((term, (label, score, name)) for term, label, score, name in self.deny)
+        self._allow = TermMatcher((term, True) for term in self.allow)
+
+    def __bool__(self) -> bool:
+        return bool(self.deny or self.patterns or self.allow or self.titles)
+
+    def __repr__(self) -> str:  # the terms are PHI: show counts only
+        return (
+            f"SiteRules(deny={len(self.deny)}, patterns={len(self.patterns)}, allow={len(self.allow)}, "
+            f"titles={len(self.titles)})"
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SiteRules":
+        """Read a rules file; errors name the file and line."""
+        import yaml
+
+        path = Path(path)
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise RulesError(f"{path}: cannot read the rules file ({type(err).__name__})") from None
+        try:
+            node = yaml.compose(raw, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            problem = getattr(err, "problem", None) or "not valid YAML"
+            raise RulesError(f"{where}: not valid YAML ({problem})") from None
+        lines = _lines(node) if node is not None else {}
+        return cls.from_dict(data if data is not None else {}, where=str(path), lines=lines)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, where: str = "rules", lines: Mapping[tuple, int] | None = None) -> "SiteRules":
+        """Rules from a mapping of the file's shape; errors name ``where`` (a file: with the line) and the entry."""
+        lines = lines or {}
+
+        def fail(path: tuple, message: str) -> RulesError:
+            at = path
+            while at and at not in lines:
+                at = at[:-1]
+            place = f"{where}:{lines[at]}" if at in lines else where
+            return RulesError(f"{place}: {_dotted(path)} {message}")
+
+        if not isinstance(data, Mapping):
+            raise fail((), f"should be a mapping with keys {', '.join(KEYS)}, got {type(data).__name__}")
+        for key in data:
+            if key not in KEYS:
+                raise fail((key,), f"is not a rules key; use {', '.join(KEYS)}")
+        rules = cls(
+            deny=_deny(data.get("deny") or [], fail),
+            patterns=_patterns(data.get("patterns") or [], fail),
+            allow=_strings(data.get("allow") or [], ("allow",), fail),
+            titles=_strings(data.get("titles") or [], ("titles",), fail),
+        )
+        return rules
+
+    def find(self, text: str) -> list[Span]:
+        """The deny terms' and patterns' spans in ``text``."""
+        spans = [
+            Span(h.start, h.end, label, score, text[h.start : h.end], f"rule:{name}")
+            for h in self._deny.find(text)
+            for label, score, name in [h.payload]
+        ]
+        for rule in self.patterns:
+            for m in rule.regex.finditer(text):
+                start, end = m.span(rule.group)
+                if end > start:
+                    spans.append(Span(start, end, rule.label, rule.score, text[start:end], f"rule:{rule.name}"))
+        return spans
+
+    def allowed(self) -> TermMatcher:
+        return self._allow
+
+    def __add__(self, other: "SiteRules") -> "SiteRules":
+        return SiteRules(
+            deny=self.deny + other.deny,
+            patterns=self.patterns + other.patterns,
+            allow=self.allow + other.allow,
+            titles=self.titles + other.titles,
+        )
+
+
+def builtin_rules() -> SiteRules:
+    """The rules phiner ships (``phiner/detect/builtin_rules.yaml``): words the model takes for names and that
+    are not (``Pt``, ``Sønnen``, ``farfar``, ...)."""
+    path = resources.files("phiner.detect") / "builtin_rules.yaml"
+    with resources.as_file(path) as file:
+        return SiteRules.load(file)
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the rules"
+
+
+def _lines(node, path: tuple = ()) -> dict[tuple, int]:
+    """Each path's line (1-based) in a composed YAML document."""
+    import yaml
+
+    out = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                out.update(_lines(value, (*path, key.value)))
+                out[(*path, key.value)] = key.start_mark.line + 1  # an entry's line is its key's
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out.update(_lines(item, (*path, i)))
+    return out
+
+
+def _label(value: Any, path: tuple, fail) -> str:
+    if value not in PHI_TYPES:
+        raise fail(path, f"should be one of {', '.join(PHI_TYPES)}")
+    return value
+
+
+def _score(value: Any, path: tuple, fail, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise fail(path, "should be a number above 0 and at most 1")
+    return float(value)
+
+
+def _rule_name(value: Any, path: tuple, fail, default: str | None = None) -> str:
+    if value is None and default is not None:
+        return default
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise fail(path, "should be a name of 1-40 letters, digits, '_', '.' or '-'")
+    return value
+
+
+def _strings(items: Any, path: tuple, fail) -> list[str]:
+    if not isinstance(items, list):
+        raise fail(path, f"should be a list, got {type(items).__name__}")
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, Mapping) and set(item) == {"text"}:
+            item = item["text"]
+        if not isinstance(item, str) or not item.strip():
+            raise fail((*path, i), "should be a non-empty string")
+        out.append(item)
+    return out
+
+
+def _deny(items: Any, fail) -> list[tuple[str, str, float, str]]:
+    if not isinstance(items, list):
+        raise fail(("deny",), f"should be a list, got {type(items).__name__}")
+    out = []
+    for i, item in enumerate(items):
+        path = ("deny", i)
+        if not isinstance(item, Mapping):
+            raise fail(path, "should be a mapping with `text` (or `terms`) and `label`")
+        extra = set(item) - {"text", "terms", "label", "score", "name"}
+        if extra:
+            raise fail((*path, sorted(extra)[0]), "is not a deny key; use text, terms, label, score, name")
+        if ("text" in item) == ("terms" in item):
+            raise fail(path, "should have exactly one of `text` and `terms`")
+        terms = [item["text"]] if "text" in item else item["terms"]
+        key = "text" if "text" in item else "terms"
+        if "text" in item and (not isinstance(terms[0], str) or not terms[0].strip()):
+            raise fail((*path, key), "should be a non-empty string")
+        terms = _strings(terms, (*path, key), fail) if key == "terms" else terms
+        if "label" not in item:
+            raise fail(path, "is missing `label`")
+        label = _label(item["label"], (*path, "label"), fail)
+        score = _score(item.get("score"), (*path, "score"), fail, DENY_SCORE)
+        name = _rule_name(item.get("name"), (*path, "name"), fail, default="deny")
+        out += [(term, label, score, name) for term in terms]
+    return out
+
+
+def _patterns(items: Any, fail) -> list[PatternRule]:
+    if not isinstance(items, list):
+        raise fail(("patterns",), f"should be a list, got {type(items).__name__}")
+    out = []
+    for i, item in enumerate(items):
+        path = ("patterns", i)
+        if not isinstance(item, Mapping):
+            raise fail(path, "should be a mapping with `name`, `regex` and `label`")
+        extra = set(item) - {"name", "regex", "label", "score", "group", "ignore_case"}
+        if extra:
+            raise fail(
+                (*path, sorted(extra)[0]), "is not a pattern key; use name, regex, label, score, group, ignore_case"
+            )
+        for key in ("name", "regex", "label"):
+            if key not in item:
+                raise fail(path, f"is missing `{key}`")
+        name = _rule_name(item["name"], (*path, "name"), fail)
+        if not isinstance(item["regex"], str) or not item["regex"]:
+            raise fail((*path, "regex"), "should be a non-empty string")
+        ignore_case = item.get("ignore_case", False)
+        if not isinstance(ignore_case, bool):
+            raise fail((*path, "ignore_case"), "should be true or false")
+        try:
+            regex = re.compile(item["regex"], re.IGNORECASE if ignore_case else 0)
+        except re.error as err:
+            raise fail(
+                (*path, "regex"), f"is not a valid regular expression ({err.msg} at position {err.pos})"
+            ) from None
+        if regex.search(""):
+            raise fail((*path, "regex"), "matches the empty string; it would match everywhere")
+        group = item.get("group", 0)
+        if isinstance(group, bool) or not isinstance(group, (int, str)):
+            raise fail((*path, "group"), "should be a group number or name")
+        if (
+            isinstance(group, int)
+            and not 0 <= group <= regex.groups
+            or isinstance(group, str)
+            and group not in regex.groupindex
+        ):
+            raise fail((*path, "group"), f"names no group of the regex (it has {regex.groups})")
+        label = _label(item["label"], (*path, "label"), fail)
+        score = _score(item.get("score"), (*path, "score"), fail, 0.9)
+        out.append(PatternRule(name, regex, label, score, group))
+    return out

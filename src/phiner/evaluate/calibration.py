@@ -1,0 +1,141 @@
+"""Per-type thresholds for a recall target (``phiner calibrate``), and the recall / over-redaction curve.
+
+The model decides a token by its arg-max label, so a token it thinks 40% likely to be a name is kept. A
+threshold per type trades precision for recall: a token whose likeliest PHI type is T is PHI when P(not O)
+reaches T's threshold (:func:`phiner.infer.tagger.decide`). :func:`calibrate` picks, for each type, the
+highest threshold on a grid at which the type's character recall on a validation set reaches the target,
+with the tagger's detector (recognizers, rules, known PHI) in place, since recall is the whole system's.
+The model runs once; each threshold only re-reads its stored votes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from phiner.core.labels import ENTITY_TYPES
+from phiner.core.records import Span
+from phiner.detect import merge
+from phiner.evaluate.metrics import char_counts, deid_scores
+from phiner.infer.tagger import Tagger, _to_spans
+
+GRID = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002, 0.001)
+"""Thresholds tried, from the strictest down."""
+
+
+@dataclass
+class Collected:
+    """What the model and detector said on each record, kept so that thresholds can be tried cheaply."""
+
+    texts: list[str]
+    gold: list[list[dict]]
+    votes: list[dict]
+    found: list[list[Span]]
+    tagger: Tagger
+
+    def entities(self, thresholds: dict[str, float]) -> list[list[dict]]:
+        allow = self.tagger.detector.rules.allowed() if self.tagger.detector is not None else None
+        out = []
+        for text, votes, found in zip(self.texts, self.votes, self.found):
+            spans = _to_spans(text, votes, thresholds) + found
+            out.append([s.to_dict() for s in merge(text, spans, allow)])
+        return out
+
+
+def collect(tagger: Tagger, records: list[dict[str, Any]], *, known_field: str | None = "known") -> Collected:
+    """Run the model once over ``records`` and the detector once over each text."""
+    from phiner.core.records import record_known
+
+    texts = [r["text"] for r in records]
+    votes = []
+    for b in range(0, len(texts), 32):
+        votes += [v.tokens for v in tagger.token_votes(texts[b : b + 32])]
+    found = []
+    for record in records:
+        known = record_known(record, known_field) if known_field else None
+        found.append(tagger.detector.find(record["text"], known) if tagger.detector is not None else [])
+    return Collected(texts, [r["ner_tags"] for r in records], votes, found, tagger)
+
+
+def _recall_by_type(collected: Collected, entities: list[list[dict]]) -> tuple[dict[str, float | None], float]:
+    docs = [char_counts(t, g, p) for t, g, p in zip(collected.texts, collected.gold, entities)]
+    recall: dict[str, float | None] = {}
+    for kind in ENTITY_TYPES:
+        gold = sum(d.get(f"gold_{kind}", 0) for d in docs)
+        recall[kind] = sum(d.get(f"hit_{kind}", 0) for d in docs) / gold if gold else None
+    nonphi = sum(d["nonphi"] for d in docs)
+    over = sum(d["flagged_nonphi"] for d in docs) / nonphi if nonphi else 0.0
+    return recall, over
+
+
+def sweep(collected: Collected, grid: Sequence[float] = GRID) -> dict[str, list[dict[str, float]]]:
+    """For each type, the arg-max point (``threshold`` None) and each grid threshold (others at arg-max): the
+    type's char recall and the over-redaction of all types together."""
+    base_recall, base_over = _recall_by_type(collected, collected.entities({}))
+    curves: dict[str, list[dict[str, Any]]] = {}
+    for kind in ENTITY_TYPES:
+        if base_recall[kind] is None:
+            continue
+        points = [{"threshold": None, "recall": base_recall[kind], "over_redaction": base_over}]
+        for value in grid:
+            recall, over = _recall_by_type(collected, collected.entities({kind: value}))
+            points.append({"threshold": value, "recall": recall[kind], "over_redaction": over})
+        curves[kind] = points
+    return curves
+
+
+def calibrate(collected: Collected, target: float, grid: Sequence[float] = GRID) -> dict[str, Any]:
+    """Per type, the highest grid threshold whose char recall reaches ``target`` (the lowest where none
+    does); then all of them together: char recall (bootstrap 95% CI), over-redaction, per-type recall."""
+    if not 0 < target <= 1:
+        raise ValueError(f"the recall target should be above 0 and at most 1, got {target}")
+    curves = sweep(collected, grid)
+    thresholds, reached = {}, {}
+    for kind, points in curves.items():
+        ok = [p for p in points[1:] if p["recall"] >= target]
+        choice = max(ok, key=lambda p: p["threshold"]) if ok else points[-1]
+        thresholds[kind], reached[kind] = choice["threshold"], bool(ok)
+    before = deid_scores(collected.texts, collected.gold, collected.entities({}))
+    after = deid_scores(collected.texts, collected.gold, collected.entities(thresholds))
+    summary = {
+        k: {
+            "char_recall": s["char_recall"]["all"],
+            "over_redaction": s["over_redaction"],
+            "f1": s["strict"]["all"]["f1"],
+        }
+        for k, s in (("argmax", before), ("calibrated", after))
+    }
+    return {
+        "thresholds": thresholds,
+        "recall_target": target,
+        "reached": reached,
+        "records": len(collected.texts),
+        "per_type_recall": {k: after["char_recall"][k] for k in thresholds},
+        **summary,
+        "curves": curves,
+    }
+
+
+def plot_curve(curves: dict[str, list[dict[str, Any]]], path: str | Path) -> None:
+    """Char recall against over-redaction, one line per type over the thresholds (the arg-max point ringed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    for kind, points in curves.items():
+        xs = [p["over_redaction"] for p in points[1:]]
+        ys = [p["recall"] for p in points[1:]]
+        (line,) = ax.plot(xs, ys, marker=".", label=kind)
+        ax.plot([points[0]["over_redaction"]], [points[0]["recall"]], "o", mfc="none", color=line.get_color())
+    ax.set_xlabel("over-redaction (non-PHI characters flagged)")
+    ax.set_ylabel("char recall of the type")
+    ax.set_title("Thresholds from 0.9 down to 0.001 (ring: arg-max)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
