@@ -107,6 +107,15 @@ def test_given_rules_in_the_server_or_in_a_request_then_the_service_closes_the_l
         assert status == 422 and "deny[0] is missing `label`" in body["detail"] and "Zorblax" not in json.dumps(body)
         status, body = call(base, "/v1/entities", {"text": TEXT, "known": {"PATIENT": ["Zorblax"]}}, key=None)
         assert status == 200 and ("Zorblax", "known") in [(e["text"], e["source"]) for e in body["entities"]]
+        for bad, message in (
+            ({"text": TEXT, "known": {"NAVN": ["Zorblax"]}}, "unknown type"),
+            ({"texts": [TEXT], "known": {"PATIENT": ["Zorblax"]}}, "`known` goes with `text`"),
+            ({"texts": [TEXT, TEXT], "knowns": [None]}, "one entry per text"),
+            ({"text": TEXT, "rules": {"patterns": [{"name": "x", "regex": "(Zorblax", "label": "ID"}]}}, "position"),
+        ):
+            status, body = call(base, "/v1/entities", bad, key=None)
+            assert status == 422 and message in json.dumps(body), body
+            assert "Zorblax" not in json.dumps(body) and "NAVN" not in json.dumps(body)
     with running(create_app(site)) as base:
         status, body = call(base, "/v1/redact", {"texts": [TEXT, "Zorblax"]}, key=None)
         assert status == 200

@@ -578,3 +578,19 @@ def test_given_one_string_under_two_labels_then_it_gets_one_surrogate():
     result = redact(text, spans, "surrogate", context=ctx(seed=4))
     first, second = (item.replacement for item in result.items)
     assert first == second and first != "Kari Berg"
+
+
+def test_given_contact_spans_then_surrogates_keep_their_kind_on_reserved_domains_and_repeat_within_a_document():
+    from phiner.deid.operators import redact
+    from phiner.deid.surrogates import DocumentContext
+
+    text = "Skriv til kari@sykehuset.no eller se www.kari-minside.no; svar fra kari@sykehuset.no."
+    spans = [
+        {"start": 10, "end": 27, "label": "CONTACT"},
+        {"start": 38, "end": 56, "label": "CONTACT"},
+        {"start": 67, "end": 84, "label": "CONTACT"},
+    ]
+    done = redact(text, spans, "surrogate", context=DocumentContext.for_document(seed=3, key="d"))
+    email, url, again = (i.replacement for i in done.items)
+    assert email == again and email.split("@")[1] in ("example.com", "example.org", "example.net")
+    assert url.startswith("https://www.example.") and "kari" not in done.text

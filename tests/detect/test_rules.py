@@ -49,7 +49,8 @@ def test_given_rules_then_repr_shows_counts_not_terms():
 BAD = [
     ("deny:\n  - {text: Zorblax, label: PATIENT\n", 3, "not valid YAML"),
     ("- just a list\n", 1, "should be a mapping"),
-    ("deny: []\nblock:\n  - x\n", 2, "block is not a rules key"),
+    ("deny: []\nblock:\n  - x\n", 2, "rules has an unknown key; use deny"),
+    ("deny:\n  - {text: Zorblax, label: ID, lable: ID}\n", 2, "deny[0] has an unknown key"),
     ("deny:\n  - {text: Zorblax}\n", 2, "deny[0] is missing `label`"),
     ("deny:\n  - {text: Zorblax, label: NAME}\n", 2, "deny[0].label should be one of"),
     ("deny:\n  - text: Zorblax\n    label: PATIENT\n    score: 3\n", 4, "deny[0].score should be a number"),

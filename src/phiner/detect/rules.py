@@ -102,21 +102,21 @@ class SiteRules:
         """Rules from a mapping of the file's shape; errors name ``where`` (a file: with the line) and the entry."""
         lines = lines or {}
 
-        def fail(path: tuple, message: str) -> RulesError:
+        def fail(path: tuple, message: str, show: bool = True) -> RulesError:
             at = path
             while at and at not in lines:
                 at = at[:-1]
             place = f"{where}:{lines[at]}" if at in lines else where
-            return RulesError(f"{place}: {_dotted(path)} {message}")
+            return RulesError(f"{place}: {_dotted(path if show else path[:-1])} {message}")
 
         if not isinstance(data, Mapping):
             raise fail((), f"should be a mapping with keys {', '.join(KEYS)}, got {type(data).__name__}")
         for key in data:
-            if key not in KEYS:
-                raise fail((key,), f"is not a rules key; use {', '.join(KEYS)}")
+            if key not in KEYS:  # the key itself is not shown: in a request it is anything a caller sent
+                raise fail((key,), f"has an unknown key; use {', '.join(KEYS)}", show=False)
         rules = cls(
             deny=_deny(data.get("deny") or [], fail),
-            patterns=_patterns(data.get("patterns") or [], fail),
+            patterns=_patterns(data.get("patterns") or [], fail, explain=bool(lines)),
             allow=_strings(data.get("allow") or [], ("allow",), fail),
             titles=_strings(data.get("titles") or [], ("titles",), fail),
         )
@@ -157,10 +157,10 @@ def builtin_rules() -> SiteRules:
 
 
 def _dotted(path: tuple) -> str:
-    out = ""
+    out = "rules" if not path else ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "the rules"
+    return out
 
 
 def _lines(node, path: tuple = ()) -> dict[tuple, int]:
@@ -224,7 +224,8 @@ def _deny(items: Any, fail) -> list[tuple[str, str, float, str]]:
             raise fail(path, "should be a mapping with `text` (or `terms`) and `label`")
         extra = set(item) - {"text", "terms", "label", "score", "name"}
         if extra:
-            raise fail((*path, sorted(extra)[0]), "is not a deny key; use text, terms, label, score, name")
+            key = sorted(map(str, extra))[0]
+            raise fail((*path, key), "has an unknown key; use text, terms, label, score, name", show=False)
         if ("text" in item) == ("terms" in item):
             raise fail(path, "should have exactly one of `text` and `terms`")
         terms = [item["text"]] if "text" in item else item["terms"]
@@ -241,7 +242,9 @@ def _deny(items: Any, fail) -> list[tuple[str, str, float, str]]:
     return out
 
 
-def _patterns(items: Any, fail) -> list[PatternRule]:
+def _patterns(items: Any, fail, explain: bool = True) -> list[PatternRule]:
+    """The patterns; ``explain`` adds re's own message to a bad regex's error (it may quote a character of
+    the regex: a file's author sees it, a service request's caller does not)."""
     if not isinstance(items, list):
         raise fail(("patterns",), f"should be a list, got {type(items).__name__}")
     out = []
@@ -267,7 +270,8 @@ def _patterns(items: Any, fail) -> list[PatternRule]:
             regex = re.compile(item["regex"], re.IGNORECASE if ignore_case else 0)
         except re.error as err:
             raise fail(
-                (*path, "regex"), f"is not a valid regular expression ({err.msg} at position {err.pos})"
+                (*path, "regex"),
+                f"is not a valid regular expression ({err.msg + ' ' if explain else ''}at position {err.pos})",
             ) from None
         if regex.search(""):
             raise fail((*path, "regex"), "matches the empty string; it would match everywhere")

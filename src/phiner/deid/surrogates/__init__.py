@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from phiner.deid.surrogates.ages import surrogate_age
 from phiner.deid.surrogates.common import _match_case
+from phiner.deid.surrogates.contact import surrogate_contact
 from phiner.deid.surrogates.context import (
     LOCALES,
     MIN_SECRET_BYTES,
@@ -59,6 +60,7 @@ __all__ = [
     "resolve_secret",
     "surrogate",
     "surrogate_age",
+    "surrogate_contact",
     "surrogate_date",
     "surrogate_id",
     "surrogate_location",
@@ -88,4 +90,5 @@ _HANDLERS: dict[str, Callable[[str, DocumentContext], str]] = {
     "PHONE": surrogate_phone,
     "DATE": surrogate_date,
     "AGE": surrogate_age,
+    "CONTACT": surrogate_contact,
 }
