@@ -1,5 +1,6 @@
 """What each source of detection adds, on labelled sets: the model alone; + the built-in recognizers and rules;
-+ each record's known PHI; + the run's calibrated thresholds (``phiner calibrate``, stored in the run folder).
++ the run's calibrated thresholds (``phiner calibrate``, stored in the run folder); + each record's known PHI,
+without and with the thresholds.
 
 The model runs once per set; the four rows re-read its votes. Prints a Markdown table (char recall with its 95%
 bootstrap interval, strict span F1, over-redaction with its interval, each source's share of the caught PHI
@@ -23,7 +24,14 @@ from phiner.evaluate.evaluation import source_shares
 from phiner.evaluate.metrics import deid_scores
 from phiner.infer.tagger import Tagger, _to_spans, run_thresholds
 
-ROWS = ("model alone", "+ recognizers and rules", "+ known PHI", "+ calibrated thresholds")
+ROWS = {
+    # name: (recognizers and rules, known PHI, calibrated thresholds)
+    "model alone": (False, False, False),
+    "+ recognizers and rules": (True, False, False),
+    "+ calibrated thresholds": (True, False, True),
+    "+ known PHI (arg-max)": (True, True, False),
+    "+ known PHI + calibrated thresholds": (True, True, True),
+}
 
 
 def table(model: str, sets: list[tuple[str, str]]) -> dict:
@@ -43,14 +51,12 @@ def table(model: str, sets: list[tuple[str, str]]) -> dict:
         plain = [detector.find(t) for t in texts]
         with_known = [detector.find(t, k) for t, k in zip(texts, known)]
         rows = {}
-        for row in ROWS:
+        for row, (detect, use_known, thresholded) in ROWS.items():
             entities = []
             for i, text in enumerate(texts):
-                model_spans = _to_spans(text, votes[i], thresholds if row == ROWS[3] else None)
-                if row == ROWS[0]:
-                    spans = model_spans
-                else:
-                    spans = merge(text, model_spans + (plain[i] if row == ROWS[1] else with_known[i]), allow)
+                spans = _to_spans(text, votes[i], thresholds if thresholded else None)
+                if detect:
+                    spans = merge(text, spans + (with_known[i] if use_known else plain[i]), allow)
                 entities.append([s.to_dict() for s in spans])
             scores = deid_scores(texts, [r["ner_tags"] for r in records], entities)
             rows[row] = {
@@ -77,7 +83,7 @@ def markdown(results: dict) -> str:
     ]
     for name, one in results["sets"].items():
         for row, r in one["rows"].items():
-            if row == ROWS[2] and not one["with_known"]:
+            if ROWS[row][1] and not one["with_known"]:
                 continue
             rec, over = r["char_recall"], r["over_redaction"]
             shares = ", ".join(f"{k} {v:.3f}" for k, v in r["sources"].items())

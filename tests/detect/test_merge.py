@@ -32,8 +32,11 @@ def test_given_known_and_context_spans_then_known_outranks_rules_and_the_higher_
     assert show(merge(text, spans[:3])) == [(3, 9, "PATIENT", "context:title")]
 
 
-def test_given_spans_that_only_touch_then_they_stay_apart():
-    assert len(merge("KariNordmann", [Span(0, 4, "PATIENT"), Span(4, 12, "PATIENT")])) == 2
+def test_given_spans_that_only_touch_then_one_label_joins_them_and_two_labels_stay_apart():
+    text = "kommer 7/14."
+    joined = merge(text, [Span(7, 11, "DATE", 0.6, source="pattern:date"), Span(11, 12, "DATE", 0.5, source="model")])
+    assert show(joined) == [(7, 12, "DATE", "pattern:date")]
+    assert len(merge("Kari22113344", [Span(0, 4, "PATIENT"), Span(4, 12, "PHONE")])) == 2
 
 
 def test_given_an_allow_list_then_allowed_spans_go_and_allowed_edges_are_trimmed():

@@ -21,6 +21,12 @@ def calibrate(
     rules: Rules = None,
     no_rules: NoRules = False,
     known_field: KnownField = "known",
+    no_known: Annotated[
+        bool,
+        typer.Option(
+            "--no-known", help="Calibrate without the records' known PHI (thresholds that reach the target alone)."
+        ),
+    ] = False,
     curve: Annotated[Optional[Path], typer.Option(help="Also write the recall / over-redaction curve (PNG).")] = None,
 ) -> None:
     """Choose, per type, the threshold on P(not O) at which char recall reaches the target on validation
@@ -34,10 +40,10 @@ def calibrate(
     records = load_records(data, split)
     tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=None)
     tagger.thresholds = {}
-    result = choose(collect(tagger, records, known_field=known_field), recall_target)
+    result = choose(collect(tagger, records, known_field=None if no_known else known_field), recall_target)
     stored = {k: v for k, v in result.items() if k != "curves"}
     stored["data"] = str(data) if data.suffix == ".jsonl" else f"{data} ({split})"
-    stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None}
+    stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None, "known_phi": not no_known}
     RunFolder(model).save_json(THRESHOLDS, stored)
     if curve is not None:
         plot_curve(result["curves"], curve)

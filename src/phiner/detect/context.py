@@ -35,7 +35,7 @@ STOP_WORDS = frozenset(
     """a an and are as at be been but by called came come for from had has have he her his i in is it its me
     my no not notified of on or our paged per re reports said saw see seen she so spoke that the their them
     then there they this to told up us was we were who will with would you aware note notes team service
-    today tonight yesterday tomorrow now here
+    today tonight yesterday tomorrow now here spesialist specialist overlege lege vakt vakthavende
     og i på er har hadde vil skal ble blir var med for fra til av om at den det de en et som seg sin sitt
     sine hun han ham henne vi dere meg deg oss ikke kan må bør etter før under over når da så men eller
     vurderer vurdert kontaktet kontakt ringt ringer ringte tilkalt informert sier sa mener""".split()

@@ -5,7 +5,8 @@ The policy, in order:
 
 1. **Overlaps become the covering span.** Spans that overlap (share a character) are one entity, from the
    first start to the last end, so that a part found by one source and a part found by another leave nothing
-   between them. Spans that only touch stay apart.
+   between them. Spans that only touch are one entity when they have the same label (``7/14`` found by the
+   date recognizer and the ``.`` after it by the model), and stay apart otherwise.
 2. **The label by priority**, of the spans in the group: a validated pattern (``pattern:...``) > known PHI
    (``known``) > a site rule or built-in context rule (``rule:...``, ``context:...``) > the model
    (``model``); between equals, the higher score. The entity keeps that span's ``source`` and score.
@@ -41,7 +42,7 @@ def merge(text: str, spans: Iterable[Span], allow: TermMatcher | None = None) ->
     for span in sorted(spans, key=lambda s: (s.start, -s.end)):
         if span.end <= span.start:
             continue
-        if groups and span.start < end:
+        if groups and (span.start < end or span.start == end and any(s.label == span.label for s in groups[-1])):
             groups[-1].append(span)
             end = max(end, span.end)
         else:

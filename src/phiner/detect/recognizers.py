@@ -24,6 +24,11 @@ class Recognizer(Protocol):
     def find(self, text: str) -> list[Span]: ...
 
 
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` runs on into a letter or digit at either end."""
+    return start > 0 and text[start - 1].isalnum() or end < len(text) and text[end].isalnum()
+
+
 def _span(text: str, start: int, end: int, label: str, score: float, source: str) -> Span:
     return Span(start, end, label, score, text[start:end], source)
 
@@ -87,7 +92,14 @@ class PhoneRecognizer:
             for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
                 if date_value(m.raw_string) is not None:  # 14.03.1931 has a phone number's digits
                     continue
-                score = VALID if phonenumbers.is_valid_number(m.number) else INVALID
+                if IdNumberRecognizer.PATTERN.fullmatch(m.raw_string.strip("()[] ")):  # a fødselsnummer
+                    continue
+                if _glued(text, m.start, m.end):  # the digits of a code (S82432B) or a longer word
+                    continue
+                valid = phonenumbers.is_valid_number(m.number)
+                if not valid and sum(ch.isdigit() for ch in m.raw_string) < 8:
+                    continue  # a short number that is no valid phone number: left to the model and context
+                score = VALID if valid else INVALID
                 if (m.start, m.end) not in seen or seen[(m.start, m.end)].score < score:
                     seen[(m.start, m.end)] = _span(text, m.start, m.end, "PHONE", score, "pattern:phone")
         return sorted(seen.values())

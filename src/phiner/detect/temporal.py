@@ -50,6 +50,9 @@ _MONTH = (
 _AMBIGUOUS_MONTHS = {"mar", "may", "mai", "jun", "jul", "des", "sep"}
 """Words that are months only beside a day or a year (``may`` is a verb; ``des`` and ``mar`` are words too)."""
 
+_CLOCK = re.compile(r"(?i)\b(?:kl|klokka|klokken|ca|at|time)\.?\s*$")
+"""Words before ``14.05.`` that make it a time of day (``kl. 14.05.``), not a date."""
+
 DATED, UNDATED, BARE = 0.95, 0.75, 0.6
 """Scores: a full date; a date without a year, or a month and year; a bare ``m/d`` or ``d.m.``."""
 
@@ -96,7 +99,7 @@ class DateRecognizer:
                 month, day = int(m["m"]), int(m["d"])
                 if _valid(day, month) and not month < day <= 4:  # 1/2, 2/3, 3/4: fractions
                     add(m.start(), m.end(), BARE)
-            elif _valid(int(m["dd"]), int(m["mm"])):
+            elif _valid(int(m["dd"]), int(m["mm"])) and not _CLOCK.search(text, max(0, m.start() - 12), m.start()):
                 add(m.start(), m.end(), BARE)
         for pattern in (self.DAY_MONTH, self.MONTH_DAY):
             for m in pattern.finditer(text):

@@ -114,6 +114,7 @@ def train(
             tokenizer,
             Windowing(max_length=settings.max_length, pad_to_max_length=False, stride=settings.stride),
             settings.batch_size,
+            detector=None,  # the run's own scores are the model's: `phiner evaluate` adds the rules layer
         )
         report = evaluate_tagger(tagger, test_records)
 
