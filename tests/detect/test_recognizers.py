@@ -202,3 +202,21 @@ def test_given_site_titles_then_they_act_as_titles():
     assert found(ContextRules(titles=["avdelingssykepleier"]), "Avdelingssykepleier Berit ringte") == [
         ("Berit", "PATIENT")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "diagnosis: S82432B Displaced fracture",  # digits inside a code
+        "Fnr. 582285 08362",  # the second part of a fødselsnummer is not a phone number
+        "Saksnr. 2012-549179",  # a year and a serial: a case number
+        "Ring 02800 for time",  # a 5-digit service number
+        "født 14.03.1931",  # a date has a phone number's digits
+    ],
+)
+def test_given_phone_shaped_numbers_that_are_not_phone_numbers_then_none_is_found(text):
+    assert PhoneRecognizer().find(text) == []
+
+
+def test_given_a_time_of_day_then_it_is_no_date():
+    assert found(DateRecognizer(), "Paracetamol 1 g kl. 14.05. Kontroll 14.05.") == [("14.05.", "DATE")]

@@ -78,6 +78,7 @@ class PhoneRecognizer:
     spacings, E.164, (555) 123-4567), found by libphonenumber's ``PhoneNumberMatcher``."""
 
     name = "phone"
+    CASE_NUMBER: ClassVar[re.Pattern[str]] = re.compile(r"(?:19|20)\d{2}[-/]\d{4,7}")
 
     def __init__(self, regions: tuple[str, ...] = ("NO", "US")) -> None:
         self.regions = regions
@@ -88,17 +89,21 @@ class PhoneRecognizer:
         from phiner.detect.temporal import date_value
 
         seen: dict[tuple[int, int], Span] = {}
+        ids = [m.span() for m in IdNumberRecognizer.PATTERN.finditer(text)]
         for region in self.regions:
             for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
                 if date_value(m.raw_string) is not None:  # 14.03.1931 has a phone number's digits
                     continue
-                if IdNumberRecognizer.PATTERN.fullmatch(m.raw_string.strip("()[] ")):  # a fødselsnummer
+                if any(m.start < end and start < m.end for start, end in ids):  # part of a fødselsnummer
+                    continue
+                if self.CASE_NUMBER.fullmatch(m.raw_string):  # 2012-549179: a year and a serial, a case number
                     continue
                 if _glued(text, m.start, m.end):  # the digits of a code (S82432B) or a longer word
                     continue
                 valid = phonenumbers.is_valid_number(m.number)
-                if not valid and sum(ch.isdigit() for ch in m.raw_string) < 8:
-                    continue  # a short number that is no valid phone number: left to the model and context
+                digits = sum(ch.isdigit() for ch in m.raw_string)
+                if digits < 7 or not valid and digits < 8:
+                    continue  # service numbers (02800), short invalid ones: left to the model and context
                 score = VALID if valid else INVALID
                 if (m.start, m.end) not in seen or seen[(m.start, m.end)].score < score:
                     seen[(m.start, m.end)] = _span(text, m.start, m.end, "PHONE", score, "pattern:phone")
