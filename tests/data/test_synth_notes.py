@@ -256,3 +256,15 @@ def test_given_an_unknown_form_then_build_notes_refuses(tmp_path):
 def test_given_a_negative_size_then_generate_notes_refuses():
     with pytest.raises(ValueError, match="n_train"):
         generate_notes(-1, 1, seed=0)
+
+
+def test_given_generated_notes_then_each_carries_its_patients_known_phi_and_most_of_it_recurs_in_the_text():
+    from phiner.core.records import check_known
+    from phiner.data.synth.notes import generate_notes
+
+    notes = generate_notes(60, 0, seed=5)["train"]
+    for note in notes:
+        known = check_known(note["known"])
+        assert set(known) == {"PATIENT", "ID", "PHONE", "DATE", "AGE", "LOC"}
+    family_in_text = sum(n["known"]["PATIENT"][0].split()[-1] in n["text"] for n in notes)
+    assert family_in_text >= 40  # a few notes name the patient by given name or initials only

@@ -200,7 +200,19 @@ class _Note(_Slots):
             "kind": self.kind,
             "templates": list(self.used),
         }
-        return {"text": text, "ner_tags": self.out.tags, "meta": meta}
+        return {"text": text, "ner_tags": self.out.tags, "known": self.known(), "meta": meta}
+
+    def known(self) -> dict[str, list[str]]:
+        """What the record system knows about the note's patient (its ``known`` PHI), as in Nor-DeID's
+        scenarios: the name, identifiers, phone number, birth date, age and home town."""
+        return {
+            "PATIENT": [self.patient.full],
+            "ID": [self.pid, self.mrn],
+            "PHONE": [self.phone_digits],
+            "DATE": [self.dob.isoformat()],
+            "AGE": [str(self.age)],
+            "LOC": [self.city],
+        }
 
     def _header(self) -> None:
         ((title_id, title),) = self.pick(f"title_{self.kind}", 1)
