@@ -81,3 +81,15 @@ def test_given_a_note_longer_than_one_window_then_predict_reads_it_in_several_wi
     assert records[0]["entities"], "the tiny run should tag something in a long text"
     for entity in records[0]["entities"]:
         assert long_text[entity["start"] : entity["end"]] == entity["text"]
+
+
+def test_given_a_run_then_its_model_card_describes_it_from_its_own_files(tiny_run):
+    out, metrics = tiny_run
+    card = (out / "README.md").read_text()
+    assert "More Information Needed" not in card and "/site-packages/" not in card  # peft's template is gone
+    assert f"{metrics['data']['sources']['synth']:,} records from phiner's generated text" in card
+    assert "license: apache-2.0" in card  # generated data only: redistributable
+    f1 = metrics["after"]["eval_f1"]
+    assert f"F1 {f1:.4f}" in card
+    for section in ("## Intended use", "## Recipe", "## Failure modes", "## Thresholds", "## Retrain"):
+        assert section in card

@@ -45,6 +45,10 @@ def calibrate(
     stored["data"] = str(data) if data.suffix == ".jsonl" else f"{data} ({split})"
     stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None, "known_phi": not no_known}
     RunFolder(model).save_json(THRESHOLDS, stored)
+    if (model / "README.md").is_file() and RunFolder(model).config() is not None:
+        from phiner.train.card import write_card
+
+        write_card(model)  # the card states the thresholds
     if curve is not None:
         plot_curve(result["curves"], curve)
     table = Table()

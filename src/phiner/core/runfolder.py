@@ -39,9 +39,10 @@ RUN_FILES = (
     "confusion.png",
 )
 """What ``phiner train`` writes into a run folder (and the run folder's README.md)."""
-TRAVELLING = (LABELS, METRICS, CONFIG, THRESHOLDS)
+TRAVELLING = (LABELS, METRICS, CONFIG, THRESHOLDS, "README.md")
 """What goes with a model into the folders made from its run (merged, exported): its labels, scores and
-settings, so that they predict with the windows it was trained on and the thresholds calibrated for it."""
+settings and its model card, so that they predict with the windows it was trained on and the thresholds
+calibrated for it."""
 
 
 class RunFolder:

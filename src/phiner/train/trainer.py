@@ -26,6 +26,7 @@ from phiner.model.base import add_lora, count_parameters, load_base_model, load_
 from phiner.model.hardware import cuda, resolve_attention, resolve_precision
 from phiner.model.windows import Windowing, encode, fit_stride
 from phiner.train import report as plots
+from phiner.train.card import write_card
 
 
 def load_splits(data: list[str], eval_data: str | None = None) -> tuple[list[dict], list[dict]]:
@@ -132,6 +133,7 @@ def train(
                 "train_records": len(train_records),
                 "train_examples": len(train_set),
                 "test_records": len(test_records),
+                "sources": record_sources(train_records),
             },
             "versions": _versions(),
         }
@@ -139,8 +141,19 @@ def train(
         if before is not None:  # the untrained model's loss starts the curve at step 0
             history.insert(0, {**before, "step": 0, "epoch": 0.0})
         _describe(partial, config, metrics, history, report["confusion"])
+        write_card(partial)  # after peft's save_pretrained, whose empty template it replaces
         shutil.rmtree(partial / "checkpoints", ignore_errors=True)
     return metrics
+
+
+def record_sources(records: list[dict]) -> dict[str, int]:
+    """Training records by origin: ``nordeid``, ``synth`` (phiner's generators) or ``own`` (anything else)."""
+    counts: dict[str, int] = {}
+    for record in records:
+        meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+        source = meta.get("source") if meta.get("source") in ("nordeid", "synth") else "own"
+        counts[source] = counts.get(source, 0) + 1
+    return counts
 
 
 def build_model(base_path: str, settings, lora, init: str | None = None):
