@@ -10,6 +10,10 @@ import typer
 
 from phiner.core.errors import PhinerError
 
+Model = Annotated[
+    Optional[Path],
+    typer.Option(help="Run folder, merged model folder or ONNX export; default: the model shipped with phiner."),
+]
 Rules = Annotated[
     Optional[Path],
     typer.Option(help="A site rules YAML (deny, patterns, allow, titles): see examples/rules.yaml."),
@@ -54,6 +58,7 @@ def load_tagger(
     from phiner.detect import Detector, SiteRules
     from phiner.infer.tagger import Tagger, check_thresholds, run_thresholds
 
+    model = resolve_model(model)
     site = SiteRules.load(rules) if rules is not None else None
     if rules is not None and not rules.is_file():
         raise PhinerError(f"{rules}: no such rules file")
@@ -72,6 +77,15 @@ def load_tagger(
     chosen = check_thresholds(chosen, where="--threshold")
     detector = Detector.default(site, builtin=not no_rules)
     return Tagger.load(model, detector=detector, thresholds=chosen, **kwargs)
+
+
+def resolve_model(model: Path | None) -> Path:
+    """``--model``, or the model shipped with phiner where none is given."""
+    if model is not None:
+        return model
+    from phiner.model.base import default_model
+
+    return default_model()
 
 
 def known_columns(items: list[str] | None) -> dict[str, str]:

@@ -10,13 +10,13 @@ import typer
 from rich.table import Table
 
 from phiner.cli.app import app, out
-from phiner.cli.detection import KnownField, NoRules, Rules, Thresholds, load_tagger
+from phiner.cli.detection import KnownField, Model, NoRules, Rules, Thresholds, load_tagger, resolve_model
 
 
 @app.command()
 def evaluate(
-    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
     data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
+    model: Model = None,
     split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
     max_length: Annotated[Optional[int], typer.Option(help="Tokens per window (the model's training window).")] = None,
     stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows (the model's).")] = None,
@@ -46,6 +46,7 @@ def evaluate(
     from phiner.infer.tagger import run_windowing
 
     records = load_records(data, split)
+    model = resolve_model(model)
     tagger = load_tagger(
         model,
         rules=rules,

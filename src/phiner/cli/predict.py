@@ -8,13 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, out
-from phiner.cli.detection import KnownColumns, KnownField, NoRules, Rules, Thresholds, known_columns, load_tagger
+from phiner.cli.detection import KnownColumns, KnownField, Model, NoRules, Rules, Thresholds, known_columns, load_tagger
 from phiner.core.errors import PhinerError
 
 
 @app.command()
 def predict(
-    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    model: Model = None,
     text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,
     input: Annotated[Optional[Path], typer.Option(help="JSONL file with a `text` key per line.")] = None,
     output: Annotated[Optional[Path], typer.Option(help="JSONL to write: every input key plus `entities`.")] = None,

@@ -9,13 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, console, out
-from phiner.cli.detection import KnownColumns, KnownField, NoRules, Rules, Thresholds, known_columns, load_tagger
+from phiner.cli.detection import KnownColumns, KnownField, Model, NoRules, Rules, Thresholds, known_columns, load_tagger
 from phiner.core.errors import PhinerError
 
 
 @app.command()
 def redact(
-    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    model: Model = None,
     text: Annotated[Optional[str], typer.Option(help="One text to redact; the safe text is printed.")] = None,
     input: Annotated[
         Optional[Path], typer.Option(help="A .txt file, a folder of .txt files, or a .jsonl file.")

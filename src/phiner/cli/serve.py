@@ -9,13 +9,13 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, console
-from phiner.cli.detection import NoRules, Rules, Thresholds, load_tagger
+from phiner.cli.detection import Model, NoRules, Rules, Thresholds, load_tagger, resolve_model
 from phiner.core.errors import PhinerError
 
 
 @app.command()
 def serve(
-    model: Annotated[Path, typer.Option(help="Run folder (or merged model folder).")],
+    model: Model = None,
     host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     api_key_env: Annotated[
@@ -43,6 +43,7 @@ def serve(
     from phiner.deid.surrogates import load_secret
     from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
 
+    model = resolve_model(model)
     api_key = os.environ.get(api_key_env)
     if api_key is not None and not valid_api_key(api_key):
         raise PhinerError(

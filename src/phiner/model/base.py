@@ -37,6 +37,24 @@ def resolve_base(name: str) -> str:
     return name
 
 
+DEFAULT_MODEL_FILES = ("adapter_config.json", "adapter_model.safetensors", "labels.json", "config.yaml")
+
+
+def default_model() -> Path:
+    """The model shipped inside the package (``phiner/model/default/``: a LoRA adapter and head on ``minilm``,
+    with its card and thresholds), used where a command is given no ``--model``."""
+    from importlib import resources
+
+    folder = Path(str(resources.files("phiner.model") / "default"))
+    missing = [name for name in DEFAULT_MODEL_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ModelNotFoundError(
+            f"this install of phiner has no default model ({folder} lacks {missing[0]}); pass --model RUN "
+            "(a run folder from `phiner train`)."
+        )
+    return folder
+
+
 def _unreachable(name: str) -> ModelNotFoundError:
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
     why = "HF_HUB_OFFLINE is set" if offline else "the hub cannot be reached or has no such model"
