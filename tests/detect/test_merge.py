@@ -65,3 +65,9 @@ def test_given_no_builtin_rules_then_only_the_model_site_rules_and_known_phi_rem
     text = "Kari ringte 22 11 33 44"
     assert detector.merge(text, [Span(0, 4, "PATIENT", 0.9)]) == [Span(0, 4, "PATIENT", 0.9, "Kari", "model")]
     assert [s.source for s in detector.merge(text, [], known={"PHONE": ["22113344"]})] == ["known"]
+
+
+def test_given_two_allowed_words_inside_one_span_then_both_edges_are_trimmed():
+    text = "Pt Kari Sønnen"
+    allow = TermMatcher([(w, True) for w in ("pt", "sønnen")])
+    assert [s.text for s in merge(text, [Span(0, 14, "PATIENT", 0.9, source="model")], allow)] == ["Kari"]

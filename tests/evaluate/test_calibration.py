@@ -1,58 +1,84 @@
-"""Thresholds for a recall target: calibrate writes them into the run folder, and predict and evaluate use
-them (or a --threshold override)."""
+"""Thresholds for a recall target: calibrate lowers a type's threshold where the model is unsure, writes it
+into the run folder, and predict and evaluate use it (or a --threshold override)."""
 
 import json
-import shutil
 
-from conftest import NAME, run_cli
+import pytest
+
+from conftest import NAME, hand_set_tagger, run_cli
 from phiner.infer.tagger import Tagger
 
+WEAK = "Zorblax"
 
-def records(n=6):
-    out = []
-    for i in range(n):
-        text = f"Pasient {NAME} ble sett, rom {i}."
-        start = text.index(NAME)
-        out.append({"text": text, "ner_tags": [{"start": start, "end": start + len(NAME), "label": "PATIENT"}]})
+
+@pytest.fixture(scope="module")
+def unsure_model(roberta_tokenizer, tmp_path_factory):
+    """The hand-set name tagger, plus a word half-way between the name and nothing: its P(not O) is low."""
+    import torch
+
+    model = hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT"})
+    emb = model.roberta.embeddings.word_embeddings.weight
+    name = roberta_tokenizer(" " + NAME, add_special_tokens=False)["input_ids"][0]
+    weak = roberta_tokenizer(" " + WEAK, add_special_tokens=False)["input_ids"][0]
+    with torch.no_grad():
+        torch.manual_seed(1)
+        emb[weak] = 0.6 * emb[name] + 0.8 * torch.randn_like(emb[name]) * emb[name].std()
+    out = tmp_path_factory.mktemp("unsure-model")
+    model.save_pretrained(str(out))
+    roberta_tokenizer.save_pretrained(str(out))
     return out
 
 
-def test_given_a_recall_target_then_calibrate_stores_per_type_thresholds_that_predict_uses(
-    name_model_dir, tmp_path, monkeypatch, capsys
+def records(n=8):
+    out = []
+    for i in range(n):
+        text = f"Pasient {NAME} og {WEAK} ble sett i rom {i}."
+        tags = [(text.index(w), text.index(w) + len(w)) for w in (NAME, WEAK)]
+        out.append({"text": text, "ner_tags": [{"start": a, "end": b, "label": "PATIENT"} for a, b in tags]})
+    return out
+
+
+def test_given_a_recall_target_then_calibrate_lowers_the_threshold_of_the_unsure_type_and_predict_uses_it(
+    unsure_model, tmp_path, monkeypatch, capsys
 ):
-    model = tmp_path / "model"
-    shutil.copytree(name_model_dir, model)
     data = tmp_path / "val.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in records()))
-    phi = Tagger.load(model).token_votes([records()[0]["text"]])[0].tokens
-    name_phi = max(v.phi for v in phi.values() if v.alt and v.label)  # P(not O) of the name's token
+    text = records()[0]["text"]
+    votes = Tagger.load(unsure_model, detector=None).token_votes([text])[0].tokens
+    start = text.index(WEAK)
+    weak_phi = next(v.phi for (a, _), v in votes.items() if a == start)
+    assert 0.01 < weak_phi < 0.45  # the model leans to O on the word: arg-max misses it
+    code, stdout, _ = run_cli(monkeypatch, capsys, "predict", "--model", unsure_model, "--text", text)
+    assert WEAK not in stdout
+
     curve = tmp_path / "curve.png"
-    args = ("calibrate", "--model", model, "--data", data, "--recall-target", "0.995", "--curve", curve)
+    args = ("calibrate", "--model", unsure_model, "--data", data, "--recall-target", "0.995", "--curve", curve)
     code, stdout, _ = run_cli(monkeypatch, capsys, *args)
     assert code == 0, stdout
-    stored = json.loads((model / "thresholds.json").read_text())
+    stored = json.loads((unsure_model / "thresholds.json").read_text())
     threshold = stored["thresholds"]["PATIENT"]
-    assert 0.5 <= threshold <= name_phi  # the strictest grid value that still catches the name
-    assert stored["reached"]["PATIENT"] is True and stored["calibrated"]["char_recall"]["value"] == 1.0
+    assert threshold <= weak_phi and stored["reached"] is True
+    assert stored["argmax"]["char_recall"]["value"] < 0.995 <= stored["calibrated"]["char_recall"]["value"]
+    assert stored["calibrated"]["over_redaction"]["value"] <= 0.01
     assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert Tagger.load(model).thresholds == {"PATIENT": threshold}
+    assert Tagger.load(unsure_model).thresholds == {"PATIENT": threshold}
 
-    text = records()[0]["text"]
-    code, stdout, _ = run_cli(monkeypatch, capsys, "predict", "--model", model, "--text", text)
-    assert f"Name: {NAME}" in stdout
-    code, stdout, _ = run_cli(
-        monkeypatch, capsys, "predict", "--model", model, "--text", text, "--threshold", "PATIENT=0.99"
-    )
-    assert "Name:" not in stdout  # stricter than the model's confidence in the name
-    code, stdout, _ = run_cli(monkeypatch, capsys, "evaluate", "--model", model, "--data", data)
-    assert code == 0
-    assert "share of the caught PHI characters by source: model 1.000" in stdout
+    code, stdout, _ = run_cli(monkeypatch, capsys, "predict", "--model", unsure_model, "--text", text)
+    assert WEAK in stdout  # the stored threshold applies
+    args = ("predict", "--model", unsure_model, "--text", text, "--threshold", "PATIENT=argmax")
+    code, stdout, _ = run_cli(monkeypatch, capsys, *args)
+    assert WEAK not in stdout and NAME in stdout
+    code, stdout, _ = run_cli(monkeypatch, capsys, "evaluate", "--model", unsure_model, "--data", data)
+    assert code == 0 and "PHI characters caught (char recall): 1.0000" in stdout
     assert f"thresholds: PATIENT {threshold:g}" in stdout
+    code, stdout, _ = run_cli(
+        monkeypatch, capsys, "evaluate", "--model", unsure_model, "--data", data, "--no-thresholds"
+    )
+    assert "PHI characters caught (char recall): 1.0000" not in stdout
 
 
 def test_given_a_bad_threshold_then_one_line_error(name_model_dir, monkeypatch, capsys):
     for value, message in (("PATIENT", "should be TYPE=P"), ("NAME=0.5", "unknown type"), ("DATE=2", "at most 1")):
-        code, _, stderr = run_cli(
-            monkeypatch, capsys, "predict", "--model", name_model_dir, "--text", "x", "--threshold", value
-        )
+        args = ("predict", "--model", name_model_dir, "--text", "x", "--threshold", value)
+        code, _, stderr = run_cli(monkeypatch, capsys, *args)
         assert code == 2 and message in stderr, stderr

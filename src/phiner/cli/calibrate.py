@@ -16,7 +16,10 @@ from phiner.cli.detection import KnownField, NoRules, Rules, load_tagger
 def calibrate(
     model: Annotated[Path, typer.Option(help="Run folder (or merged model folder): thresholds.json goes in it.")],
     data: Annotated[Path, typer.Option(help="Validation records (a dataset folder's split, or a JSONL file).")],
-    recall_target: Annotated[float, typer.Option(help="Char recall each type should reach.")] = 0.995,
+    recall_target: Annotated[float, typer.Option(help="Char recall to reach, all types together.")] = 0.995,
+    max_over_redaction: Annotated[
+        float, typer.Option(help="Share of non-PHI characters the thresholds may flag, at most.")
+    ] = 0.01,
     split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
     rules: Rules = None,
     no_rules: NoRules = False,
@@ -29,9 +32,10 @@ def calibrate(
     ] = False,
     curve: Annotated[Optional[Path], typer.Option(help="Also write the recall / over-redaction curve (PNG).")] = None,
 ) -> None:
-    """Choose, per type, the threshold on P(not O) at which char recall reaches the target on validation
-    records; write the thresholds, the recall reached (95% CI) and the over-redaction it costs into the run
-    folder (thresholds.json), which predict, redact, evaluate and serve then use."""
+    """Choose per-type thresholds on P(not O) that reach the char recall target on validation records at the
+    least over-redaction (within --max-over-redaction); write the thresholds, the recall reached (95% CI)
+    and the over-redaction it costs into the run folder (thresholds.json), which predict, redact, evaluate
+    and serve then use."""
     from phiner.core.runfolder import THRESHOLDS, RunFolder
     from phiner.data.dataset import load_records
     from phiner.evaluate.calibration import calibrate as choose
@@ -40,8 +44,9 @@ def calibrate(
     records = load_records(data, split)
     tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=None)
     tagger.thresholds = {}
-    result = choose(collect(tagger, records, known_field=None if no_known else known_field), recall_target)
-    stored = {k: v for k, v in result.items() if k != "curves"}
+    collected = collect(tagger, records, known_field=None if no_known else known_field)
+    result = choose(collected, recall_target, max_over_redaction=max_over_redaction)
+    stored = {k: v for k, v in result.items() if k not in ("curves", "steps")}
     stored["data"] = str(data) if data.suffix == ".jsonl" else f"{data} ({split})"
     stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None, "known_phi": not no_known}
     RunFolder(model).save_json(THRESHOLDS, stored)
@@ -52,15 +57,19 @@ def calibrate(
     if curve is not None:
         plot_curve(result["curves"], curve)
     table = Table()
-    for col in ("type", "threshold", "char recall (95% CI)", "target reached"):
+    for col in ("type", "threshold", "char recall (95% CI)"):
         table.add_column(col, justify="left" if col == "type" else "right")
-    for kind, value in result["thresholds"].items():
-        recall = result["per_type_recall"][kind]
+    for kind, recall in result["per_type_recall"].items():
         low, high = recall["ci95"]
+        value = result["thresholds"].get(kind)
         table.add_row(
-            kind, f"{value:g}", f"{recall['value']:.4f} [{low:.4f}, {high:.4f}]", str(result["reached"][kind])
+            kind, "arg-max" if value is None else f"{value:g}", f"{recall['value']:.4f} [{low:.4f}, {high:.4f}]"
         )
     out.print(table)
+    if not result["reached"]:
+        out.print(
+            f"[yellow]the target {recall_target} was not reached within over-redaction {max_over_redaction}[/yellow]"
+        )
     for name in ("argmax", "calibrated"):
         r, o = result[name]["char_recall"], result[name]["over_redaction"]
         out.print(

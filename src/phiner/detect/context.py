@@ -10,7 +10,12 @@
 - **Pager and phone words** (``pager``, ``pgr``, ``pg``, ``personsøker``, ``calling``, ``tlf``, ``phone``...)
   make the number after them a phone number: ``Pager #40412``, ``pg 5521``, ``tlf 22 11 33 44``.
 
-Each span's source is ``context:title``, ``context:date`` or ``context:phone``.
+- **Form labels** make their value a name (``Pasient: Abraham By``, ``Signatur:`` and the name on the next line)
+  or a place (``Fødested: Son/Store Brevik``, ``Fødselsdato og -sted: 24. juli 1955, Torsteinsvik``); **place
+  words** make the capitalised words after them a place (``født og oppvokst i Tælavåg``, ``lives in Boston``).
+
+Each span's source is ``context:title``, ``context:date``, ``context:phone``, ``context:field`` (names) or
+``context:place``.
 """
 
 from __future__ import annotations
@@ -53,9 +58,28 @@ PHONE_WORDS = (
     "mob", "mobil", "phone", "ph", "tel", "cell", "fax", "faks",
 )  # fmt: skip
 
+NAME_FIELDS = (
+    "pasient", "pasientnavn", "pas.", "navn", "fullt navn", "patient", "patient name", "name", "signatur",
+    "underskrift", "signert", "signed", "pårørende", "kontaktperson", "next of kin", "emergency contact",
+)  # fmt: skip
+"""Form labels whose value, on the same line or the next, is a name (``Pasient: Abraham By``)."""
+PLACE_FIELDS = (
+    "fødested", "fødselssted", "født i", "bosted", "hjemsted", "hjemkommune", "kommune", "place of birth",
+    "birthplace", "city", "hometown", "residence", "town",
+)  # fmt: skip
+"""Form labels whose value is a place (``Fødested: Son/Store Brevik``)."""
+PLACE_WORDS = (
+    "født i", "født og oppvokst i", "oppvokst i", "bor i", "bosatt i", "bodde i", "flyttet til", "flyttet fra",
+    "kommer fra", "hjemmehørende i", "born in", "lives in", "living in", "lived in", "grew up in", "moved to",
+    "moved from", "resident of",
+)  # fmt: skip
+"""Words after which a capitalised word is a place (``født og oppvokst i Tælavåg``)."""
+_CAP = r"[A-ZÆØÅÄÖÜÉ][^\W\d_]*(?:['’-][^\W\d_]+)*"
+_PLACE = rf"(?P<place>{_CAP}(?:(?:[ /-]|\s(?:i|på|an|am|upon)\s){_CAP}){{0,3}})"
+_PERSON = rf"(?P<name>{_CAP}(?:,?[ \t]+(?:{_CAP}|[A-ZÆØÅ]\.)){{0,3}})"
 _NAME_WORD = r"[^\W\d_](?:[\w'’-]*[^\W\d_])?"
 _WORD = r"(?:[^\W\d_]\.(?!\w)|" + _NAME_WORD + ")"
-TITLE, DATE, PHONE = 0.8, 0.85, 0.85
+TITLE, DATE, PHONE, FIELD = 0.8, 0.85, 0.85, 0.8
 """Scores of the context rules' spans."""
 
 
@@ -71,6 +95,26 @@ class ContextRules:
     _PHONE_AFTER: ClassVar[re.Pattern[str]] = re.compile(
         r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(PHONE_WORDS, key=len, reverse=True)) + r")\.?"
         r"(?:\s?(?:#|nr\.?|no\.?|number|nummer))?(?:\s?:)?\s?(?P<number>\+?\d[\d -]{2,14}\d)(?![\w])"
+    )
+
+    _NAME_FIELD: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?im)^[ \t]*(?:[^\W\d_]+[ \t]+)?(?:"
+        + "|".join(re.escape(w) for w in sorted(NAME_FIELDS, key=len, reverse=True))
+        + r")"
+        r"[ \t]*:[ \t]*\n?[ \t]*" + _PERSON.replace("(?P<name>", "(?P<name>(?-i:") + r")(?=[ \t]*(?:$|[,(;]))"
+    )
+    _PLACE_FIELD: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?im)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(PLACE_FIELDS, key=len, reverse=True)) + r")"
+        r"[ \t]*:[ \t]*" + _PLACE.replace("(?P<place>", "(?P<place>(?-i:") + r")(?=[ \t]*(?:$|[,.(;]))"
+    )
+    _PLACE_AFTER: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(PLACE_WORDS, key=len, reverse=True)) + r")"
+        r"\s+" + _PLACE.replace("(?P<place>", "(?P<place>(?-i:") + ")"
+    )
+    _DATE_THEN_PLACE: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?im)(?:og\s*-?\s*sted|and place of birth|date and place)[ \t]*:[^\n,]*\d,[ \t]*"
+        + _PLACE.replace("(?P<place>", "(?P<place>(?-i:")
+        + ")"
     )
 
     def __init__(self, titles: Iterable[str] = ()) -> None:
@@ -90,6 +134,16 @@ class ContextRules:
 
     def find(self, text: str) -> list[Span]:
         spans = self._names(text)
+        for m in self._NAME_FIELD.finditer(text):
+            name = m["name"].rstrip(",")
+            first = name.split()[0].strip(",").lower()
+            if first not in STOP_WORDS or first in NAMES_TOO:  # "Pasient: The patient ..." is no name
+                start = m.start("name")
+                spans.append(Span(start, start + len(name), "PATIENT", FIELD, name, "context:field"))
+        for pattern in (self._PLACE_FIELD, self._PLACE_AFTER, self._DATE_THEN_PLACE):
+            for m in pattern.finditer(text):
+                if m["place"].lower() not in STOP_WORDS:
+                    spans.append(Span(*m.span("place"), "LOC", FIELD, m["place"], "context:place"))
         for m in self._DATE_AFTER.finditer(text):
             spans.append(Span(*m.span("date"), "DATE", DATE, m["date"], "context:date"))
         for m in self._PHONE_AFTER.finditer(text):

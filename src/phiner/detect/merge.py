@@ -62,7 +62,8 @@ def apply_allow(text: str, spans: list[Span], allow: TermMatcher) -> list[Span]:
     out = []
     for span in spans:
         start, end = span.start, span.end
-        for hit in sorted(h for h in hits if span.start <= h.start and h.end <= span.end):
+        inside = [h for h in hits if span.start <= h.start and h.end <= span.end]
+        for hit in sorted(inside, key=lambda h: (h.start, h.end)):
             if hit.start <= start and hit.end > start:
                 start = hit.end
             elif hit.end >= end and hit.start < end:
