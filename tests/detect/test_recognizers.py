@@ -220,3 +220,15 @@ def test_given_phone_shaped_numbers_that_are_not_phone_numbers_then_none_is_foun
 
 def test_given_a_time_of_day_then_it_is_no_date():
     assert found(DateRecognizer(), "Paracetamol 1 g kl. 14.05. Kontroll 14.05.") == [("14.05.", "DATE")]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Sønnen Per kom. Broren Ola Hansen ringte; his wife Mary called", ["Per", "Ola Hansen", "Mary"]),
+        ("og far Stein Ruud September 17.", ["Stein Ruud"]),  # a month ends a name
+        ("Mor er 80 år. Faren døde. so far. Chest X-ray clear", []),  # no name after the title; a sentence ends
+    ],
+)
+def test_given_a_relatives_title_then_the_capitalised_words_after_it_are_a_name(text, names):
+    assert [t for t, _ in found(ContextRules(), text)] == names

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from phiner.core.records import Span
+from phiner.detect.temporal import MONTHS
 
 SHORT_TITLES = ("dr", "doctor", "prof", "professor", "np", "pa", "rn", "ho", "md", "lis", "spl", "pt-lege")
 """Titles that take the next words in any case (abbreviations: ``pa`` and ``ho`` only in capitals)."""
@@ -35,6 +36,13 @@ NOUN_TITLES = (
     "nurse", "physician", "attending", "resident", "intern", "fellow", "surgeon", "therapist", "pharmacist",
 )  # fmt: skip
 """Titles that are common nouns: the next words are a name only when capitalised."""
+RELATIVES = (
+    "sønn", "sønnen", "datter", "datteren", "kona", "konen", "kone", "mann", "mannen", "ektemann", "ektemannen",
+    "ektefelle", "ektefellen", "bror", "broren", "søster", "søsteren", "mor", "moren", "mora", "far", "faren",
+    "samboer", "samboeren", "onkel", "tante", "fetter", "kusine", "barnebarn", "wife", "husband", "son",
+    "daughter", "brother", "sister", "mother", "father", "partner", "uncle", "aunt", "nephew", "niece",
+)  # fmt: skip
+"""Relatives' titles, which also make the next capitalised words a name (``Sønnen Per``, ``his wife Mary``)."""
 
 STOP_WORDS = frozenset(
     """a an and are as at be been but by called came come for from had has have he her his i in is it its me
@@ -119,7 +127,7 @@ class ContextRules:
 
     def __init__(self, titles: Iterable[str] = ()) -> None:
         short = [*SHORT_TITLES]
-        nouns = [*NOUN_TITLES, *(t.strip().lower().rstrip(".") for t in titles if t.strip())]
+        nouns = [*NOUN_TITLES, *RELATIVES, *(t.strip().lower().rstrip(".") for t in titles if t.strip())]
         self._titles = re.compile(
             r"(?<![\w.])(?P<title>"
             + "|".join(re.escape(t) for t in sorted({*short, *nouns}, key=len, reverse=True))
@@ -160,12 +168,14 @@ class ContextRules:
             if key in CAPITALS_ONLY and not title.isupper():
                 continue
             any_case = key in SHORT_TITLES and key not in self._nouns
+            if key in self._nouns and text[m.end("title") : m.end("title") + 1] == ".":
+                continue  # "so far. Chest": a noun title ends no sentence before its name
             words = list(re.finditer(r"\S+", m["name"]))
             kept: list[re.Match[str]] = []
             for w in words:
                 word = w.group()
                 bare = word.lower().rstrip(".")
-                stop = bare in STOP_WORDS and not (word[0].isupper() and bare in NAMES_TOO)
+                stop = bare in STOP_WORDS and not (word[0].isupper() and bare in NAMES_TOO) or bare in MONTHS
                 if stop or not any_case and not word[0].isupper():
                     break
                 if kept and (word[0].islower() or kept[0].group()[0].islower()):
