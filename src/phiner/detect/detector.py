@@ -4,7 +4,7 @@
 >>> text = "Sønnen Per ringte fra 22 11 33 44 (per@example.no), pasienten født 14.03.1931"
 >>> model = [Span(0, 10, "PATIENT", 0.7)]
 >>> [(s.text, s.label, s.source) for s in detector.merge(text, model)]
-[('Per', 'PATIENT', 'model'), ('22 11 33 44', 'PHONE', 'pattern:phone'), ('per@example.no', 'CONTACT', 'pattern:email'), ('14.03.1931', 'DATE', 'pattern:date')]
+[('Per', 'PATIENT', 'context:title'), ('22 11 33 44', 'PHONE', 'pattern:phone'), ('per@example.no', 'CONTACT', 'pattern:email'), ('14.03.1931', 'DATE', 'pattern:date')]
 """
 
 from __future__ import annotations
