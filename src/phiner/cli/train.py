@@ -173,4 +173,8 @@ def quickstart(
     _print_before_after(result["metrics"])
     print_entities("Predicted Entities", result["sample"]["predicted"])
     print_entities("Real Entities", result["sample"]["real"])
+    if result.get("shipped"):
+        out.print("--- A note redacted by the shipped model ---")
+        out.print(result["shipped"]["note"], markup=False)
+        out.print(result["shipped"]["redacted"], markup=False)
     out.print(f"results in {out_dir}/ (run/metrics.json, run/loss.png, run/confusion.png)")
