@@ -15,8 +15,8 @@ from phiner.core.runfolder import CONFIG, METRICS, THRESHOLDS, RunFolder
 
 CARD = "README.md"
 DATA_LICENCES = {
-    "nordeid": "Nor-DeID-SynthData: the files carry no licence; a model trained on them is for research and "
-    "evaluation, not for redistribution",
+    "nordeid": "Nor-DeID-SynthData: its files carry no licence, so the terms for models trained on them are "
+    "unstated",
     "synth": "phiner's generated text (Faker values, phiner's own templates): redistributable with phiner",
 }
 
@@ -29,7 +29,7 @@ def write_card(folder: str | Path, sources: dict[str, int] | None = None) -> Pat
     thresholds = run.json(THRESHOLDS)
     sources = sources if sources is not None else (metrics.get("data", {}).get("sources") or {})
     base = config.base_model if config else "unknown"
-    restricted = "nordeid" in sources or "own" in sources
+    restricted = not sources or "nordeid" in sources or "own" in sources  # unknown data: no licence claimed
     licence = "other" if restricted else "apache-2.0"
     lines = [
         "---",
@@ -62,7 +62,8 @@ def write_card(folder: str | Path, sources: dict[str, int] | None = None) -> Pat
         lines.append("- not recorded in this run folder")
     lines += [
         "",
-        f"Licence of this adapter: {'Apache-2.0, as phiner' if not restricted else 'bound by the data above'}.",
+        "Licence of this adapter: "
+        + ("Apache-2.0, as phiner." if not restricted else "bound by the terms of its training data (above)."),
         "",
         "## Recipe",
     ]
