@@ -15,8 +15,7 @@ from phiner.core.runfolder import CONFIG, METRICS, THRESHOLDS, RunFolder
 
 CARD = "README.md"
 DATA_LICENCES = {
-    "nordeid": "Nor-DeID-SynthData: its files carry no licence, so the terms for models trained on them are "
-    "unstated",
+    "nordeid": "Nor-DeID-SynthData: its files carry no licence, so the terms for models trained on them are unstated",
     "synth": "phiner's generated text (Faker values, phiner's own templates): redistributable with phiner",
 }
 
