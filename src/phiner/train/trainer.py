@@ -117,7 +117,7 @@ def train(
             settings.batch_size,
             detector=None,  # the run's own scores are the model's: `phiner evaluate` adds the rules layer
         )
-        report = evaluate_tagger(tagger, test_records)
+        report = evaluate_tagger(tagger, test_records, known_field=None)
 
         model.save_pretrained(str(partial))
         tokenizer.save_pretrained(str(partial))
