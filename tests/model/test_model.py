@@ -82,3 +82,14 @@ def test_given_lora_weights_off_zero_then_merged_logits_equal_adapter_logits(tin
 def test_given_a_folder_that_is_not_a_run_then_load_run_says_so(tmp_path):
     with pytest.raises(ModelNotFoundError, match="neither adapter_config.json nor config.json"):
         load_run(tmp_path)
+
+
+def test_given_linux_with_glibc_then_freed_memory_is_kept_in_the_process():
+    import platform
+
+    from phiner.model.hardware import keep_freed_memory
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert keep_freed_memory() is True  # mallopt accepted all three settings
+    else:
+        assert keep_freed_memory() is False
