@@ -39,14 +39,14 @@ def calibrate(
     from phiner.core.runfolder import THRESHOLDS, RunFolder
     from phiner.data.dataset import load_records
     from phiner.evaluate.calibration import calibrate as choose
-    from phiner.evaluate.calibration import collect, plot_curve
+    from phiner.evaluate.calibration import collect, plot_curve, sweep
 
     records = load_records(data, split)
     tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=None)
     tagger.thresholds = {}
     collected = collect(tagger, records, known_field=None if no_known else known_field)
     result = choose(collected, recall_target, max_over_redaction=max_over_redaction)
-    stored = {k: v for k, v in result.items() if k not in ("curves", "steps")}
+    stored = {k: v for k, v in result.items() if k != "steps"}
     stored["data"] = str(data) if data.suffix == ".jsonl" else f"{data} ({split})"
     stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None, "known_phi": not no_known}
     RunFolder(model).save_json(THRESHOLDS, stored)
@@ -55,7 +55,7 @@ def calibrate(
 
         write_card(model)  # the card states the thresholds
     if curve is not None:
-        plot_curve(result["curves"], curve)
+        plot_curve(sweep(collected), curve)
     table = Table()
     for col in ("type", "threshold", "char recall (95% CI)"):
         table.add_column(col, justify="left" if col == "type" else "right")

@@ -59,9 +59,9 @@ def load_tagger(
     from phiner.infer.tagger import Tagger, check_thresholds, run_thresholds
 
     model = resolve_model(model)
-    site = SiteRules.load(rules) if rules is not None else None
     if rules is not None and not rules.is_file():
         raise PhinerError(f"{rules}: no such rules file")
+    site = SiteRules.load(rules) if rules is not None else None
     chosen = dict(run_thresholds(model))
     for i, item in enumerate(thresholds or [], start=1):
         kind, sep, value = item.partition("=")

@@ -103,7 +103,8 @@ def calibrate(
     From the arg-max, each step lowers the one type's threshold (to any grid value below its current one)
     that buys the most recall per unit of over-redaction, until the target is reached or no step fits the
     budget. Types are lowered only where that pays: a type the model already catches keeps its arg-max.
-    Then the result: char recall (bootstrap 95% CI), over-redaction, per-type recall, and the curves.
+    Then the result: char recall (bootstrap 95% CI), over-redaction and per-type recall (the curves, for a
+    plot, are :func:`sweep`'s).
     """
     if not 0 < target <= 1:
         raise ValueError(f"the recall target should be above 0 and at most 1, got {target}")
@@ -146,7 +147,6 @@ def calibrate(
         "per_type_recall": {k: after["char_recall"][k] for k in kinds},
         **summary,
         "steps": steps,
-        "curves": sweep(collected, grid),
     }
 
 
