@@ -72,6 +72,16 @@ def records(splits):
     return splits["train"] + splits["test"]
 
 
+TIDY_KINDS = ("discharge", "referral", "admission", "nursing", "phone")
+
+
+@pytest.fixture(scope="module")
+def tidy(records):
+    # The tidy styles without noise: their formats are specified here; the ICU and journal styles and the
+    # noise have their own specifications (test_synth_styles.py).
+    return [r for r in records if r["meta"]["kind"] in TIDY_KINDS and not r["meta"].get("noise")]
+
+
 def spans_of(records, label):
     return [(r["text"], t) for r in records for t in r["ner_tags"] if t["label"] == label]
 
@@ -93,8 +103,8 @@ def test_given_generated_notes_then_each_passes_the_record_contract(records):
         assert meta["locale"] in ("nb", "en") and meta["kind"] in NOTE_KINDS and meta["templates"]
 
 
-def test_given_a_span_then_its_text_is_a_plausible_value_of_its_type(records):
-    for record in records:
+def test_given_a_span_then_its_text_is_a_plausible_value_of_its_type(tidy):
+    for record in tidy:
         text = record["text"]
         for tag in record["ner_tags"]:
             value = text[tag["start"] : tag["end"]]
@@ -115,9 +125,9 @@ def test_given_a_span_then_its_text_is_a_plausible_value_of_its_type(records):
                 assert value[0].isupper() or value[0].isdigit(), value
 
 
-def test_given_a_note_then_every_age_in_it_is_the_patients(records):
+def test_given_a_note_then_every_age_in_it_is_the_patients(tidy):
     # Only the patient's age is written, so a header "Alder: 41" and the prose "41 år gammel" agree.
-    for record in records:
+    for record in tidy:
         ages = [int(v) for v in span_texts([record], "AGE")]
         assert len(set(ages)) <= 1, ages
 
@@ -157,45 +167,45 @@ def test_given_the_template_inventory_then_every_category_has_templates_in_both_
     assert 0.2 <= total <= 0.35
 
 
-def test_given_300_notes_then_every_date_format_occurs(records):
+def test_given_300_notes_then_every_date_format_occurs(tidy):
     assert set(DATE_PATTERNS) == set(DATE_FORMATS)
-    dates = span_texts(records, "DATE")
+    dates = span_texts(tidy, "DATE")
     for fmt, pattern in DATE_PATTERNS.items():
         assert any(re.fullmatch(pattern, d) for d in dates), fmt
     for d in dates:
         assert any(re.fullmatch(p, d) for p in DATE_PATTERNS.values()), d
 
 
-def test_given_300_notes_then_every_phone_format_occurs(records):
-    phones = span_texts(records, "PHONE")
+def test_given_300_notes_then_every_phone_format_occurs(tidy):
+    phones = span_texts(tidy, "PHONE")
     for fmt in PHONE_FORMATS:
         assert any(re.fullmatch(phone_pattern(fmt), p) for p in phones), fmt
     for p in phones:
         assert any(re.fullmatch(phone_pattern(f), p) for f in PHONE_FORMATS), p
 
 
-def test_given_300_notes_then_every_id_format_occurs(records):
+def test_given_300_notes_then_every_id_format_occurs(tidy):
     assert set(ID_PATTERNS) == set(ID_FORMATS)
-    ids = span_texts(records, "ID")
+    ids = span_texts(tidy, "ID")
     for fmt, pattern in ID_PATTERNS.items():
         assert any(re.fullmatch(pattern, i) for i in ids), fmt
     # The record-number prefix is context, not part of the ID span.
-    texts = [text[max(0, t["start"] - 12) : t["end"]] for text, t in spans_of(records, "ID")]
+    texts = [text[max(0, t["start"] - 12) : t["end"]] for text, t in spans_of(tidy, "ID")]
     assert any(re.search(r"MRN:? \d{7}$", s) for s in texts)
     assert any(re.search(r"[Jj]ournalnr\.:? \d{4}-\d{6}$", s) for s in texts)
 
 
-def test_given_300_notes_then_every_age_format_occurs(records):
+def test_given_300_notes_then_every_age_format_occurs(tidy):
     assert set(AGE_PATTERNS) == set(AGE_FORMATS)
     contexts = [
         text[max(0, t["start"] - 5) : t["start"]] + "<" + text[t["start"] : t["end"] + 10]
-        for text, t in spans_of(records, "AGE")
+        for text, t in spans_of(tidy, "AGE")
     ]
     for fmt, pattern in AGE_PATTERNS.items():
         assert any(re.search(pattern, c) for c in contexts), fmt
 
 
-def test_given_300_notes_then_both_locales_and_all_five_kinds_occur(records):
+def test_given_300_notes_then_both_locales_and_every_kind_occur(records):
     locales = Counter(r["meta"]["locale"] for r in records)
     assert 0.6 <= locales["nb"] / len(records) <= 0.8
     assert set(Counter(r["meta"]["kind"] for r in records)) == set(NOTE_KINDS)
@@ -266,5 +276,7 @@ def test_given_generated_notes_then_each_carries_its_patients_known_phi_and_most
     for note in notes:
         known = check_known(note["known"])
         assert set(known) == {"PATIENT", "ID", "PHONE", "DATE", "AGE", "LOC"}
-    family_in_text = sum(n["known"]["PATIENT"][0].split()[-1] in n["text"] for n in notes)
-    assert family_in_text >= 40  # a few notes name the patient by given name or initials only
+    # ICU notes mostly say "pt"; a few others name the patient by given name or initials only.
+    named = [n for n in notes if n["meta"]["kind"] in TIDY_KINDS]
+    family_in_text = sum(n["known"]["PATIENT"][0].split()[-1].lower() in n["text"].lower() for n in named)
+    assert family_in_text >= 0.7 * len(named)

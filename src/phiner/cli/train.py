@@ -76,9 +76,30 @@ def train(
         Optional[list[str]], typer.Option(help=_lora("target_modules") + "; repeat for several.")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
+    recipe: Annotated[
+        Optional[str],
+        typer.Option(help="A named recipe (`default`: the shipped model) builds its data and sets its settings."),
+    ] = None,
+    nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder, for --recipe.")] = Path(
+        "../shared/data/nor-deid-synthdata"
+    ),
+    recipe_data: Annotated[Path, typer.Option(help="Where --recipe builds its data.")] = Path("data/recipe-default"),
 ) -> None:
     """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
     from phiner.train.trainer import train as run_training
+
+    if recipe is not None:
+        from phiner.train.recipes import prepare_default
+        from phiner.train.recipes import recipe as named_recipe
+
+        chosen = named_recipe(recipe)
+        if data or config:
+            raise PhinerError("--recipe builds its own data and settings: leave out --data and --config.")
+        prepared = prepare_default(nordeid, recipe_data, log=out.print)
+        data, eval_data = prepared["data"], eval_data or prepared["eval_data"]
+        base_model = base_model or chosen.base_model
+        epochs = chosen.train["epochs"] if epochs is None else epochs
+        learning_rate = chosen.train["learning_rate"] if learning_rate is None else learning_rate
 
     run = resolve_run_config(
         config=config,

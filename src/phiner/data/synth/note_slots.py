@@ -278,7 +278,7 @@ class _Slots:
         return [(self._by_sex(("K", "F"), ("M", "M")), None)]
 
     def _slot_unit(self) -> list[Piece]:
-        return [(self.unit, None)]
+        return [(self.unit, "LOC")]  # a hospital or clinic is a location, as in the i2b2 2014 guidelines
 
     def _slot_dept(self) -> list[Piece]:
         return [(self.dept, None)]

@@ -25,6 +25,7 @@ Piece = tuple[str, str | None]
 
 
 _TEXT = load_text("notes_text.yaml")
+_STYLES = load_text("styles_text.yaml")
 
 
 DATE_FORMATS: dict[str, str] = {
@@ -80,10 +81,20 @@ NOTE_KINDS: dict[str, tuple[str, str]] = {
     "admission": ("innkomstjournal", "admission note"),
     "nursing": ("sykepleienotat", "nursing note"),
     "phone": ("telefonnotat", "phone message"),
+    "icu": ("intensivnotat", "ICU nursing note"),
+    "journal": ("journalnotat", "progress note"),
 }
 """Note kind -> (Norwegian name, English name)."""
 
-KIND_WEIGHTS: dict[str, int] = {"discharge": 25, "referral": 20, "admission": 20, "nursing": 20, "phone": 15}
+KIND_WEIGHTS: dict[str, int] = {
+    "discharge": 20,
+    "referral": 14,
+    "admission": 14,
+    "nursing": 14,
+    "phone": 10,
+    "icu": 14,
+    "journal": 14,
+}
 
 TEST_SHARE = 0.25
 """Share of each template category (per locale) kept for the test split."""
@@ -143,9 +154,9 @@ RELATIONS = _TEXT["relations"]
 # Templates: category -> locale -> sentences with {slots}. Ids are "<category>.<locale>.<index>", so appending
 # to a table keeps the existing ids (and their split). A slot written with a capital, {Patient}, is capitalised.
 
-TEMPLATES = _TEXT["templates"]
+TEMPLATES = {**_TEXT["templates"], **_STYLES["templates"]}
 
-SECTION_HEADINGS = _TEXT["section_headings"]
+SECTION_HEADINGS = {**_TEXT["section_headings"], **_STYLES["section_headings"]}
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,8 @@ class Section:
     """One item per line (medication lists, diagnoses) rather than running prose."""
     daily: tuple[int, int] | None = None
     """Dated progress entries (fewest, most) after the sentences; long notes get many more."""
+    shuffled: bool = False
+    """Sentences in a random order rather than by category (prose, where PHI sentences mix with the rest)."""
 
 
 HEADER_LAYOUTS: dict[str, tuple[tuple[str, float], ...]] = {
@@ -203,6 +216,8 @@ HEADER_LAYOUTS: dict[str, tuple[tuple[str, float], ...]] = {
         ("h_relative", 0.2),
     ),
     "phone": (("h_date", 0.9), ("h_caller", 0.9), ("h_name", 0.6), ("h_id", 0.3), ("h_phone", 0.3)),
+    "icu": (("icu_head", 0.6),),
+    "journal": (("h_date", 0.5), ("h_name", 0.3)),
 }
 """Note kind -> header categories in order, each with the chance that the note has that line."""
 
@@ -241,6 +256,30 @@ BODY_LAYOUTS: dict[str, tuple[Section, ...]] = {
     "phone": (
         Section(None, (("call", 1, 3), ("advice", 1, 2))),
         Section(None, (("nurse_sign", 0, 1),)),
+    ),
+    "icu": (
+        Section(None, (("icu_intro", 0, 1),)),
+        Section(
+            None,
+            (
+                ("icu_neuro", 1, 1),
+                ("icu_cv", 1, 1),
+                ("icu_resp", 1, 1),
+                ("icu_gi", 0, 2),
+                ("icu_misc", 0, 2),
+                ("icu_social", 0, 2),
+                ("icu_plan", 1, 2),
+            ),
+            listed=True,
+        ),
+        Section(None, (("icu_sign", 0, 1),)),
+    ),
+    "journal": (
+        Section("history", (("journal_intro", 1, 1), ("journal_plain", 2, 4)), shuffled=True),
+        Section("family", (("journal_family", 1, 3), ("journal_plain", 1, 3)), shuffled=True),
+        Section("social", (("journal_social", 1, 3), ("journal_plain", 2, 4)), shuffled=True),
+        Section("plan", (("journal_clinic", 1, 2), ("journal_plain", 2, 4)), shuffled=True),
+        Section(None, (("journal_sign", 0, 1),)),
     ),
 }
 """Note kind -> its body sections in order; a section whose draws come out empty is left out."""

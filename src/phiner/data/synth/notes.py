@@ -29,6 +29,7 @@ from faker import Faker
 
 from phiner.core.vocab import NB_PLACES
 from phiner.data.dataset import save_dataset
+from phiner.data.synth.noise import draw_operations, perturb
 from phiner.data.synth.note_slots import (
     _Person,
     _Relative,
@@ -68,9 +69,10 @@ from phiner.data.synth.scenarios import (
     make_fakers,
     pick_locale,
 )
+from phiner.data.synth.style_slots import _StyleSlots
 
 
-class _Note(_Slots):
+class _Note(_Slots, _StyleSlots):
     """One note's persona, style choices and template pool; ``write`` builds the record."""
 
     def __init__(self, rng: random.Random, fakers: Mapping[str, Faker], split: str, locale: str, kind: str) -> None:
@@ -151,6 +153,8 @@ class _Note(_Slots):
     # ---- template choice
     def pick(self, category: str, k: int) -> list[tuple[str, str]]:
         pool = _POOLS[(self.split, category, self.locale)]
+        # A sentence is not repeated within a note while others of its category remain.
+        pool = [item for item in pool if item[0] not in self.used] or pool
         return self.rng.sample(pool, min(k, len(pool)))
 
     def render(self, template_id: str, template: str, *, header: bool = False) -> list[Piece]:
@@ -227,6 +231,8 @@ class _Note(_Slots):
         items = [
             item for category, low, high in section.draws for item in self.pick(category, self.rng.randint(low, high))
         ]
+        if section.shuffled:
+            self.rng.shuffle(items)
         entries = self._daily_count(section)
         if not items and not entries:
             return
@@ -334,7 +340,9 @@ def make_note(
     kind = kind or rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     if kind not in NOTE_KINDS:
         raise ValueError(f"note kind {kind!r} is unknown; expected one of {', '.join(NOTE_KINDS)}")
-    return _Note(rng, fakers, split, locale, kind).write()
+    record = _Note(rng, fakers, split, locale, kind).write()
+    operations = draw_operations(rng, kind)
+    return perturb(record, rng, operations) if operations else record
 
 
 def generate_notes(n_train: int, n_test: int, seed: int) -> dict[str, list[dict[str, Any]]]:
