@@ -80,7 +80,9 @@ def test_given_journal_notes_then_relatives_ages_and_ages_in_words_are_ages(jour
     ages = spans(journal_nb, "AGE")
     assert len(set(ages)) > 10, "relatives' ages differ from the patient's"
     assert any(a.isalpha() for a in ages), "an age written as a word, such as ti"
-    assert any(r["text"][t["end"] :].startswith("-årene") for r in journal_nb for t in r["ner_tags"] if t["label"] == "AGE")
+    assert any(
+        r["text"][t["end"] :].startswith("-årene") for r in journal_nb for t in r["ner_tags"] if t["label"] == "AGE"
+    )
 
 
 def test_given_journal_notes_then_most_sentences_carry_no_phi(journal_nb):
@@ -101,7 +103,9 @@ def test_given_journal_notes_then_most_sentences_carry_no_phi(journal_nb):
 
 def test_given_journal_notes_then_hospitals_and_workplaces_are_locations(journal_nb):
     locations = spans(journal_nb, "LOC")
-    assert any(re.search(r"(?i)(sykehus|sjukehus|skole|sykehjem|legekontor|barnehage| AS\b|DPS)", loc) for loc in locations)
+    assert any(
+        re.search(r"(?i)(sykehus|sjukehus|skole|sykehjem|legekontor|barnehage| AS\b|DPS)", loc) for loc in locations
+    )
 
 
 def test_given_the_same_seed_then_styled_notes_are_identical():

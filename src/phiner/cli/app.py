@@ -27,3 +27,37 @@ app.add_typer(export_app, name="export")
 console = Console(stderr=True, soft_wrap=True)
 # Piped output keeps whole table rows (rich would fold them at 80 columns).
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
+class progress:
+    """A rich progress bar on stderr with documents per second; yields the function that advances it."""
+
+    def __init__(self, unit: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(
+            TextColumn(f"{unit}"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("{task.fields[rate]} docs/s"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.task = self.bar.add_task(unit, total=None, rate="-")
+        self.start = 0.0
+
+    def __enter__(self):
+        import time
+
+        self.start = time.perf_counter()
+        self.bar.start()
+
+        def advance(n: int) -> None:
+            done = self.bar.tasks[0].completed + n
+            rate = done / max(time.perf_counter() - self.start, 1e-9)
+            self.bar.update(self.task, completed=done, rate=f"{rate:.1f}")
+
+        return advance
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -55,14 +57,28 @@ def load_tagger(
 ):
     """The model with its detector (built-in rules unless ``no_rules``, and a site's ``rules``) and thresholds
     (the run's calibrated ones, each overridden by ``TYPE=P``)."""
-    from phiner.detect import Detector, SiteRules
-    from phiner.infer.tagger import Tagger, check_thresholds, run_thresholds
+    return tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=thresholds, **kwargs)()
 
-    model = resolve_model(model)
+
+def tagger_loader(
+    model: Path | None,
+    *,
+    rules: Path | None = None,
+    no_rules: bool = False,
+    thresholds: list[str] | None = None,
+    **kwargs: Any,
+) -> Callable[[], Any]:
+    """:func:`load_tagger` in two steps: its options checked now, the model loaded when the function returned is
+    called. That function pickles (by reference), so a Ray actor calls it on its own node, once."""
+    from phiner.detect import SiteRules
+    from phiner.infer.tagger import check_thresholds, run_thresholds
+
+    resolved = resolve_model(model)
     if rules is not None and not rules.is_file():
         raise PhinerError(f"{rules}: no such rules file")
-    site = SiteRules.load(rules) if rules is not None else None
-    chosen = dict(run_thresholds(model))
+    if rules is not None:
+        SiteRules.load(rules)  # its errors now, not in every actor
+    chosen = dict(run_thresholds(resolved))
     for i, item in enumerate(thresholds or [], start=1):
         kind, sep, value = item.partition("=")
         if not sep:
@@ -75,8 +91,18 @@ def load_tagger(
         except ValueError:
             raise PhinerError(f"--threshold entry {i}: P should be a number, e.g. DATE=0.2") from None
     chosen = check_thresholds(chosen, where="--threshold")
-    detector = Detector.default(site, builtin=not no_rules)
-    return Tagger.load(model, detector=detector, thresholds=chosen, **kwargs)
+    absolute = (None if p is None else Path(p).resolve() for p in (model, rules))  # an actor may run elsewhere
+    return functools.partial(_load, *absolute, not no_rules, chosen, kwargs)
+
+
+def _load(model: Path | None, rules: Path | None, builtin: bool, thresholds: dict[str, float], kwargs: dict):
+    """The tagger :func:`tagger_loader` checked the options of; ``model`` None is resolved where it runs (the
+    shipped model's folder differs from one install to another)."""
+    from phiner.detect import Detector, SiteRules
+    from phiner.infer.tagger import Tagger
+
+    detector = Detector.default(SiteRules.load(rules) if rules is not None else None, builtin=builtin)
+    return Tagger.load(resolve_model(model), detector=detector, thresholds=thresholds, **kwargs)
 
 
 def resolve_model(model: Path | None) -> Path:

@@ -1,4 +1,4 @@
-"""`phiner predict`: Tag PHI in texts."""
+"""`phiner predict`: Tag PHI in texts, JSONL and tables (CSV, Parquet), here or on Ray."""
 
 from __future__ import annotations
 
@@ -8,7 +8,30 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.app import app, out
-from phiner.cli.detection import KnownColumns, KnownField, Model, NoRules, Rules, Thresholds, known_columns, load_tagger
+from phiner.cli.detection import (
+    KnownColumns,
+    KnownField,
+    Model,
+    NoRules,
+    Rules,
+    Thresholds,
+    known_columns,
+    load_tagger,
+    tagger_loader,
+)
+from phiner.cli.tables import (
+    Address,
+    CpusPerWorker,
+    Engine,
+    EntitiesOut,
+    GpusPerWorker,
+    OutputFormat,
+    Workers,
+    exists_or_glob,
+    is_table_job,
+    ray_settings,
+    run_tables,
+)
 from phiner.core.errors import PhinerError
 
 
@@ -16,8 +39,16 @@ from phiner.core.errors import PhinerError
 def predict(
     model: Model = None,
     text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,
-    input: Annotated[Optional[Path], typer.Option(help="JSONL file with a `text` key per line.")] = None,
-    output: Annotated[Optional[Path], typer.Option(help="JSONL to write: every input key plus `entities`.")] = None,
+    input: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="JSONL file with a `text` key per line, or tables: a .csv or .parquet file, a folder or glob."
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option(help="JSONL to write: every input key plus `entities`; a folder of part files for tables."),
+    ] = None,
     record: Annotated[
         Optional[int], typer.Option(help="With --input and no --output: show this record (0 = the first).")
     ] = None,
@@ -26,6 +57,19 @@ def predict(
     threshold: Thresholds = None,
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
+    text_column: Annotated[str, typer.Option(help="Tables: the column holding the text (kept as it is).")] = "text",
+    id_column: Annotated[
+        Optional[str], typer.Option(help="Tables: the column holding each document's id (--resume follows it).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Tables: rows tagged and written together.")] = 256,
+    resume: Annotated[bool, typer.Option(help="Tables: continue an interrupted job, skipping rows written.")] = False,
+    output_format: OutputFormat = None,
+    entities_out: EntitiesOut = None,
+    engine: Engine = "local",
+    workers: Workers = None,
+    num_cpus_per_worker: CpusPerWorker = None,
+    num_gpus_per_worker: GpusPerWorker = None,
+    address: Address = None,
 ) -> None:
     """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL (each entity
     with its source: model, pattern:..., context:..., rule:NAME, known)."""
@@ -33,11 +77,52 @@ def predict(
 
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
-    if input is not None and not input.is_file():
-        raise PhinerError(f"{input}: no such file")
+    if input is not None:
+        exists_or_glob(input)
     if text is not None:
         check_text(text, "--text")
     columns = known_columns(known_column)
+    ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
+    if input is not None and is_table_job(input, output, engine):
+        if output is None:
+            raise PhinerError("--output (a folder of part files) is needed with a table --input.")
+        from phiner.deid.batch import RedactOptions
+
+        options = RedactOptions(
+            text_field=text_column,
+            id_field=id_column,
+            known_field=known_field,
+            known_columns=columns,
+            buffer=batch_size,
+        )
+        loader = tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=threshold)
+        run_tables(
+            "predict",
+            loader,
+            input,
+            output,
+            options,
+            output_format=output_format,
+            entities_out=entities_out,
+            resume=resume,
+            ray=ray,
+        )
+        return
+    table_only = {
+        "--text-column": text_column != "text",
+        "--id-column": id_column is not None,
+        "--resume": resume,
+        "--output-format": output_format is not None,
+        "--entities-out": entities_out is not None,
+        "--engine ray": ray is not None,
+    }
+    if any(table_only.values()):
+        raise PhinerError(
+            f"{', '.join(k for k, v in table_only.items() if v)}: only with tables (a .csv or .parquet --input, a "
+            "folder or glob of tables, or a .jsonl --input into an --output folder)."
+        )
+    if input is not None and not input.is_file():
+        raise PhinerError(f"{input}: no such file")
     if input is not None:  # every bad line and field named before the model loads
         for lineno, item in enumerate(iter_jsonl(input, require_tags=False), start=1):
             try:

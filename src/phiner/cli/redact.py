@@ -1,4 +1,4 @@
-"""`phiner redact`: De-identify texts, files, folders and JSONL."""
+"""`phiner redact`: De-identify texts, files, folders, JSONL and tables (CSV, Parquet), here or on Ray."""
 
 from __future__ import annotations
 
@@ -8,8 +8,31 @@ from typing import Annotated, Optional
 
 import typer
 
-from phiner.cli.app import app, console, out
-from phiner.cli.detection import KnownColumns, KnownField, Model, NoRules, Rules, Thresholds, known_columns, load_tagger
+from phiner.cli.app import app, console, out, progress
+from phiner.cli.detection import (
+    KnownColumns,
+    KnownField,
+    Model,
+    NoRules,
+    Rules,
+    Thresholds,
+    known_columns,
+    load_tagger,
+    tagger_loader,
+)
+from phiner.cli.tables import (
+    Address,
+    CpusPerWorker,
+    Engine,
+    EntitiesOut,
+    GpusPerWorker,
+    OutputFormat,
+    Workers,
+    exists_or_glob,
+    is_table_job,
+    ray_settings,
+    run_tables,
+)
 from phiner.core.errors import PhinerError
 
 
@@ -18,23 +41,37 @@ def redact(
     model: Model = None,
     text: Annotated[Optional[str], typer.Option(help="One text to redact; the safe text is printed.")] = None,
     input: Annotated[
-        Optional[Path], typer.Option(help="A .txt file, a folder of .txt files, or a .jsonl file.")
+        Optional[Path],
+        typer.Option(
+            help="A .txt file, a folder of .txt files, a .jsonl file, or tables: a .csv or .parquet file, a folder "
+            "or glob of tables."
+        ),
     ] = None,
     output: Annotated[
-        Optional[Path], typer.Option(help="File, folder or .jsonl to write (stdout for one text).")
+        Optional[Path],
+        typer.Option(help="File, folder or .jsonl to write (stdout for one text); a folder of part files for tables."),
     ] = None,
     operator: Annotated[str, typer.Option(help="tag, mask, remove or surrogate.")] = "tag",
     keep: Annotated[Optional[list[str]], typer.Option(help="Entity type to leave as is; repeat for several.")] = None,
     override: Annotated[Optional[list[str]], typer.Option(help="TYPE=OPERATOR for one type, e.g. DATE=mask.")] = None,
-    field: Annotated[str, typer.Option(help="JSONL key holding the text; the redacted text replaces it.")] = "text",
+    field: Annotated[
+        str,
+        typer.Option("--field", "--text-column", help="Key or column holding the text; the redacted text replaces it."),
+    ] = "text",
     id_field: Annotated[
         Optional[str],
-        typer.Option(help="JSONL key holding each document's id (surrogates follow it; else a hash of the text)."),
+        typer.Option(
+            "--id-field",
+            "--id-column",
+            help="Key or column holding each document's id (surrogates and --resume follow it; else a hash of the text).",
+        ),
     ] = None,
     patient_field: Annotated[
         Optional[str],
         typer.Option(
-            help="JSONL key holding the patient id: one date shift and name map per patient, in any file or run (with a secret)."
+            "--patient-field",
+            "--patient-column",
+            help="Key or column holding the patient id: one date shift and name map per patient, in any file or run (with a secret).",
         ),
     ] = None,
     keep_original: Annotated[
@@ -57,13 +94,25 @@ def redact(
         tuple[int, int], typer.Option(help="Surrogate dates: per-document shift, MIN MAX days, either sign.")
     ] = (30, 365),
     buffer: Annotated[
-        int, typer.Option(help="Documents tagged and written together (a resumed job redoes at most one buffer).")
+        int,
+        typer.Option(
+            "--buffer",
+            "--batch-size",
+            help="Documents tagged and written together (a resumed job redoes at most one buffer; Ray: rows per batch).",
+        ),
     ] = 256,
     rules: Rules = None,
     no_rules: NoRules = False,
     threshold: Thresholds = None,
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
+    output_format: OutputFormat = None,
+    entities_out: EntitiesOut = None,
+    engine: Engine = "local",
+    workers: Workers = None,
+    num_cpus_per_worker: CpusPerWorker = None,
+    num_gpus_per_worker: GpusPerWorker = None,
+    address: Address = None,
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
     from phiner.core.records import atomic_write, check_text
@@ -75,8 +124,9 @@ def redact(
     overrides = _overrides(keep or [], override or [])
     if (text is None) == (input is None):
         raise PhinerError("Give exactly one of --text or --input.")
-    if input is not None and not input.exists():
-        raise PhinerError(f"{input}: no such file or folder")
+    if input is not None:
+        exists_or_glob(input)
+    ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
     if text is not None:
         check_text(text, "--text")
     secret = load_secret(secret_file)
@@ -110,6 +160,29 @@ def redact(
             date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift
         ),
     )
+    if input is not None and is_table_job(input, output, engine):
+        if output is None:
+            raise PhinerError("--output (a folder of part files) is needed with a table --input.")
+        if key is not None:
+            raise PhinerError("--key works with one text or a .jsonl --input into a .jsonl --output, not with tables.")
+        loader = tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=threshold)
+        run_tables(
+            "redact",
+            loader,
+            input,
+            output,
+            options,
+            output_format=output_format,
+            entities_out=entities_out,
+            resume=resume,
+            ray=ray,
+        )
+        return
+    if output_format is not None or entities_out is not None or ray is not None:
+        raise PhinerError(
+            "--output-format, --entities-out and --engine ray work with tables: a .csv or .parquet --input, a "
+            "folder or glob of tables, or a .jsonl --input into an --output folder."
+        )
     one_text = text is not None or (input.is_file() and input.suffix != ".jsonl")
     if not one_text and output is None:
         raise PhinerError("--output is needed with a folder or a .jsonl --input.")
@@ -164,7 +237,7 @@ def _redact_many(
 ) -> None:
     from phiner.deid.batch import redact_folder, redact_jsonl
 
-    with _progress("documents") as advance:
+    with progress("documents") as advance:
         if input.is_dir():
             stats = redact_folder(tagger, input, output, options, resume=resume, progress=advance)
         else:
@@ -177,37 +250,3 @@ def _redact_many(
             f"[yellow]warning:[/yellow] skipped {stats['links_skipped']} link(s) pointing out of {input}",
             highlight=False,
         )
-
-
-class _progress:
-    """A rich progress bar on stderr with documents per second; yields the function that advances it."""
-
-    def __init__(self, unit: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn(f"{unit}"),
-            MofNCompleteColumn(),
-            BarColumn(),
-            TextColumn("{task.fields[rate]} docs/s"),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        self.task = self.bar.add_task(unit, total=None, rate="-")
-        self.start = 0.0
-
-    def __enter__(self):
-        import time
-
-        self.start = time.perf_counter()
-        self.bar.start()
-
-        def advance(n: int) -> None:
-            done = self.bar.tasks[0].completed + n
-            rate = done / max(time.perf_counter() - self.start, 1e-9)
-            self.bar.update(self.task, completed=done, rate=f"{rate:.1f}")
-
-        return advance
-
-    def __exit__(self, *exc) -> None:
-        self.bar.stop()

@@ -255,11 +255,12 @@ class atomic_write:
 
 
 def open_private(path: str | Path, mode: str = "a"):
-    """A file opened for writing (``a`` or ``w``), created 0600 and kept 0600: it holds PHI or keys."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    """A file opened for writing (``a`` or ``w``; ``ab`` or ``wb`` for bytes), created 0600 and kept 0600: it
+    holds PHI or keys."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
     fd = os.open(path, flags, 0o600)
     os.fchmod(fd, 0o600)
-    return os.fdopen(fd, mode, encoding="utf-8")
+    return os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -127,23 +127,28 @@ def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
         for lineno, obj in iter_objects(src):
             count += 1
             try:
-                _check_record(obj, options)
+                check_record(obj, options)
             except RecordError as err:
                 problems.append(f"{src}:{lineno}: {err}")
     except RecordError as err:  # not JSON at all: reading stops there
         problems.append(str(err))
     if problems:
-        shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
-        more = (
-            f"\n  ... and {len(problems) - MAX_REPORTED_PROBLEMS} more" if len(problems) > MAX_REPORTED_PROBLEMS else ""
-        )
-        raise PhinerError(f"{len(problems)} bad line(s) in {src}; nothing was written:\n{shown}{more}")
+        raise problems_error(f"{len(problems)} bad line(s) in {src}", problems)
     if count == 0:
         raise PhinerError(f"{src}: no documents (the file is empty or blank)")
     return count
 
 
-def _check_record(obj: Any, options: RedactOptions) -> None:
+def problems_error(headline: str, problems: list[str]) -> PhinerError:
+    """One error listing ``problems`` (the first 20) under ``headline``: a job refuses its input whole."""
+    shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
+    more = len(problems) - MAX_REPORTED_PROBLEMS
+    return PhinerError(f"{headline}; nothing was written:\n{shown}" + (f"\n  ... and {more} more" if more > 0 else ""))
+
+
+def check_record(obj: Any, options: RedactOptions) -> None:
+    """Refuse one record (a JSONL line, or a table row as a mapping) that the job could not redact: no string text, a
+    missing or bad id or patient, a `keep_original` key that exists, bad known PHI."""
     if not isinstance(obj, dict):
         raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
     name = options.text_field
@@ -200,20 +205,14 @@ def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[in
     """Documents already in the partial output (a torn last line cut away) and the options to go on with:
     a job with no secret and no seed draws one and keeps it in its state file, so that a resumed job gives
     the same patients the same surrogates."""
-    _make_folder(files.output.parent)
+    make_folder(files.output.parent)
     if files.key is not None and files.key.exists() and not resume:
         raise FileExistsError(f"{files.key} exists; choose another --key or remove it.")
     if files.partial.exists() and not resume:
         raise FileExistsError(
             f"{files.partial} holds an interrupted job; pass --resume to continue it, or remove it to start again."
         )
-    state = json.loads(files.state.read_text(encoding="utf-8")) if resume and files.state.exists() else {}
-    if options.secret is None and options.seed is None:
-        secret = bytes.fromhex(state["secret"]) if "secret" in state else os.urandom(32)
-        options = replace(options, secret=secret)
-        state["secret"] = secret.hex()
-    with atomic_write(files.state) as fh:
-        json.dump(state, fh)
+    options = keep_secret(files.state, options, resume=resume)
     done = _complete_lines(files.partial) if files.partial.exists() else 0
     if files.key is not None:
         if resume and files.key.exists() and not files.key_partial.exists():  # renamed, output not yet
@@ -222,7 +221,21 @@ def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[in
     return done, options
 
 
-def _make_folder(folder: Path) -> None:
+def keep_secret(state: Path, options: RedactOptions, *, resume: bool) -> RedactOptions:
+    """The options to go on with: a job with no secret and no seed draws one and keeps it in its ``state`` file
+    (0600), so that a resumed job gives the same patients the same surrogates."""
+    saved = json.loads(state.read_text(encoding="utf-8")) if resume and state.exists() else {}
+    if options.secret is None and options.seed is None:
+        secret = bytes.fromhex(saved["secret"]) if "secret" in saved else os.urandom(32)
+        options = replace(options, secret=secret)
+        saved["secret"] = secret.hex()
+    with atomic_write(state) as fh:
+        json.dump(saved, fh)
+    return options
+
+
+def make_folder(folder: Path) -> None:
+    """``folder`` and its parents, refused where one of them is a file."""
     for parent in (folder, *folder.parents):
         if parent.exists() and not parent.is_dir():
             raise PhinerError(f"{parent}: not a folder")
@@ -257,7 +270,7 @@ def _write_job(
     keys_out = open_private(files.key_partial) if files.key is not None else None
     try:
         with open_private(files.partial) as fh:
-            for batch in _chunks(_skip(iter_objects(src), done), options.buffer):
+            for batch in chunks(_skip(iter_objects(src), done), options.buffer):
                 rows, keys = _redact_batch(tagger, batch, options)
                 if keys_out is not None:
                     _append(keys_out, keys)  # keys first: a written document never lacks its key entry
@@ -313,7 +326,8 @@ def _skip(records: Iterator[tuple[int, Any]], done: int) -> Iterator[tuple[int, 
             yield index, record
 
 
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (the last may be shorter)."""
     chunk: list = []
     for item in items:
         chunk.append(item)
@@ -371,7 +385,7 @@ def redact_folder(
     todo = [p for p in files if not (dst / p.relative_to(src)).exists()]
     for path in todo:
         read_text_file(path)
-    for batch in _chunks(todo, options.buffer):
+    for batch in chunks(todo, options.buffer):
         texts = [read_text_file(p) for p in batch]
         ids = [p.relative_to(src).as_posix() for p in batch]
         for path, (redaction, _) in zip(batch, redact_documents(tagger, texts, options, ids=ids)):

@@ -1,0 +1,122 @@
+"""The options of table jobs that predict and redact share (``--output-format``, ``--entities-out``, and the
+engine's: ``--engine ray``, ``--workers``, ``--num-cpus-per-worker``, ``--num-gpus-per-worker``, ``--address``),
+and the one function that runs a table job, in this process or on Ray."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from phiner.cli.app import out, progress
+from phiner.core.errors import PhinerError
+
+if TYPE_CHECKING:
+    from phiner.deid.batch import RedactOptions
+    from phiner.deid.tables import Mode
+    from phiner.ray import RaySettings
+
+Engine = Annotated[
+    str, typer.Option(help="local (this process) or ray (Ray Data over a cluster; pip install 'phiner[ray]').")
+]
+OutputFormat = Annotated[
+    Optional[str], typer.Option(help="Table jobs: jsonl, csv or parquet part files (default: the input's format).")
+]
+EntitiesOut = Annotated[
+    Optional[Path],
+    typer.Option(
+        help="Table jobs: the entities as a long table here (.jsonl, .csv or .parquet; one row per entity, named "
+        "by --id-column) instead of an `entities` column."
+    ),
+]
+Workers = Annotated[Optional[int], typer.Option(help="--engine ray: actors, each loading the model once [default: 1].")]
+CpusPerWorker = Annotated[Optional[float], typer.Option(help="--engine ray: CPUs (threads) per actor [default: 1].")]
+GpusPerWorker = Annotated[
+    Optional[float], typer.Option(help="--engine ray: GPUs per actor; a fraction shares one [default: 0].")
+]
+Address = Annotated[
+    Optional[str],
+    typer.Option(
+        help="--engine ray: join this running cluster (auto, or HOST:PORT of `ray start --head`) [default: a local one]."
+    ),
+]
+
+
+def exists_or_glob(input: Path) -> None:
+    """Refuse an ``--input`` that is neither a file or folder nor a glob."""
+    from phiner.deid.tables import is_glob
+
+    if not input.exists() and not is_glob(input):
+        raise PhinerError(f"{input}: no such file or folder")
+
+
+def is_table_job(input: Path, output: Path | None, engine: str) -> bool:
+    """Whether ``--input`` makes a table job: a .csv or .parquet file, a glob, a folder with no .txt file in it
+    (with one it is a folder of texts, as before tables), or a .jsonl file into a folder or on Ray (a .jsonl
+    into a .jsonl file in this process is the JSONL job)."""
+    from phiner.deid.tables import table_format
+
+    if input.is_dir():
+        return not any(name.endswith(".txt") for _, _, names in os.walk(input) for name in names)
+    if not input.exists():
+        return True
+    kind = table_format(input)
+    if kind in ("csv", "parquet"):
+        return True
+    return kind == "jsonl" and (engine == "ray" or (output is not None and output.suffix.lower() != ".jsonl"))
+
+
+def ray_settings(
+    engine: str, workers: int | None, cpus: float | None, gpus: float | None, address: str | None
+) -> RaySettings | None:
+    """The :class:`phiner.ray.RaySettings` of ``--engine ray``; None in this process, where the Ray options are
+    refused."""
+    if engine not in ("local", "ray"):
+        raise PhinerError(f"`--engine` should be local or ray, got {engine!r}")
+    given = {"--workers": workers, "--num-cpus-per-worker": cpus, "--num-gpus-per-worker": gpus, "--address": address}
+    if engine == "local":
+        extra = [name for name, value in given.items() if value is not None]
+        if extra:
+            raise PhinerError(f"{', '.join(extra)}: only with --engine ray")
+        return None
+    from phiner.ray import RaySettings
+
+    return RaySettings(
+        workers=1 if workers is None else workers,
+        num_cpus_per_worker=1.0 if cpus is None else cpus,
+        num_gpus_per_worker=0.0 if gpus is None else gpus,
+        address=address,
+    )
+
+
+def run_tables(
+    mode: Mode,
+    loader: Callable[[], Any],
+    input: Path,
+    output: Path,
+    options: RedactOptions,
+    *,
+    output_format: str | None,
+    entities_out: Path | None,
+    resume: bool,
+    ray: RaySettings | None,
+) -> None:
+    """Plan the job, refuse bad rows (before the model loads), then run it here or on Ray."""
+    from phiner.deid.tables import TableJob, run_table_job, scan_tables
+
+    if ray is not None and resume:
+        raise PhinerError("--resume works in one process; a Ray job that failed left nothing: run it again")
+    job = TableJob.plan(input, output, mode=mode, output_format=output_format, entities_out=entities_out)
+    scanned = scan_tables(job, options)
+    if ray is not None:
+        from phiner.ray import run_table_job as run_on_ray
+
+        stats = run_on_ray(job, options, loader, ray, scanned=scanned)
+    else:
+        tagger = loader()
+        with progress("rows") as advance:
+            stats = run_table_job(tagger, job, options, resume=resume, progress=advance, scanned=scanned)
+    out.print(f"wrote {stats['written']} rows to {job.output} (skipped {stats['skipped']} already done)")
