@@ -261,11 +261,30 @@ def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_f
     assert run_windowing(tmp_path / "nowhere") == DEFAULT_WINDOWING
 
 
-def test_auto_attention_is_eager_only_for_short_windows_on_a_cpu():
+def test_auto_attention_is_eager_for_short_windows_and_flash_for_long_ones_on_a_cpu():
     from phiner.model.hardware import cuda, resolve_attention
 
-    expected_short = "sdpa" if cuda() else "eager"
-    assert resolve_attention("auto", True, 256) == expected_short
-    assert resolve_attention("auto", True, 512) == "sdpa"
-    assert resolve_attention("auto", False, 128) == "sdpa"
+    assert resolve_attention("auto", True, 256) == ("sdpa" if cuda() else "eager")
+    assert resolve_attention("auto", True, 512) == ("sdpa" if cuda() else "flash")
+    assert resolve_attention("auto", False, 128) == ("sdpa" if cuda() else "flash")
     assert resolve_attention("eager", True, 512) == "eager"
+
+
+def test_given_flash_attention_then_attention_weights_have_no_dropout_and_the_rest_keeps_its_own(tiny_roberta):
+    import torch
+
+    from phiner.core.config import LoraSettings, preset
+    from phiner.train.trainer import build_model
+
+    settings = preset("phiner", attention="flash", max_length=64, stride=16)
+    model, attention = build_model(str(tiny_roberta), settings, LoraSettings())
+    assert attention == "flash" and model.config._attn_implementation == "sdpa"
+    drops = {n: m.p for n, m in model.named_modules() if isinstance(m, torch.nn.Dropout)}
+    attention_drops = [p for n, p in drops.items() if n.endswith("attention.self.dropout")]
+    assert attention_drops and set(attention_drops) == {0.0}
+    assert any(p > 0 for n, p in drops.items() if not n.endswith("attention.self.dropout"))
+    model.train()
+    ids = torch.randint(5, 100, (2, 64))
+    loss = model(input_ids=ids, attention_mask=torch.ones_like(ids), labels=torch.zeros_like(ids)).loss
+    loss.backward()
+    assert torch.isfinite(loss)

@@ -32,6 +32,20 @@ class FastDropout(nn.Dropout):
         return x.masked_fill(drop, 0.0).mul_(1.0 / (1.0 - self.p))
 
 
+def no_attention_dropout(model: nn.Module) -> int:
+    """Set the dropout on attention weights to 0 (BERT's and RoBERTa's ``attention.self.dropout``, MPNet's
+    ``attn.dropout``), so that sdpa runs PyTorch's fused kernel; return how many were set. Refuses a model
+    that has none, where the fused kernel would silently not be reached."""
+    found = 0
+    for name, module in model.named_modules():
+        if isinstance(module, nn.Dropout) and name.endswith(("attention.self.dropout", "attn.dropout")):
+            module.p = 0.0
+            found += 1
+    if not found:
+        raise ValueError("no attention dropout module found (attention.self.dropout / attn.dropout)")
+    return found
+
+
 def use_fast_dropout(model: nn.Module) -> int:
     """Swap every ``nn.Dropout`` in ``model`` for a :class:`FastDropout` of the same ``p``; return how many."""
     swapped = 0

@@ -160,10 +160,17 @@ def record_sources(records: list[dict]) -> dict[str, int]:
 
 def build_model(base_path: str, settings, lora, init: str | None = None):
     """The model to train and its attention kernel: LoRA on a fresh head, or ``init``'s adapter and head."""
+    from phiner.model.dropout import no_attention_dropout
+
     attention = resolve_attention(settings.attention, settings.fast_dropout, settings.max_length)
+    kernel = "sdpa" if attention == "flash" else attention
     if init:
-        return continue_from(init, base_path, settings.seed, attention), attention
-    return add_lora(load_base_model(base_path, seed=settings.seed, attention=attention), lora), attention
+        model = continue_from(init, base_path, settings.seed, kernel)
+    else:
+        model = add_lora(load_base_model(base_path, seed=settings.seed, attention=kernel), lora)
+    if attention == "flash":
+        no_attention_dropout(model)
+    return model, attention
 
 
 def make_trainer(
