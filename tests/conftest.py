@@ -66,6 +66,55 @@ def tiny_run(tiny_roberta, synth_data, tmp_path_factory):
     return out, metrics
 
 
+ADAPTER_NAMES = ("Kari", "Ola", "Nordmann", "Hansen", "Berit", "Per")
+
+
+def one_type_notes(out: Path, label: str) -> Path:
+    """A dataset folder of short notes, each naming one of :data:`ADAPTER_NAMES`, the name tagged ``label``."""
+    import json
+
+    out.mkdir(parents=True)
+    for split, n in (("train", 48), ("test", 8)):
+        with open(out / f"{split}.jsonl", "w", encoding="utf-8") as f:
+            for i in range(n):
+                name = ADAPTER_NAMES[i % len(ADAPTER_NAMES)]
+                text = f"Notat {i}: {name} kom i dag."
+                start = text.index(name)
+                tags = [{"start": start, "end": start + len(name), "label": label}]
+                f.write(json.dumps({"text": text, "ner_tags": tags}) + "\n")
+    return out
+
+
+@pytest.fixture(scope="session")
+def adapter_runs(tiny_roberta, tmp_path_factory) -> dict[str, Path]:
+    """Two LoRA runs on the tiny RoBERTa, trained (30 steps) on the same notes with the names tagged PATIENT in one
+    and LOC in the other: adapters of one base whose outputs differ. The LOC run has calibrated thresholds."""
+    from phiner.core.config import LoraSettings, RunConfig
+    from phiner.core.records import write_json
+    from phiner.train.trainer import train
+
+    root = tmp_path_factory.mktemp("adapters")
+    settings = TrainSettings(
+        max_steps=30,
+        batch_size=8,
+        max_length=32,
+        stride=8,
+        pad_to_max_length=False,
+        learning_rate=0.02,
+        warmup_ratio=0.0,
+        eval_before=False,
+        logging_steps=10,
+    )
+    runs = {}
+    for label in ("PATIENT", "LOC"):
+        data = one_type_notes(root / f"data-{label}", label)
+        config = RunConfig(base_model=str(tiny_roberta), data=[str(data)], lora=LoraSettings(), train=settings)
+        train(config, root / label.lower(), log=lambda _: None)
+        runs[label.lower()] = root / label.lower()
+    write_json(runs["loc"] / "thresholds.json", {"thresholds": {"LOC": 0.4}})
+    return runs
+
+
 def fnr_check_digits_valid(digits: list[int]) -> bool:
     """Both mod-11 check digits of an 11-digit Norwegian fødselsnummer, computed here independently."""
 

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from phiner.cli.adapters import Adapters, Base, DefaultAdapter, tagger_or_adapter_loader
 from phiner.cli.app import app, out
 from phiner.cli.detection import (
     KnownColumns,
@@ -16,8 +17,6 @@ from phiner.cli.detection import (
     Rules,
     Thresholds,
     known_columns,
-    load_tagger,
-    tagger_loader,
 )
 from phiner.cli.tables import (
     Address,
@@ -55,6 +54,9 @@ def predict(
     rules: Rules = None,
     no_rules: NoRules = False,
     threshold: Thresholds = None,
+    base: Base = None,
+    adapter: Adapters = None,
+    default_adapter: DefaultAdapter = None,
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
     text_column: Annotated[str, typer.Option(help="Tables: the column holding the text (kept as it is).")] = "text",
@@ -83,6 +85,9 @@ def predict(
         check_text(text, "--text")
     columns = known_columns(known_column)
     ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
+    loader = tagger_or_adapter_loader(
+        model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold
+    )
     if input is not None and is_table_job(input, output, engine):
         if output is None:
             raise PhinerError("--output (a folder of part files) is needed with a table --input.")
@@ -95,7 +100,6 @@ def predict(
             known_columns=columns,
             buffer=batch_size,
         )
-        loader = tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=threshold)
         run_tables(
             "predict",
             loader,
@@ -129,7 +133,7 @@ def predict(
                 record_known(item, known_field, columns)
             except PhinerError as err:
                 raise PhinerError(f"{input}: record {lineno}: {err}") from None
-    tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold)
+    tagger = loader()
     if input is not None and output is not None:
         records = iter_jsonl(input, require_tags=False)
         count = write_jsonl(output, tagger.predict_records(records, known_field=known_field, known_columns=columns))

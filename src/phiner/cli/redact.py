@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from phiner.cli.adapters import Adapters, Base, DefaultAdapter, tagger_or_adapter_loader
 from phiner.cli.app import app, console, out, progress
 from phiner.cli.detection import (
     KnownColumns,
@@ -17,8 +18,6 @@ from phiner.cli.detection import (
     Rules,
     Thresholds,
     known_columns,
-    load_tagger,
-    tagger_loader,
 )
 from phiner.cli.tables import (
     Address,
@@ -104,6 +103,9 @@ def redact(
     rules: Rules = None,
     no_rules: NoRules = False,
     threshold: Thresholds = None,
+    base: Base = None,
+    adapter: Adapters = None,
+    default_adapter: DefaultAdapter = None,
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
     output_format: OutputFormat = None,
@@ -127,6 +129,9 @@ def redact(
     if input is not None:
         exists_or_glob(input)
     ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
+    loader = tagger_or_adapter_loader(
+        model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold
+    )
     if text is not None:
         check_text(text, "--text")
     secret = load_secret(secret_file)
@@ -165,7 +170,6 @@ def redact(
             raise PhinerError("--output (a folder of part files) is needed with a table --input.")
         if key is not None:
             raise PhinerError("--key works with one text or a .jsonl --input into a .jsonl --output, not with tables.")
-        loader = tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=threshold)
         run_tables(
             "redact",
             loader,
@@ -193,7 +197,7 @@ def redact(
         from phiner.deid.batch import scan_jsonl
 
         scanned = scan_jsonl(input, options)
-    tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold)
+    tagger = loader()
     if one_text:
         document = text if text is not None else read_text_file(input)
         [(redaction, context)] = redact_documents(tagger, [document], options)

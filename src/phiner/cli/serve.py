@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from phiner.cli.adapters import Adapters, Base, DefaultAdapter, check_choice, parse_adapters, registry_loader
 from phiner.cli.app import app, console
 from phiner.cli.detection import Model, NoRules, Rules, Thresholds, load_tagger, resolve_model
 from phiner.core.errors import PhinerError
@@ -34,8 +35,15 @@ def serve(
     rules: Rules = None,
     no_rules: NoRules = False,
     threshold: Thresholds = None,
+    base: Base = None,
+    adapter: Adapters = None,
+    default_adapter: DefaultAdapter = None,
 ) -> None:
-    """Serve POST /v1/entities, POST /v1/redact, GET /v1/model and GET /health over HTTP (OpenAPI at /docs)."""
+    """Serve POST /v1/entities, POST /v1/redact, GET /v1/model and GET /health over HTTP (OpenAPI at /docs).
+
+    With --adapter NAME=RUN (repeated): one base model and each run's adapter beside it; requests name their
+    "adapter", GET /v1/adapters lists them, POST /v1/adapters and DELETE /v1/adapters/NAME change them (with a key).
+    """
     import logging
 
     import uvicorn
@@ -43,7 +51,9 @@ def serve(
     from phiner.deid.surrogates import load_secret
     from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
 
-    model = resolve_model(model)
+    adapters = parse_adapters(adapter)
+    check_choice(model, base, adapters, default_adapter, threshold)
+    model = None if adapters else resolve_model(model)
     api_key = os.environ.get(api_key_env)
     if api_key is not None and not valid_api_key(api_key):
         raise PhinerError(
@@ -56,8 +66,12 @@ def serve(
             f"the {API_KEY_HEADER} header.",
             highlight=False,
         )
+    if adapters:
+        served = registry_loader(base, adapters, default=default_adapter, rules=rules, no_rules=no_rules)()
+    else:
+        served = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold)
     app = create_app(
-        load_tagger(model, rules=rules, no_rules=no_rules, thresholds=threshold),
+        served,
         api_key=api_key,
         max_body_bytes=max_body_bytes,
         max_batch=max_batch,

@@ -18,3 +18,7 @@ class RecordError(PhinerError, ValueError):
 
 class ModelNotFoundError(PhinerError, OSError):
     """A base model or run folder that cannot be loaded."""
+
+
+class UnknownAdapterError(PhinerError, LookupError):
+    """An adapter name that the registry does not hold (the service answers 404)."""

@@ -44,12 +44,14 @@ def batched_logits(
     batch_size: int = 16,
     precision: str = "fp32",
     guard: Callable[[], ContextManager] | None = None,
+    adapter_names: list[str] | None = None,
 ) -> list[np.ndarray]:
     """Logits of each encoded window (its own length, no padding), batches sorted by length.
 
     ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
     :class:`phiner.infer.onnx.OnnxModel` (``precision`` ignored). ``guard()``, where given, is entered around each
-    batch's forward pass (the service's turn-taking: a long request yields between batches).
+    batch's forward pass (the service's turn-taking: a long request yields between batches). ``adapter_names``
+    gives each window its LoRA adapter where ``model`` holds several (:mod:`phiner.model.adapters`).
     """
     guard = guard or nullcontext
     import torch
@@ -68,7 +70,10 @@ def batched_logits(
                 if onnx:
                     logits = model.logits(batch)
                 else:
-                    logits = model(**{k: v.to(device) for k, v in batch.items()}).logits.float().cpu().numpy()
+                    inputs = {k: v.to(device) for k, v in batch.items()}
+                    if adapter_names is not None:
+                        inputs["adapter_names"] = [adapter_names[i] for i in idx]
+                    logits = model(**inputs).logits.float().cpu().numpy()
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(features["input_ids"][i])]
     return out  # type: ignore[return-value]
@@ -176,6 +181,7 @@ class Tagger:
         precision: str = "fp32",
         detector: Detector | None | Literal["default"] = "default",
         thresholds: dict[str, float] | None = None,
+        adapter: str | None = None,
     ) -> None:
         from phiner.model.hardware import resolve_precision
 
@@ -187,6 +193,8 @@ class Tagger:
         """Per type, the P(not O) above which a token is PHI (``phiner calibrate``); other types: arg-max."""
         self.guard: Callable[[], ContextManager] | None = None
         self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
+        self.adapter = adapter
+        """The LoRA adapter this tagger reads through, where ``model`` holds several (:mod:`phiner.infer.adapters`)."""
 
     @classmethod
     def load(cls, run: str | Path, *, precision: str = "auto", **kwargs: Any) -> "Tagger":
@@ -229,13 +237,7 @@ class Tagger:
         ...}`` or None); ``rules`` are a request's own rules, used beside the tagger's. Any ``str`` is read,
         even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code point for one, so
         offsets still index the text given)."""
-        texts = list(texts)
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
-        if known is not None and len(known) != len(texts):
-            raise PhinerError(f"known has {len(known)} entries for {len(texts)} texts")
-        readable = [_readable(text) for text in texts]
+        readable = readable_texts(texts, known)
         votes = self.token_votes(readable)
         return [
             Prediction(self.entities(text, vote.tokens, known[i] if known else None, rules), vote.windows)
@@ -262,14 +264,11 @@ class Tagger:
         if not texts:
             return []
         features = encode(self.tokenizer, texts, self.windowing)
-        logits = batched_logits(self.model, self.tokenizer, features, self.batch_size, self.precision, self.guard)
-        per_text: list[dict[tuple[int, int], TokenVote]] = [{} for _ in texts]
-        windows = [0] * len(texts)
-        for i, row in enumerate(logits):
-            sample = features["sample"][i]
-            windows[sample] += 1
-            _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
-        return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
+        names = None if self.adapter is None else [self.adapter] * len(features["input_ids"])
+        logits = batched_logits(
+            self.model, self.tokenizer, features, self.batch_size, self.precision, self.guard, adapter_names=names
+        )
+        return tally(features, logits, len(texts))
 
     def redact(
         self,
@@ -341,6 +340,30 @@ class Tagger:
             {**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}
             for r, p in zip(records, self.read([r[field] for r in records], known=known))
         ]
+
+
+def readable_texts(
+    texts: Iterable[str], known: Sequence[Mapping[str, Sequence[str]] | None] | None = None
+) -> list[str]:
+    """``texts`` checked (strings; one ``known`` entry each, where given) and made readable (:func:`_readable`)."""
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
+    if known is not None and len(known) != len(texts):
+        raise PhinerError(f"known has {len(known)} entries for {len(texts)} texts")
+    return [_readable(text) for text in texts]
+
+
+def tally(features: dict[str, list], logits: list[np.ndarray], n_texts: int) -> list[TextVotes]:
+    """Per text: the winning vote of each token over the windows ``features`` cut it into, and their count."""
+    per_text: list[dict[tuple[int, int], TokenVote]] = [{} for _ in range(n_texts)]
+    windows = [0] * n_texts
+    for i, row in enumerate(logits):
+        sample = features["sample"][i]
+        windows[sample] += 1
+        _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
+    return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
 
 def _readable(text: str) -> str:

@@ -160,7 +160,7 @@ def load_run(run: str | Path, *, merged: bool = True):
 
     tokenizer = AutoTokenizer.from_pretrained(str(run))  # saved with its settings (prefix space) by train
     if (run / "adapter_config.json").exists():
-        base = _adapter_base(run / "adapter_config.json")
+        base = adapter_base(run / "adapter_config.json")
         weights = run / "adapter_model.safetensors"
         if not weights.is_file():
             raise ModelNotFoundError(f"{weights}: missing; the run folder is incomplete (train it again).")
@@ -183,7 +183,8 @@ def load_run(run: str | Path, *, merged: bool = True):
     return model, tokenizer
 
 
-def _adapter_base(path: Path) -> str:
+def adapter_base(path: Path) -> str:
+    """The base model an ``adapter_config.json`` names."""
     try:
         base = json.loads(path.read_text(encoding="utf-8")).get("base_model_name_or_path")
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):

@@ -1,4 +1,5 @@
-"""The HTTP service: a thin FastAPI app over a Tagger.
+"""The HTTP service: a thin FastAPI app over a Tagger, or over an adapter registry (one base model, LoRA adapters
+chosen per request by ``adapter``, added and removed at run time by the key's holder).
 
 What it holds to, since its callers send clinical text:
 - the API key is checked (as bytes, in constant time) before a byte of the body is read, and the body is
@@ -7,7 +8,9 @@ What it holds to, since its callers send clinical text:
 - the access log has method, route and status: no query string, no body, no unknown path;
 - one forward pass at a time, taken in turns (first come, first served) a batch of windows at a time, so a
   long request cannot hold a short one behind it for its whole length; a per-request time limit, and a limit
-  on requests waiting (503 with ``Retry-After``).
+  on requests waiting (503 with ``Retry-After``);
+- an adapter is added or removed in a model turn of its own, and a request whose adapter was removed or replaced
+  while it ran is refused (404), never finished on another model.
 """
 
 from __future__ import annotations
@@ -21,17 +24,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from phiner.core.errors import PhinerError
-from phiner.core.labels import ENTITY_TYPES, LABELS, PHI_TYPES
+from phiner.core.errors import PhinerError, UnknownAdapterError
+from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.core.records import check_text
 from phiner.deid.operators import check_operators
+from phiner.model.adapters import ADAPTER_NAME
 
 API_KEY_HEADER = "X-API-Key"
 access_log = logging.getLogger("phiner.access")
@@ -60,11 +65,15 @@ MAX_REQUEST_PATTERNS, MAX_REGEX_CHARS, MAX_REQUEST_TERMS = 20, 500, 10_000
 
 
 class TextsIn(BaseModel):
-    """One ``text`` or a batch of ``texts``; what is known about their patients; a request's own rules."""
+    """One ``text`` or a batch of ``texts``; what is known about their patients; a request's own rules; the adapter
+    that reads them."""
 
     model_config = ConfigDict(extra="forbid")
     text: str | None = None
     texts: list[str] | None = None
+    adapter: str | None = Field(
+        None, description="the adapter that reads the texts (GET /v1/adapters lists them); default: the service's"
+    )
     known: dict[str, list[str]] | None = Field(
         None, description='with `text`: PHI known about its patient, e.g. {"PATIENT": ["Kari Nordmann"]}'
     )
@@ -159,7 +168,17 @@ class RedactIn(TextsIn):
         return self.patient_ids
 
 
-_FIELDS = frozenset({"body", "query", "path", "header", *TextsIn.model_fields, *RedactIn.model_fields})
+class AdapterIn(BaseModel):
+    """An adapter to load: its name and its run folder (a path on the server)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="1 to 64 letters, digits, '.', '_' or '-'")
+    path: str = Field(description="the run folder (from `phiner train`) on the server, trained on the service's base")
+
+
+_FIELDS = frozenset(
+    {"body", "query", "path", "header", *TextsIn.model_fields, *RedactIn.model_fields, *AdapterIn.model_fields}
+)
 
 
 _MAPS = frozenset({"overrides", "known", "rules"})
@@ -203,6 +222,10 @@ class TurnLock:
                 self._cond.notify_all()
 
 
+class Forbidden(PhinerError):
+    """A call this service does not allow as it was started (403)."""
+
+
 class Admission:
     """At most ``limit`` requests inside the model at once (running or waiting their turn)."""
 
@@ -235,20 +258,32 @@ def create_app(
 ) -> FastAPI:
     """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
 
-    ``secret`` is what surrogates derive from (a fresh random one per process when None: then a patient keeps
-    one date shift across requests only until the server restarts).
+    ``tagger`` is a :class:`phiner.infer.tagger.Tagger` (one model), or an
+    :class:`phiner.infer.adapters.AdapterRegistry`: then requests name their ``adapter``, ``GET /v1/adapters`` lists
+    them, and ``POST /v1/adapters`` and ``DELETE /v1/adapters/{name}`` load and unload them at run time (only where
+    ``api_key`` is set: they read folders on the server). ``secret`` is what surrogates derive from (a fresh random
+    one per process when None: then a patient keeps one date shift across requests only until the server restarts).
     """
+    from phiner.infer.adapters import AdapterRegistry
+
     if api_key is not None and not valid_api_key(api_key):
         raise PhinerError("the API key should be a non-empty string of printable ASCII characters")
     secret = secret if secret is not None else os.urandom(32)
     app = FastAPI(title="phiner", description="Find and de-identify PHI in clinical text.", version="1")
     turns, admission = TurnLock(), Admission(max_queue)
-    model_info = _model_info(run_dir)
-    model_info["entity_types"] = list(PHI_TYPES)
-    model_info["thresholds"] = dict(getattr(tagger, "thresholds", {}))
-    detector = getattr(tagger, "detector", None)
-    model_info["detection"] = detector.describe() if detector is not None else None
-    routes = {"/health", "/v1/model", "/v1/entities", "/v1/redact", "/openapi.json", "/docs", "/redoc"}
+    registry = tagger if isinstance(tagger, AdapterRegistry) else None
+    single_info = _model_info(run_dir, tagger) if registry is None else {}
+    routes = {
+        "/health",
+        "/v1/model",
+        "/v1/entities",
+        "/v1/redact",
+        "/v1/adapters",
+        "/v1/adapters/{name}",
+        "/openapi.json",
+        "/docs",
+        "/redoc",
+    }
     app.add_middleware(
         Guard, api_key=api_key.encode() if api_key else None, max_body_bytes=max_body_bytes, routes=routes
     )
@@ -278,11 +313,53 @@ def create_app(
             else None
         )
 
+    @app.exception_handler(UnknownAdapterError)
+    async def unknown_adapter(request: Request, exc: UnknownAdapterError):
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return JSONResponse({"detail": str(exc)}, status_code=403)
+
+    def the_registry() -> AdapterRegistry:
+        if registry is None:
+            raise UnknownAdapterError(
+                "this service serves one model and no adapters; start it with --adapter NAME=RUN to serve adapters"
+            )
+        return registry
+
+    def pick(adapter: str | None):
+        """The tagger of the request's adapter (the service's one model where it serves no adapters)."""
+        if registry is None and adapter is None:
+            return tagger
+        return the_registry().tagger(adapter)
+
     @contextmanager
-    def model_turns() -> Iterator[Any]:
+    def model_turn(deadline: float, chosen) -> Iterator[None]:
+        with turns.turn(deadline):
+            if registry is not None:
+                current = registry.adapters.get(chosen.adapter)
+                if current is None or current.tagger is not chosen:
+                    raise UnknownAdapterError(
+                        "the adapter was removed or replaced while the request ran; send it again"
+                    )
+            yield
+
+    @contextmanager
+    def model_turns(adapter: str | None = None) -> Iterator[Any]:
         deadline = time.monotonic() + request_timeout
+        chosen = pick(adapter)
         with admission.enter():
-            yield tagger.guarded(lambda: turns.turn(deadline))
+            yield chosen.guarded(lambda: model_turn(deadline, chosen))
+
+    @contextmanager
+    def admin_turn() -> Iterator[AdapterRegistry]:
+        """The registry, for one change, in a model turn of its own (no forward pass runs while it changes)."""
+        served = the_registry()
+        if api_key is None:
+            raise Forbidden("adding and removing adapters needs an API key: start the service with one")
+        with admission.enter(), turns.turn(time.monotonic() + request_timeout):
+            yield served
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -290,7 +367,32 @@ def create_app(
 
     @app.get("/v1/model")
     def model() -> dict[str, Any]:
-        return model_info
+        """The model (with adapters: the default adapter's run, and the adapters' names)."""
+        if registry is None:
+            return single_info
+        default = registry.tagger()
+        info = _model_info(default.info["path"], default)
+        return {**info, "adapters": list(registry.adapters), "default_adapter": registry.default}
+
+    @app.get("/v1/adapters")
+    def adapters() -> dict[str, Any]:
+        """The adapters served: names, base, labels, metrics, thresholds and windows; the default marked."""
+        served = the_registry()
+        return {"base": served.base, "default": served.default, "adapters": served.describe()}
+
+    @app.post("/v1/adapters", status_code=201)
+    def add_adapter(body: AdapterIn) -> dict[str, Any]:
+        """Load a run folder on the server as a new adapter; it is served from the next request on."""
+        with admin_turn() as served:
+            added = served.add(body.name, body.path)
+        return {**added.describe(), "default": False}
+
+    @app.delete("/v1/adapters/{name}")
+    def remove_adapter(name: Annotated[str, PathParam(pattern=f"^{ADAPTER_NAME.pattern}$")]) -> dict[str, Any]:
+        """Unload an adapter (not the default); requests still reading with it are refused."""
+        with admin_turn() as served:
+            served.remove(name)
+        return {"adapters": list(served.adapters)}
 
     @app.post("/v1/entities")
     def entities(body: TextsIn):
@@ -298,7 +400,7 @@ def create_app(
         if (refused := check_batch(texts)) is not None:
             return refused
         known, rules = body.known_list(), body.site_rules()
-        with model_turns() as guarded:
+        with model_turns(body.adapter) as guarded:
             found = [p.spans for p in guarded.read(texts, known=known, rules=rules)]
         results = [{"entities": [s.to_dict() for s in spans]} for spans in found]
         return results[0] if body.text is not None else {"results": results}
@@ -312,7 +414,7 @@ def create_app(
         check_operators(body.operator, {t: "keep" for t in body.keep}, overrides_field="keep")
         overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
         known, rules = body.known_list(), body.site_rules()
-        with model_turns() as guarded:
+        with model_turns(body.adapter) as guarded:
             done = guarded.redact(
                 texts,
                 body.operator,
@@ -349,7 +451,7 @@ class Guard:
         try:
             await self._handle(scope, receive, send_logged)
         finally:
-            path = scope["path"] if scope["path"] in self.routes else "(other path)"
+            path = _route(scope["path"], self.routes)
             access_log.info(
                 "%s %s %s %.0f ms",
                 scope["method"],
@@ -408,13 +510,31 @@ async def _reply(send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
+def _route(path: str, routes: set[str]) -> str:
+    """The route a request is logged under: its path for a fixed route, the template for one that holds a name.
+
+    >>> _route("/v1/adapters/nb-notes", {"/v1/adapters/{name}"}), _route("/v1/x/y", {"/v1/adapters/{name}"})
+    ('/v1/adapters/{name}', '(other path)')
+    """
+    if path in routes:
+        return path
+    head, _, last = path.rpartition("/")
+    template = f"{head}/{{name}}"
+    return template if last and template in routes else "(other path)"
+
+
 def _too_large(message: str) -> JSONResponse:
     return JSONResponse({"detail": message}, status_code=413)
 
 
-def _model_info(run_dir: str | Path | None) -> dict[str, Any]:
-    """What the run folder says of itself (adapter settings, metrics, config, base model), and the labels."""
+def _model_info(run_dir: str | Path | None, tagger) -> dict[str, Any]:
+    """What the run folder says of itself (adapter settings, metrics, config, base model), the labels, the types
+    found, and how: thresholds and detection."""
     from phiner.core.runfolder import RunFolder
 
-    info: dict[str, Any] = {"labels": LABELS, "entity_types": list(ENTITY_TYPES)}
-    return {**info, **RunFolder(run_dir).describe()} if run_dir is not None else info
+    info: dict[str, Any] = {"labels": LABELS, **(RunFolder(run_dir).describe() if run_dir is not None else {})}
+    detector = getattr(tagger, "detector", None)
+    info["entity_types"] = list(PHI_TYPES)
+    info["thresholds"] = dict(getattr(tagger, "thresholds", {}))
+    info["detection"] = detector.describe() if detector is not None else None
+    return info

@@ -1,0 +1,140 @@
+"""The options that serve adapters on one base, for serve (and predict and redact): ``--base BASE``, ``--adapter
+NAME=RUN`` (repeated) and ``--default-adapter NAME``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from phiner.core.errors import PhinerError
+
+Base = Annotated[
+    Optional[str],
+    typer.Option(
+        help="With --adapter: the base model the adapters share (minilm, a hub id, a model folder, or a run folder "
+        "standing for its base); default: the first adapter's base."
+    ),
+]
+Adapters = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--adapter",
+        help="NAME=RUN: a run folder's LoRA adapter and head, loaded beside the others on one base. Repeat for several.",
+    ),
+]
+DefaultAdapter = Annotated[
+    Optional[str], typer.Option(help="The adapter of requests that name none; default: the first --adapter.")
+]
+
+
+def parse_adapters(items: list[str] | None) -> dict[str, Path]:
+    """``--adapter NAME=RUN`` entries as ``{name: run folder}``, in the order given."""
+    from phiner.model.adapters import check_name
+
+    out: dict[str, Path] = {}
+    for i, item in enumerate(items or [], start=1):
+        name, sep, run = item.partition("=")
+        if not sep or not run.strip():
+            raise PhinerError(f"--adapter entry {i} should be NAME=RUN, e.g. nb-notes=runs/nb-notes")
+        try:
+            name = check_name(name.strip())
+        except PhinerError as err:
+            raise PhinerError(f"--adapter entry {i}: {err}") from None
+        if name in out:
+            raise PhinerError(f"--adapter entry {i} repeats a name; each adapter needs its own")
+        out[name] = Path(run.strip())
+    return out
+
+
+def check_choice(
+    model: Path | None, base: str | None, adapters: dict[str, Path], default: str | None, thresholds: list[str] | None
+) -> None:
+    """Refuse options that do not go together: one model or adapters, and adapter options without adapters."""
+    if not adapters:
+        if base is not None or default is not None:
+            raise PhinerError("--base and --default-adapter go with --adapter NAME=RUN")
+        return
+    if model is not None:
+        raise PhinerError("give --model (one model) or --adapter (adapters on one base), not both")
+    if thresholds:
+        raise PhinerError("--threshold goes with --model; each adapter uses the thresholds calibrated in its run")
+    if default is not None and default not in adapters:
+        raise PhinerError("--default-adapter should name one of the --adapter entries")
+
+
+def registry_loader(
+    base: str | None,
+    adapters: dict[str, Path],
+    *,
+    default: str | None = None,
+    rules: Path | None = None,
+    no_rules: bool = False,
+    **kwargs: Any,
+) -> Callable[[], Any]:
+    """An :class:`phiner.infer.adapters.AdapterRegistry` in two steps, as :func:`phiner.cli.detection.tagger_loader`:
+    options checked now, the base and adapters loaded when the function returned is called (it pickles)."""
+    from phiner.detect import SiteRules
+
+    if rules is not None and not rules.is_file():
+        raise PhinerError(f"{rules}: no such rules file")
+    if rules is not None:
+        SiteRules.load(rules)
+    for name, run in adapters.items():
+        if not run.is_dir():
+            raise PhinerError(f"--adapter {name}: {run} is not a folder; give a run folder from `phiner train`")
+    runs = {name: run.resolve() for name, run in adapters.items()}
+    absolute_rules = rules.resolve() if rules is not None else None
+    return functools.partial(_load, base, runs, default, absolute_rules, not no_rules, kwargs)
+
+
+def adapter_tagger_loader(
+    base: str | None, adapters: dict[str, Path], name: str | None = None, **options: Any
+) -> Callable[[], Any]:
+    """A loader of the :class:`phiner.infer.tagger.Tagger` that reads through adapter ``name`` (None: the default)
+    of the registry :func:`registry_loader` makes: what ``predict`` and ``redact --adapter`` take in place of
+    :func:`phiner.cli.detection.tagger_loader`."""
+    return functools.partial(_tagger, registry_loader(base, adapters, **options), name)
+
+
+def _tagger(load_registry: Callable[[], Any], name: str | None):
+    return load_registry().tagger(name)
+
+
+def _load(
+    base: str | None,
+    adapters: dict[str, Path],
+    default: str | None,
+    rules: Path | None,
+    builtin: bool,
+    kwargs: dict,
+):
+    from phiner.detect import Detector, SiteRules
+    from phiner.infer.adapters import AdapterRegistry
+
+    detector = Detector.default(SiteRules.load(rules) if rules is not None else None, builtin=builtin)
+    return AdapterRegistry.load(base, adapters, default=default, detector=detector, **kwargs)
+
+
+def tagger_or_adapter_loader(
+    model: Path | None,
+    base: str | None,
+    adapter: list[str] | None,
+    default_adapter: str | None,
+    *,
+    rules: Path | None = None,
+    no_rules: bool = False,
+    thresholds: list[str] | None = None,
+) -> Callable[[], Any]:
+    """``predict`` and ``redact``'s loader: one model (``--model``, or the shipped one), or ``--adapter
+    NAME=RUN`` entries on one ``--base``, read through ``--default-adapter`` (else the first)."""
+    from phiner.cli.detection import tagger_loader
+
+    adapters = parse_adapters(adapter)
+    check_choice(model, base, adapters, default_adapter, thresholds)
+    if adapters:
+        return adapter_tagger_loader(base, adapters, default_adapter, rules=rules, no_rules=no_rules)
+    return tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=thresholds)

@@ -1,0 +1,68 @@
+"""The Docker image's entrypoint and healthcheck, run outside Docker (no daemon here): the same script starts the
+service on loopback, with a mounted model or the shipped one, and the image's HEALTHCHECK command passes on it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_serve import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+
+def wait_for_health(base, server, seconds=120):
+    """Poll ``base``/health until it answers 200, failing with the server's stderr if it exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stderr.read().decode()[-2000:]
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise AssertionError("the service did not answer /health in time")
+
+
+def healthcheck_command() -> list[str]:
+    """The image's HEALTHCHECK command, as Docker runs it (exec form)."""
+    return json.loads(re.search(r"^HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])$", DOCKERFILE, re.M).group(1))
+
+
+def test_given_the_dockerfile_then_it_runs_the_entrypoint_as_a_non_root_user_with_models_as_a_volume():
+    assert "COPY docker/serve.sh /usr/local/bin/phiner-serve" in DOCKERFILE
+    assert 'ENTRYPOINT ["phiner-serve"]' in DOCKERFILE and "VOLUME /models" in DOCKERFILE
+    assert re.search(r"^USER phiner$", DOCKERFILE, re.M) and "pip install ." in DOCKERFILE
+
+
+@pytest.mark.parametrize("mounted", [True, False], ids=["PHINER_MODEL", "shipped model"])
+def test_given_the_entrypoint_then_the_service_answers_health_and_the_images_healthcheck_passes(tiny_run, mounted):
+    from phiner.model.adapters import run_base
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # the `phiner` script
+        "PHINER_HOST": "127.0.0.1",
+        "PHINER_PORT": str(port),
+        "PHINER_MODEL": str(tiny_run[0]) if mounted else "",
+    }
+    server = subprocess.Popen(["sh", str(ROOT / "docker" / "serve.sh")], env=env, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_health(base, server)
+        check = subprocess.run(healthcheck_command(), env=env, capture_output=True, timeout=30)
+        assert check.returncode == 0, check.stderr[-2000:]
+        with urllib.request.urlopen(base + "/v1/model", timeout=10) as response:
+            model = json.loads(response.read())
+        assert model["base_model"] == (run_base(tiny_run[0]) if mounted else "minilm")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
