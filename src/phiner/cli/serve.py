@@ -32,6 +32,12 @@ def serve(
     request_timeout: Annotated[
         float, typer.Option(help="Seconds a request may take, waiting included (503 after).")
     ] = 30.0,
+    batch_wait_ms: Annotated[
+        float,
+        typer.Option(
+            help="Milliseconds a forward pass waits, after a request arrives, for others to share it (0: none)."
+        ),
+    ] = 5.0,
     rules: Rules = None,
     no_rules: NoRules = False,
     threshold: Thresholds = None,
@@ -43,6 +49,7 @@ def serve(
 
     With --adapter NAME=RUN (repeated): one base model and each run's adapter beside it; requests name their
     "adapter", GET /v1/adapters lists them, POST /v1/adapters and DELETE /v1/adapters/NAME change them (with a key).
+    Concurrent requests share forward passes (up to 16 windows or 4,096 tokens each), whatever adapters they name.
     """
     import logging
 
@@ -79,6 +86,7 @@ def serve(
         secret=load_secret(secret_file),
         max_queue=max_queue,
         request_timeout=request_timeout,
+        batch_wait_ms=batch_wait_ms,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     # phiner's own access log (method, route, status, time): uvicorn's would keep query strings.

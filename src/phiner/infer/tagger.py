@@ -50,8 +50,8 @@ def batched_logits(
 
     ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
     :class:`phiner.infer.onnx.OnnxModel` (``precision`` ignored). ``guard()``, where given, is entered around each
-    batch's forward pass (the service's turn-taking: a long request yields between batches). ``adapter_names``
-    gives each window its LoRA adapter where ``model`` holds several (:mod:`phiner.model.adapters`).
+    batch's forward pass (an adapter registry's lock). ``adapter_names`` gives each window its LoRA adapter where
+    ``model`` holds several (:mod:`phiner.model.adapters`).
     """
     guard = guard or nullcontext
     import torch
@@ -192,6 +192,8 @@ class Tagger:
         self.thresholds: dict[str, float] = check_thresholds(thresholds or {})
         """Per type, the P(not O) above which a token is PHI (``phiner calibrate``); other types: arg-max."""
         self.guard: Callable[[], ContextManager] | None = None
+        self.logits_reader: Callable[[dict[str, list]], list[np.ndarray]] | None = None
+        """Where set, what reads the windows' logits in place of this tagger's own batches (see :meth:`through`)."""
         self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
         self.adapter = adapter
         """The LoRA adapter this tagger reads through, where ``model`` holds several (:mod:`phiner.infer.adapters`)."""
@@ -264,6 +266,8 @@ class Tagger:
         if not texts:
             return []
         features = encode(self.tokenizer, texts, self.windowing)
+        if self.logits_reader is not None:
+            return tally(features, self.logits_reader(features), len(texts))
         names = None if self.adapter is None else [self.adapter] * len(features["input_ids"])
         logits = batched_logits(
             self.model, self.tokenizer, features, self.batch_size, self.precision, self.guard, adapter_names=names
@@ -302,12 +306,14 @@ class Tagger:
             for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids, known=known, rules=rules)
         ]
 
-    def guarded(self, guard: Callable[[], ContextManager]) -> "Tagger":
-        """This tagger (the same model) entering ``guard()`` around each forward pass: see :func:`batched_logits`."""
+    def through(self, logits_reader: Callable[[dict[str, list]], list[np.ndarray]]) -> "Tagger":
+        """This tagger (the same model, windows, rules and thresholds) with its windows' logits read by
+        ``logits_reader(features)``: the service's micro-batcher, which reads the windows of many requests in shared
+        forward passes (:mod:`phiner.serve.batcher`)."""
         import copy
 
         view = copy.copy(self)
-        view.guard = guard
+        view.logits_reader = logits_reader
         return view
 
     def predict_records(

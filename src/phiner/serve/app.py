@@ -6,11 +6,12 @@ What it holds to, since its callers send clinical text:
   counted as it arrives: a body over the limit gets 413 at once, whatever its declared length or chunking;
 - errors name the field at fault, never what it held (texts, operators, keys and field names a caller sent);
 - the access log has method, route and status: no query string, no body, no unknown path;
-- one forward pass at a time, taken in turns (first come, first served) a batch of windows at a time, so a
-  long request cannot hold a short one behind it for its whole length; a per-request time limit, and a limit
-  on requests waiting (503 with ``Retry-After``);
-- an adapter is added or removed in a model turn of its own, and a request whose adapter was removed or replaced
-  while it ran is refused (404), never finished on another model.
+- the windows of concurrent requests are read together in shared forward passes on one worker thread
+  (:mod:`phiner.serve.batcher`), a few windows of each request a pass, so a long request cannot hold a short one
+  behind it for its whole length; a per-request time limit, and a limit on requests waiting (503 with
+  ``Retry-After``);
+- an adapter is added or removed on the worker between two passes, and a request whose adapter was removed or
+  replaced while it ran is refused (404), never finished on another model.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,17 +38,10 @@ from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.core.records import check_text
 from phiner.deid.operators import check_operators
 from phiner.model.adapters import ADAPTER_NAME
+from phiner.serve.batcher import Batcher, Busy
 
 API_KEY_HEADER = "X-API-Key"
 access_log = logging.getLogger("phiner.access")
-
-
-class Busy(PhinerError):
-    """The service cannot take or finish a request now (queue full, or over its time limit)."""
-
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def _unicode(value: str | None, where: str) -> None:
@@ -198,30 +192,6 @@ def _safe_loc(loc: tuple) -> list:
     return out
 
 
-class TurnLock:
-    """A lock taken in the order it was asked for (``threading.Lock`` lets the releasing thread take it again
-    at once, so a long request could starve the rest)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._next = self._serving = 0
-
-    @contextmanager
-    def turn(self, deadline: float | None = None) -> Iterator[None]:
-        with self._cond:
-            ticket, self._next = self._next, self._next + 1
-            while ticket != self._serving:
-                self._cond.wait()
-        try:
-            if deadline is not None and time.monotonic() > deadline:
-                raise Busy("the request took over the per-request time limit; send fewer or shorter texts")
-            yield
-        finally:
-            with self._cond:
-                self._serving += 1
-                self._cond.notify_all()
-
-
 class Forbidden(PhinerError):
     """A call this service does not allow as it was started (403)."""
 
@@ -255,6 +225,7 @@ def create_app(
     secret: bytes | None = None,
     max_queue: int = 32,
     request_timeout: float = 30.0,
+    batch_wait_ms: float = 5.0,
 ) -> FastAPI:
     """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
 
@@ -263,15 +234,32 @@ def create_app(
     them, and ``POST /v1/adapters`` and ``DELETE /v1/adapters/{name}`` load and unload them at run time (only where
     ``api_key`` is set: they read folders on the server). ``secret`` is what surrogates derive from (a fresh random
     one per process when None: then a patient keeps one date shift across requests only until the server restarts).
+    The forward passes of concurrent requests are shared (:mod:`phiner.serve.batcher`): a pass waits up to
+    ``batch_wait_ms`` after a request arrives for others to fill it, up to the tagger's (or registry's) batch size.
     """
     from phiner.infer.adapters import AdapterRegistry
 
     if api_key is not None and not valid_api_key(api_key):
         raise PhinerError("the API key should be a non-empty string of printable ASCII characters")
+    if batch_wait_ms < 0:
+        raise PhinerError("the batch wait should be 0 ms or more")
     secret = secret if secret is not None else os.urandom(32)
-    app = FastAPI(title="phiner", description="Find and de-identify PHI in clinical text.", version="1")
-    turns, admission = TurnLock(), Admission(max_queue)
     registry = tagger if isinstance(tagger, AdapterRegistry) else None
+    batcher = Batcher(
+        max_windows=tagger.batch_size,
+        wait=batch_wait_ms / 1000,
+        check=_still_served(registry) if registry is not None else None,
+    )
+    admission = Admission(max_queue)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        batcher.close()
+
+    app = FastAPI(
+        title="phiner", description="Find and de-identify PHI in clinical text.", version="1", lifespan=lifespan
+    )
     single_info = _model_info(run_dir, tagger) if registry is None else {}
     routes = {
         "/health",
@@ -335,31 +323,20 @@ def create_app(
         return the_registry().tagger(adapter)
 
     @contextmanager
-    def model_turn(deadline: float, chosen) -> Iterator[None]:
-        with turns.turn(deadline):
-            if registry is not None:
-                current = registry.adapters.get(chosen.adapter)
-                if current is None or current.tagger is not chosen:
-                    raise UnknownAdapterError(
-                        "the adapter was removed or replaced while the request ran; send it again"
-                    )
-            yield
-
-    @contextmanager
-    def model_turns(adapter: str | None = None) -> Iterator[Any]:
+    def batched(adapter: str | None = None) -> Iterator[Any]:
+        """The request's tagger, its forward passes shared with other requests', within its time limit."""
         deadline = time.monotonic() + request_timeout
         chosen = pick(adapter)
         with admission.enter():
-            yield chosen.guarded(lambda: model_turn(deadline, chosen))
+            yield chosen.through(lambda features: batcher.logits(chosen, features, deadline))
 
-    @contextmanager
-    def admin_turn() -> Iterator[AdapterRegistry]:
-        """The registry, for one change, in a model turn of its own (no forward pass runs while it changes)."""
+    def change(fn) -> Any:
+        """``fn(registry)``, one change, run between two forward passes (none runs while it changes)."""
         served = the_registry()
         if api_key is None:
             raise Forbidden("adding and removing adapters needs an API key: start the service with one")
-        with admission.enter(), turns.turn(time.monotonic() + request_timeout):
-            yield served
+        with admission.enter():
+            return batcher.call(lambda: fn(served), time.monotonic() + request_timeout)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -367,12 +344,18 @@ def create_app(
 
     @app.get("/v1/model")
     def model() -> dict[str, Any]:
-        """The model (with adapters: the default adapter's run, and the adapters' names)."""
+        """The model (with adapters: the default adapter's run, and the adapters' names), and the forward passes
+        so far: how many, and how many windows and requests they read."""
         if registry is None:
-            return single_info
+            return {**single_info, "batching": batcher.describe()}
         default = registry.tagger()
         info = _model_info(default.info["path"], default)
-        return {**info, "adapters": list(registry.adapters), "default_adapter": registry.default}
+        return {
+            **info,
+            "adapters": list(registry.adapters),
+            "default_adapter": registry.default,
+            "batching": batcher.describe(),
+        }
 
     @app.get("/v1/adapters")
     def adapters() -> dict[str, Any]:
@@ -383,16 +366,14 @@ def create_app(
     @app.post("/v1/adapters", status_code=201)
     def add_adapter(body: AdapterIn) -> dict[str, Any]:
         """Load a run folder on the server as a new adapter; it is served from the next request on."""
-        with admin_turn() as served:
-            added = served.add(body.name, body.path)
+        added = change(lambda served: served.add(body.name, body.path))
         return {**added.describe(), "default": False}
 
     @app.delete("/v1/adapters/{name}")
     def remove_adapter(name: Annotated[str, PathParam(pattern=f"^{ADAPTER_NAME.pattern}$")]) -> dict[str, Any]:
         """Unload an adapter (not the default); requests still reading with it are refused."""
-        with admin_turn() as served:
-            served.remove(name)
-        return {"adapters": list(served.adapters)}
+        change(lambda served: served.remove(name))
+        return {"adapters": list(the_registry().adapters)}
 
     @app.post("/v1/entities")
     def entities(body: TextsIn):
@@ -400,8 +381,8 @@ def create_app(
         if (refused := check_batch(texts)) is not None:
             return refused
         known, rules = body.known_list(), body.site_rules()
-        with model_turns(body.adapter) as guarded:
-            found = [p.spans for p in guarded.read(texts, known=known, rules=rules)]
+        with batched(body.adapter) as reader:
+            found = [p.spans for p in reader.read(texts, known=known, rules=rules)]
         results = [{"entities": [s.to_dict() for s in spans]} for spans in found]
         return results[0] if body.text is not None else {"results": results}
 
@@ -414,8 +395,8 @@ def create_app(
         check_operators(body.operator, {t: "keep" for t in body.keep}, overrides_field="keep")
         overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
         known, rules = body.known_list(), body.site_rules()
-        with model_turns(body.adapter) as guarded:
-            done = guarded.redact(
+        with batched(body.adapter) as reader:
+            done = reader.redact(
                 texts,
                 body.operator,
                 overrides=overrides,
@@ -521,6 +502,17 @@ def _route(path: str, routes: set[str]) -> str:
     head, _, last = path.rpartition("/")
     template = f"{head}/{{name}}"
     return template if last and template in routes else "(other path)"
+
+
+def _still_served(registry) -> Callable[[Any], None]:
+    """A check that refuses a request whose adapter was removed or replaced from ``registry`` since it was chosen."""
+
+    def check(chosen) -> None:
+        current = registry.adapters.get(chosen.adapter)
+        if current is None or current.tagger is not chosen:
+            raise UnknownAdapterError("the adapter was removed or replaced while the request ran; send it again")
+
+    return check
 
 
 def _too_large(message: str) -> JSONResponse:
