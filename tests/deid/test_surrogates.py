@@ -308,7 +308,7 @@ def test_given_a_norwegian_month_then_the_surrogate_month_is_norwegian_and_an_en
     }
 
 
-@pytest.mark.parametrize("original", ["mandag", "i fjor", "2018", "Q3 2018", "32.13.2018", "14.12.2018 kl 08"])
+@pytest.mark.parametrize("original", ["mandag", "i fjor", "2018/19", "Q3 2018", "32.13.2018", "14.12.2018 kl 08"])
 def test_given_an_unreadable_date_then_surrogate_is_a_tag_and_never_the_original(original):
     assert surrogate("DATE", original, ctx()) == "[DATE]"
 
@@ -594,3 +594,28 @@ def test_given_contact_spans_then_surrogates_keep_their_kind_on_reserved_domains
     email, url, again = (i.replacement for i in done.items)
     assert email == again and email.split("@")[1] in ("example.com", "example.org", "example.net")
     assert url.startswith("https://www.example.") and "kari" not in done.text
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "shape"),
+    [
+        ("7/14", "en", r"\d{1,2}/\d{1,2}"),
+        ("14.7", "nb", r"\d{1,2}\.\d{1,2}"),
+        ("14.07.", "nb", r"\d{2}\.\d{2}\."),
+        ("2004", "en", r"\d{4}"),
+        ("04", "nb", r"\d{2}"),
+    ],
+)
+def test_given_a_date_without_a_year_or_a_year_alone_then_its_surrogate_is_shifted_in_the_same_shape(
+    text, locale, shape
+):
+    context = ctx(seed=3, locale=locale)
+    replacement = surrogate("DATE", text, context)
+    assert re.fullmatch(shape, replacement) and replacement != text
+    assert surrogate("DATE", text, context) == replacement  # the same value, the same surrogate
+
+
+def test_given_years_of_one_document_then_they_move_by_the_same_number_of_years():
+    context = ctx(seed=4)
+    first, second = int(surrogate("DATE", "1998", context)), int(surrogate("DATE", "2004", context))
+    assert second - first == 6 and first != 1998

@@ -101,7 +101,8 @@ def parse_date(text: str, locale: str | None = None) -> ParsedDate | None:
     Numeric (``14.12.2018``, ``14.12.18``, ``2018-12-14``, ``14/12/2018``, ``20181214``) and with a month
     name in English or Norwegian, full or abbreviated, any case (``14. desember 2018``, ``14. des. 2018``,
     ``December 14, 2018``, ``Dec 14, 2018``, ``14 December 2018``, ``January 01. 1982``, ``14th of May 2018``,
-    ``14. desember``).
+    ``14. desember``), a day and month without a year (``7/14`` month first in English, ``14.7`` day first) and
+    a year alone (``2004``, ``04``).
 
     >>> parse_date("14. desember 2018").date
     datetime.date(2018, 12, 14)
@@ -113,7 +114,7 @@ def parse_date(text: str, locale: str | None = None) -> ParsedDate | None:
         return None
     try:
         if not words:
-            return _parse_numeric(tokens, numbers)
+            return _parse_numeric(tokens, numbers, locale)
         return _parse_named(tokens, words, numbers, locale)
     except ValueError:
         return None
@@ -128,9 +129,14 @@ def _year(token: str) -> int:
     return int(token)
 
 
-def _parse_numeric(tokens: list[str], numbers: list[int]) -> ParsedDate | None:
+def _parse_numeric(tokens: list[str], numbers: list[int], locale: str | None = None) -> ParsedDate | None:
     if len(numbers) == 1 and len(tokens[numbers[0]]) == 8:
         return _parse_compact(tokens, numbers[0])
+    if len(numbers) == 1 and len(tokens) == 1 and len(tokens[0]) in (2, 4):
+        # A year alone ("s/p CABG 2004", "'04"): the middle of the year stands for it.
+        return ParsedDate(dt.date(_year(tokens[0]), 7, 1), tokens, year=0)
+    if len(numbers) == 2:
+        return _parse_day_month(tokens, numbers, locale)
     if len(numbers) != 3:
         return None
     a, b, c = (tokens[i] for i in numbers)
@@ -149,6 +155,24 @@ def _parse_numeric(tokens: list[str], numbers: list[int]) -> ParsedDate | None:
         return ParsedDate(
             dt.date(year, int(a), int(b)), tokens, day=numbers[1], month=numbers[0], year=numbers[2], pad=pad
         )
+
+
+def _parse_day_month(tokens: list[str], numbers: list[int], locale: str | None) -> ParsedDate | None:
+    # No year: "7/14" in US notes (month first), "14.7", "14.07." and "14/7" in Norwegian ones (day first);
+    # the other order where the first reading is no date.
+    a, b = (tokens[i] for i in numbers)
+    if len(a) > 2 or len(b) > 2 or tokens[numbers[0] + 1] not in ("/", ".", "-"):
+        return None
+    month_first = tokens[numbers[0] + 1] == "/" and locale != "nb"
+    orders = ((1, 0), (0, 1)) if month_first else ((0, 1), (1, 0))
+    for day_at, month_at in orders:
+        try:
+            day = dt.date(NO_YEAR, int(tokens[numbers[month_at]]), int(tokens[numbers[day_at]]))
+        except ValueError:
+            continue
+        pad = len(a) != 1 and len(b) != 1
+        return ParsedDate(day, tokens, day=numbers[day_at], month=numbers[month_at], pad=pad)
+    return None
 
 
 def _parse_compact(tokens: list[str], index: int) -> ParsedDate | None:
@@ -221,6 +245,9 @@ def surrogate_date(original: str, context: DocumentContext) -> str:
     parsed = parse_date(original, context.locale)
     if parsed is None:
         return "[DATE]"
+    if parsed.day is None and parsed.month is None:  # a year alone moves by whole years, never by none
+        years = round(context.date_offset.days / 365.25) or (1 if context.date_offset.days >= 0 else -1)
+        return parsed.render(parsed.date.replace(year=parsed.date.year + years))
     shifted = _shift(parsed.date, context)
     if shifted is None:
         return "[DATE]"
