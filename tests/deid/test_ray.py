@@ -77,7 +77,9 @@ def test_given_the_same_secret_and_ids_then_ray_writes_the_rows_of_the_one_proce
     secret = tmp_path / "secret"
     secret.write_text("a3" * 32)
     args = ["redact", "--input", folder / f"notes.{kind}", "--operator", "surrogate", "--secret-file", secret]
-    args += ["--id-column", "note_id", "--patient-column", "patient", "--batch-size", BATCH]
+    # fp32: bf16 sums move a token at a threshold's edge with the batch's padding and the thread count, in either
+    # engine (1 of 100 notes differed with the shipped model's thresholds); fp32 reads every batch alike.
+    args += ["--id-column", "note_id", "--patient-column", "patient", "--batch-size", BATCH, "--precision", "fp32"]
     code, _, err = run_cli(monkeypatch, capsys, *args, "--output", tmp_path / "local")
     assert code == 0, err
     code, out, err = run_cli(
@@ -98,6 +100,7 @@ def test_given_predict_on_ray_then_each_row_keeps_its_text_and_gets_the_one_proc
 ):
     folder, items = notes
     args = ["predict", "--input", folder / "notes.jsonl", "--id-column", "note_id", "--batch-size", BATCH]
+    args += ["--precision", "fp32"]
     code, _, err = run_cli(monkeypatch, capsys, *args, "--output", tmp_path / "local")
     assert code == 0, err
     code, _, err = run_cli(monkeypatch, capsys, *args, "--output", tmp_path / "ray", "--engine", "ray", "--workers", 2)
@@ -105,7 +108,7 @@ def test_given_predict_on_ray_then_each_row_keeps_its_text_and_gets_the_one_proc
     local, on_ray = read_rows(tmp_path / "local", "jsonl"), read_rows(tmp_path / "ray", "jsonl")
     assert [r["text"] for r in local] == [item["text"] for item in items]
 
-    # Scores aside: in bf16 they differ in the 3rd-4th decimal between the engines (seen in 43 of 100 rows).
+    # Scores aside: their last decimals may differ with the batch, even in fp32.
     def spans(row):
         return row["note_id"], row["text"], [(e["start"], e["end"], e["label"]) for e in json.loads(row["entities"])]
 

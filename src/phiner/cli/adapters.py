@@ -26,6 +26,13 @@ Adapters = Annotated[
         help="NAME=RUN: a run folder's LoRA adapter and head, loaded beside the others on one base. Repeat for several.",
     ),
 ]
+Precision = Annotated[
+    str,
+    typer.Option(
+        help="PyTorch models: auto (bf16 where the CPU or GPU runs it natively), bf16, or fp32 (the same figures "
+        "whatever the batch and thread count)."
+    ),
+]
 DefaultAdapter = Annotated[
     Optional[str], typer.Option(help="The adapter of requests that name none; default: the first --adapter.")
 ]
@@ -128,13 +135,18 @@ def tagger_or_adapter_loader(
     rules: Path | None = None,
     no_rules: bool = False,
     thresholds: list[str] | None = None,
+    precision: str = "auto",
 ) -> Callable[[], Any]:
     """``predict`` and ``redact``'s loader: one model (``--model``, or the shipped one), or ``--adapter
     NAME=RUN`` entries on one ``--base``, read through ``--default-adapter`` (else the first)."""
     from phiner.cli.detection import tagger_loader
 
+    if precision not in ("auto", "bf16", "fp32"):
+        raise PhinerError(f"--precision should be auto, bf16 or fp32, got {precision!r}")
     adapters = parse_adapters(adapter)
     check_choice(model, base, adapters, default_adapter, thresholds)
     if adapters:
-        return adapter_tagger_loader(base, adapters, default_adapter, rules=rules, no_rules=no_rules)
-    return tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=thresholds)
+        return adapter_tagger_loader(
+            base, adapters, default_adapter, rules=rules, no_rules=no_rules, precision=precision
+        )
+    return tagger_loader(model, rules=rules, no_rules=no_rules, thresholds=thresholds, precision=precision)

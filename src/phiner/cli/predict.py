@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from phiner.cli.adapters import Adapters, Base, DefaultAdapter, tagger_or_adapter_loader
+from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
 from phiner.cli.app import app, out
 from phiner.cli.detection import (
     KnownColumns,
@@ -57,6 +57,7 @@ def predict(
     base: Base = None,
     adapter: Adapters = None,
     default_adapter: DefaultAdapter = None,
+    precision: Precision = "auto",
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
     text_column: Annotated[str, typer.Option(help="Tables: the column holding the text (kept as it is).")] = "text",
@@ -86,7 +87,7 @@ def predict(
     columns = known_columns(known_column)
     ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
     loader = tagger_or_adapter_loader(
-        model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold
+        model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold, precision=precision
     )
     if input is not None and is_table_job(input, output, engine):
         if output is None:

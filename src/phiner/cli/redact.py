@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from phiner.cli.adapters import Adapters, Base, DefaultAdapter, tagger_or_adapter_loader
+from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
 from phiner.cli.app import app, console, out, progress
 from phiner.cli.detection import (
     KnownColumns,
@@ -106,6 +106,7 @@ def redact(
     base: Base = None,
     adapter: Adapters = None,
     default_adapter: DefaultAdapter = None,
+    precision: Precision = "auto",
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
     output_format: OutputFormat = None,
@@ -130,7 +131,7 @@ def redact(
         exists_or_glob(input)
     ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
     loader = tagger_or_adapter_loader(
-        model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold
+        model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold, precision=precision
     )
     if text is not None:
         check_text(text, "--text")
