@@ -50,8 +50,9 @@ def write_card(folder: str | Path, sources: dict[str, int] | None = None) -> Pat
         "no tagger catches every identifier, and what it misses stays in the text.",
         "",
         "Not for: deciding that a text is safe to publish without review; languages other than Norwegian "
-        "and English; PHI types it was not trained on (hospital and ward names, e-mail addresses and URLs "
-        "are left to phiner's recognizers and rules).",
+        "and English; PHI types it was not trained on (e-mail addresses and URLs are left to phiner's "
+        "recognizers and rules; hospital, clinic and workplace names are LOC only where its training data "
+        "marks them so, as phiner's generated notes and `phiner data nordeid --unit-as-loc` do).",
         "",
         "## Training data and licence",
     ]
