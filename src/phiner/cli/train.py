@@ -13,6 +13,7 @@ from phiner.cli.app import app, out
 from phiner.cli.predict import print_entities
 from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings
 from phiner.core.errors import PhinerError
+from phiner.train.recipes import NORDEID_DEFAULT
 
 
 def _shown(name: str) -> str:
@@ -80,9 +81,7 @@ def train(
         Optional[str],
         typer.Option(help="A named recipe (`default`: the shipped model) builds its data and sets its settings."),
     ] = None,
-    nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder, for --recipe.")] = Path(
-        "../shared/data/nor-deid-synthdata"
-    ),
+    nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder, for --recipe.")] = Path(NORDEID_DEFAULT),
     recipe_data: Annotated[Path, typer.Option(help="Where --recipe builds its data.")] = Path("data/recipe-default"),
 ) -> None:
     """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
