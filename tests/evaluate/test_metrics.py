@@ -120,3 +120,23 @@ def test_given_evaluate_with_leaks_then_missed_spans_go_to_the_file_only(name_ta
     assert "Kari" not in json.dumps(report)
     leaks = [json.loads(l) for l in (tmp_path / "leaks.jsonl").read_text().splitlines()]
     assert leaks == [{"record": 0, "start": 23, "end": 27, "label": "PATIENT", "text": "Kari", "covered": 0.0}]
+
+
+def test_given_sentencepiece_words_with_punctuation_then_spans_leave_it_out():
+    # Words split at blanks only, as me5-small's tokenizer makes them: `(45` and `Tromsø.` are one word each.
+    text = "Alder (45 år), bor i Tromsø."
+    spans = _to_spans(
+        text,
+        tokens(
+            (0, 5, "O", 0),
+            (6, 7, "O", 1),  # `(` opens the word and says O: the word's label comes from `45`
+            (7, 9, "B-AGE", 1),
+            (10, 13, "I-AGE", 2),  # `år),` one piece
+            (14, 17, "O", 3),
+            (18, 19, "O", 4),
+            (20, 25, "B-LOC", 5),
+            (25, 27, "I-LOC", 5),  # `ø.` one piece
+        ),
+    )
+    assert [(s.text, s.label) for s in spans] == [("45 år", "AGE"), ("Tromsø", "LOC")]
+    assert all(text[s.start : s.end] == s.text for s in spans)

@@ -409,17 +409,23 @@ def _to_spans(
     """Token labels (:func:`decide`) to character spans, a word at a time; each span's source is ``model``.
 
     A word takes the label of its first token (as the HF pipeline's ``aggregation_strategy="first"``), so a
-    span never ends inside a word; an ``I-`` that does not continue its type starts a new span.
+    span never ends inside a word; an ``I-`` that does not continue its type starts a new span. Tokenizers
+    that split words at blanks only (SentencePiece) leave punctuation on words: a word's first token with no
+    letter or digit (the ``(`` of ``(45``) does not decide its label, and :func:`trim_edges` cuts the span.
     """
     spans: list[Span] = []
     current: list | None = None  # [start, end, type, scores]
-    word, word_kind = None, None
+    word, word_kind, decided = None, None, False
     for (start, end), vote in sorted(tokens.items()):
         label_id, score = decide(vote, thresholds)
         label, token_word = ID2LABEL[label_id], vote.word
-        if token_word == word:  # a later piece of the same word: it follows the word's first token
+        if token_word != word:
+            word, decided = token_word, False
+        if decided:  # a later piece of the same word: it follows the word's first token
             label = "O" if word_kind is None else f"I-{word_kind}"
-        word, word_kind = token_word, label[2:] if label != "O" else None
+        # Punctuation that opens a whitespace-split word (`(45`, `«Kari`) does not decide the word's label.
+        decided = decided or any(ch.isalnum() for ch in text[start:end])
+        word_kind = label[2:] if label != "O" else None
         kind = word_kind
         if current and (kind != current[2] or label.startswith("B-")):
             spans.append(_close(text, current))
@@ -436,7 +442,43 @@ def _to_spans(
 
 def _close(text: str, current: list) -> Span:
     start, end, kind, scores = current
+    start, end = trim_edges(text, start, end)
     return Span(start, end, kind, round(float(np.mean(scores)), 4), text[start:end], "model")
+
+
+_TRAILING = ".,;:!?\"'»”’"
+_LEADING = "\"'«“‘"
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+_OPENING = {v: k for k, v in _PAIRS.items()}
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the blanks and punctuation at its edges that belong to the sentence, not to the
+    PHI: a word of a SentencePiece or whitespace-split tokenizer carries them (``Tromsø.``, ``12.03.1961,``,
+    ``(45``), and annotators leave them out. A closing bracket stays when the span holds its opening one.
+
+    >>> text = "bor i (Tromsø.) og «Kari»,"
+    >>> [text[slice(*trim_edges(text, a, b))] for a, b in ((6, 15), (19, 26))]
+    ['Tromsø', 'Kari']
+    >>> text = "Sykehuset Innlandet (Gjøvik)."
+    >>> text[slice(*trim_edges(text, 0, len(text)))]
+    'Sykehuset Innlandet (Gjøvik)'
+    """
+    while end - start > 1:
+        first, last = text[start], text[end - 1]
+        if last.isspace() or last in _TRAILING:
+            end -= 1
+        elif first.isspace() or first in _LEADING:
+            start += 1
+        elif _PAIRS.get(last) == first:  # the whole span in brackets
+            start, end = start + 1, end - 1
+        elif last in _PAIRS and text.count(_PAIRS[last], start, end) < text.count(last, start, end):
+            end -= 1
+        elif first in _OPENING and text.count(first, start, end) > text.count(_OPENING[first], start, end):
+            start += 1
+        else:
+            break
+    return start, end
 
 
 def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[str]]:
