@@ -80,7 +80,9 @@ def write_card(folder: str | Path, sources: dict[str, int] | None = None) -> Pat
     if train:
         lines.append(
             f"- trained in {train.get('wall_seconds', 0):.0f} s ({train.get('precision', '?')}, "
-            f"attention {train.get('attention', '?')})"
+            f"attention {train.get('attention', '?')}"
+            + (f", on {train['device']}" if train.get("device") else "")
+            + ")"
         )
     lines += ["", "## Scores on its evaluation set (the model alone)"]
     lines += _scores(metrics)
@@ -88,7 +90,9 @@ def write_card(folder: str | Path, sources: dict[str, int] | None = None) -> Pat
     lines += _failures(metrics, run)
     lines += ["", "## Thresholds"]
     if thresholds:
-        t_line = ", ".join(f"{k} {v:g}" for k, v in thresholds.get("thresholds", {}).items())
+        t_line = ", ".join(f"{k} {v:g}" for k, v in thresholds.get("thresholds", {}).items()) or (
+            "every type at the arg-max (it reached the target with no threshold)"
+        )
         cal = thresholds.get("calibrated", {})
         rec = cal.get("char_recall", {})
         lines.append(

@@ -8,6 +8,7 @@ when complete, so a crash never leaves half a run.
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import time
@@ -127,7 +128,13 @@ def train(
         metrics = {
             "before": before,
             "after": after,
-            "train": {**result.metrics, "wall_seconds": train_seconds, "precision": precision, "attention": attention},
+            "train": {
+                **result.metrics,
+                "wall_seconds": train_seconds,
+                "precision": precision,
+                "attention": attention,
+                "device": device_name(),
+            },
             "parameters": parameters,
             "per_type": report["seqeval"]["per_type"],
             "deid": {k: report[k] for k in ("strict", "char_recall", "over_redaction")},
@@ -171,6 +178,13 @@ def build_model(base_path: str, settings, lora, init: str | None = None):
     if attention == "flash":
         no_attention_dropout(model)
     return model, attention
+
+
+PAD_MULTIPLE = 64
+"""Batches are padded to a multiple of this many tokens. Every new batch shape makes PyTorch's CPU kernels
+(oneDNN) build and keep new primitives: with batches padded to their longest window, a shape nearly every step,
+the default recipe's memory grew by about 10 MB a step (2.98 -> 3.25 GB over steps 10-40; 9.7 GB at the end);
+with eight shapes up to 512 tokens it grew by 1 MB a step (2.93 -> 2.95 GB over steps 10-30)."""
 
 
 def make_trainer(
@@ -218,7 +232,7 @@ def make_trainer(
         args=args,
         train_dataset=train_set,
         eval_dataset=test_set,
-        data_collator=collator or DataCollatorForTokenClassification(tokenizer),
+        data_collator=collator or DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=PAD_MULTIPLE),
         compute_metrics=compute_metrics,
         processing_class=tokenizer,
         callbacks=callbacks,
@@ -257,6 +271,25 @@ def _portable_adapter_config(folder: Path, base_model: str) -> None:
         base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
     )
     run.save_json(ADAPTER_CONFIG, adapter)
+
+
+def device_name() -> str:
+    """What trained the run: the GPU's name, or the CPU's model name and core count (for the card)."""
+    import torch
+
+    if cuda():
+        return torch.cuda.get_device_name(0)
+    model = next(
+        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), platform.processor()
+    )
+    return f"{model or 'CPU'}, {os.cpu_count()} cores"
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
 
 
 def _versions() -> dict[str, str]:
