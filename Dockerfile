@@ -27,6 +27,8 @@ COPY docker/serve.sh /usr/local/bin/phiner-serve
 RUN useradd --create-home --uid 10001 phiner && mkdir /models && chown phiner /models
 USER phiner
 WORKDIR /home/phiner
+# The shipped model's base (me5-small) converted once, into the image, so that a container starts without it.
+RUN python -c "from phiner.model.me5 import me5_small_path; print(me5_small_path())"
 VOLUME /models
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

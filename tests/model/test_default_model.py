@@ -24,9 +24,9 @@ def test_given_the_shipped_model_then_a_redacted_note_keeps_no_name_number_or_pl
 def test_given_the_shipped_folder_then_it_is_small_has_its_card_and_loads_through_the_api():
     folder = default_model()
     size = sum(p.stat().st_size for p in folder.iterdir())
-    assert size < 5_000_000  # an adapter and head, not a model
+    assert size < 8_000_000  # an adapter and head (LoRA on me5-small's 12 layers: 5.5 MB), not a model
     card = (folder / "README.md").read_text()
     assert "## Training data and licence" in card and "More Information Needed" not in card
-    assert json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"] == "minilm"
+    assert json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"] == "me5-small"
     tagger = phiner.load()
     assert tagger.info["path"] == str(folder)

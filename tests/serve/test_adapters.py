@@ -103,7 +103,7 @@ def test_given_a_run_of_another_base_then_post_refuses_it_naming_both_bases(serv
 
     base, registry = served
     status, body = call(base, "/v1/adapters", {"name": "shipped", "path": str(default_model())})
-    assert status == 422 and "trained on base 'minilm'" in body["detail"] and "shipped" not in registry
+    assert status == 422 and "trained on base 'me5-small'" in body["detail"] and "shipped" not in registry
 
 
 @pytest.mark.parametrize(

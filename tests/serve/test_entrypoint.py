@@ -62,7 +62,7 @@ def test_given_the_entrypoint_then_the_service_answers_health_and_the_images_hea
         assert check.returncode == 0, check.stderr[-2000:]
         with urllib.request.urlopen(base + "/v1/model", timeout=10) as response:
             model = json.loads(response.read())
-        assert model["base_model"] == (run_base(tiny_run[0]) if mounted else "minilm")
+        assert model["base_model"] == (run_base(tiny_run[0]) if mounted else "me5-small")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -60,3 +60,15 @@ def test_given_recipe_and_data_then_train_refuses_before_building_anything(tmp_p
     )
     assert code == 2 and "leave out --data" in err
     assert not (tmp_path / "d").exists()
+
+
+def test_given_the_shipped_model_then_the_default_recipe_is_what_trained_it():
+    import yaml
+
+    from phiner.core.config import RunConfig
+    from phiner.model.base import default_model
+
+    shipped = RunConfig.from_dict(yaml.safe_load((default_model() / "config.yaml").read_text(encoding="utf-8")))
+    chosen = recipe("default")
+    assert shipped.base_model == chosen.base_model
+    assert {key: getattr(shipped.train, key) for key in chosen.train} == chosen.train

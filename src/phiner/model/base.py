@@ -48,7 +48,7 @@ DEFAULT_MODEL_FILES = ("adapter_config.json", "adapter_model.safetensors", "labe
 
 
 def default_model() -> Path:
-    """The model shipped inside the package (``phiner/model/default/``: a LoRA adapter and head on ``minilm``,
+    """The model shipped inside the package (``phiner/model/default/``: a LoRA adapter and head on ``me5-small``,
     with its card and thresholds), used where a command is given no ``--model``."""
     from importlib import resources
 
@@ -158,9 +158,13 @@ def load_run(run: str | Path, *, merged: bool = True):
         raise ModelNotFoundError(f"{run} has neither adapter_config.json nor config.json; is it a phiner run folder?")
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(run))  # saved with its settings (prefix space) by train
+    has_tokenizer = (run / "tokenizer.json").is_file() or (run / "tokenizer_config.json").is_file()
+    if has_tokenizer:  # saved with its settings (prefix space) by train
+        tokenizer = AutoTokenizer.from_pretrained(str(run))
     if (run / "adapter_config.json").exists():
         base = adapter_base(run / "adapter_config.json")
+        if not has_tokenizer:  # a run shipped without its base's tokenizer (the default model: 17 MB for me5)
+            tokenizer = load_tokenizer(resolve_base(base))
         weights = run / "adapter_model.safetensors"
         if not weights.is_file():
             raise ModelNotFoundError(f"{weights}: missing; the run folder is incomplete (train it again).")
@@ -173,6 +177,8 @@ def load_run(run: str | Path, *, merged: bool = True):
         if merged:
             model = model.merge_and_unload()
     else:
+        if not has_tokenizer:
+            tokenizer = AutoTokenizer.from_pretrained(str(run))  # transformers says what is missing
         try:
             model = AutoModelForTokenClassification.from_pretrained(str(run))
         except Exception as err:  # a missing or truncated weights file, a bad config.json
