@@ -180,10 +180,19 @@ def batching(base: str) -> dict:
         return json.loads(response.read())["batching"]
 
 
-def clients(base: str, texts: list[str], adapters: list[str], n_clients: int, offline: list | None) -> dict:
-    """``n_clients`` threads sending one text a request until every text is sent: texts/s, latency, passes, and
-    how many answers equal ``offline``."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (``/proc/PID/stat``, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def clients(
+    base: str, texts: list[str], adapters: list[str], n_clients: int, offline: list | None, server_pid: int
+) -> dict:
+    """``n_clients`` threads sending one text a request until every text is sent: texts/s, latency, passes, how
+    many answers equal ``offline``, and the CPU time the clients (this process) and the service each took."""
     before = batching(base)
+    cpu_clients, cpu_service = time.process_time(), _cpu_seconds(server_pid)
     order = iter(range(len(texts)))
     lock = threading.Lock()
     latencies: list[float] = [0.0] * len(texts)
@@ -205,6 +214,7 @@ def clients(base: str, texts: list[str], adapters: list[str], n_clients: int, of
         for future in [pool.submit(client) for _ in range(n_clients)]:
             future.result()
     seconds = time.perf_counter() - started
+    cpu_clients, cpu_service = time.process_time() - cpu_clients, _cpu_seconds(server_pid) - cpu_service
     after = batching(base)
     passes = after["forward_passes"] - before["forward_passes"]
     return {
@@ -219,6 +229,9 @@ def clients(base: str, texts: list[str], adapters: list[str], n_clients: int, of
         "mixed_adapter_passes": after["mixed_adapter_passes"] - before["mixed_adapter_passes"],
         "batch_wait_ms": after["wait_ms"],
         "same_as_offline": sum(a == o for a, o in zip(answers, offline or [])),
+        "cpu_s_clients": round(cpu_clients, 1),
+        "cpu_s_service": round(cpu_service, 1),
+        "cpu_share_clients": round(cpu_clients / (seconds * (os.cpu_count() or 1)), 3),
     }
 
 
@@ -230,8 +243,8 @@ def service(args: list[str], notes: dict, adapters: list[str], n_clients: int, o
     """`phiner serve ARGS` sent the warm-up notes, untimed, then the notes, timed."""
     server, base = serving(args, tmp / "serve.log")
     try:
-        clients(base, notes["warm"], adapters, n_clients, None)
-        return clients(base, notes["texts"], adapters, n_clients, offline)
+        clients(base, notes["warm"], adapters, n_clients, None, server.pid)
+        return clients(base, notes["texts"], adapters, n_clients, offline, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -300,15 +313,17 @@ def tables(result: dict[str, Any]) -> str:
         f"{result['texts']['n']} generated notes (median {result['texts']['median_chars']} characters), "
         f"{result['machine'].get('cpu', '?')}, {offline['precision']}",
         "",
-        "| contender | texts/s | ratio to offline | p50 ms | p95 ms | forward passes | windows a pass | as offline |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| `phiner.load().predict`, one call | {offline['texts_per_s']} | 1.0 | | | | | |",
+        "| contender | texts/s | ratio to offline | p50 ms | p95 ms | forward passes | windows a pass | as offline "
+        "| CPU s: clients / service (clients' share) |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| `phiner.load().predict`, one call | {offline['texts_per_s']} | 1.0 | | | | | | |",
     ]
     for name, entry in ((f"service, {one['clients']} clients", one), ("service, 2 adapters mixed", mixed)):
         lines.append(
             f"| {name} | {entry['texts_per_s']} | {entry['ratio_to_offline']} | {entry['p50_ms']} | "
             f"{entry['p95_ms']} | {entry['forward_passes']} | {entry['windows_per_pass']} | "
-            f"{entry['same_as_offline']}/{result['texts']['n']} |"
+            f"{entry['same_as_offline']}/{result['texts']['n']} | {entry['cpu_s_clients']} / "
+            f"{entry['cpu_s_service']} ({entry['cpu_share_clients']:.0%}) |"
         )
     lines += [
         "",
