@@ -181,8 +181,8 @@ def build_model(base_path: str, settings, lora, init: str | None = None):
 
 
 PAD_MULTIPLE = 64
-"""Batches are padded to a multiple of this many tokens. Every new batch shape makes PyTorch's CPU kernels
-(oneDNN) build and keep new primitives: with batches padded to their longest window, a shape nearly every step,
+"""Batches are padded to a multiple of this many tokens. Memory grew with every new batch shape (most likely
+oneDNN's kept primitives, not traced): with batches padded to their longest window, a shape nearly every step,
 the default recipe's memory grew by about 10 MB a step (2.98 -> 3.25 GB over steps 10-40; 9.7 GB at the end);
 with eight shapes up to 512 tokens it grew by 1 MB a step (2.93 -> 2.95 GB over steps 10-30)."""
 
