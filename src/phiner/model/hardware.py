@@ -90,6 +90,17 @@ def describe() -> dict:
     return info
 
 
+def device_name() -> str:
+    """What a run trained on, for its card: the GPU's name, or the CPU's model name and core count."""
+    import os
+
+    import torch
+
+    if cuda():
+        return torch.cuda.get_device_name(0)
+    return f"{_cpu_name()}, {os.cpu_count()} cores"
+
+
 def _cpu_name() -> str:
     try:
         with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:

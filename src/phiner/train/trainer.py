@@ -8,7 +8,6 @@ when complete, so a crash never leaves half a run.
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import time
@@ -24,7 +23,7 @@ from phiner.evaluate.evaluation import evaluate_tagger
 from phiner.evaluate.metrics import compute_metrics
 from phiner.infer.tagger import Tagger
 from phiner.model.base import add_lora, count_parameters, load_base_model, load_tokenizer, max_window, resolve_base
-from phiner.model.hardware import cuda, keep_freed_memory, resolve_attention, resolve_precision
+from phiner.model.hardware import cuda, device_name, keep_freed_memory, resolve_attention, resolve_precision
 from phiner.model.windows import Windowing, encode, fit_stride
 from phiner.train import report as plots
 from phiner.train.card import write_card
@@ -271,25 +270,6 @@ def _portable_adapter_config(folder: Path, base_model: str) -> None:
         base_model if not Path(base_model).exists() else str(Path(base_model).resolve())
     )
     run.save_json(ADAPTER_CONFIG, adapter)
-
-
-def device_name() -> str:
-    """What trained the run: the GPU's name, or the CPU's model name and core count (for the card)."""
-    import torch
-
-    if cuda():
-        return torch.cuda.get_device_name(0)
-    model = next(
-        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), platform.processor()
-    )
-    return f"{model or 'CPU'}, {os.cpu_count()} cores"
-
-
-def _cpuinfo() -> list[str]:
-    try:
-        return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
 
 
 def _versions() -> dict[str, str]:
