@@ -50,5 +50,18 @@ def test_inference_batches_are_sorted_by_length_and_bounded_in_windows_and_token
     lengths = [512, 40, 512, 300, 41, 512, 512, 39]
     got = batches(lengths, batch_size=3, max_tokens=1024)
     assert sorted(i for b in got for i in b) == list(range(len(lengths)))  # every window once
-    assert got == [[7, 1, 4], [3, 0], [2, 5], [6]]  # 3 short ones; then 2 x 512 = 1024 tokens at most
+    assert got == [[7, 1, 4], [3], [0, 2], [5, 6]]  # 3 short ones; then 2 x 512 = 1024 tokens at most
+    # the 300-token window alone rather than padded to 512 beside one: 400 + 300 + 3 x (400 + 1024) against
+    # 3 x (400 + 1024) + 400 + 512 filling each batch in turn
     assert batches([5000], batch_size=16, max_tokens=1024) == [[0]]  # a window longer than the budget still runs
+
+
+def test_inference_batches_do_not_pad_short_windows_to_a_long_one_where_a_pass_more_costs_less():
+    from phiner.infer.tagger import PASS_OVERHEAD_TOKENS, batches
+
+    lengths = [10] * 15 + [256]  # fifteen note endings and one full window: one pass would pad 160 tokens to 4,096
+    got = batches(lengths, batch_size=16)
+    assert got == [list(range(15)), [15]]
+    padded = sum(len(b) * max(lengths[i] for i in b) + PASS_OVERHEAD_TOKENS for b in got)
+    assert padded < 16 * 256 + PASS_OVERHEAD_TOKENS
+    assert batches([256] * 20, batch_size=16) == [list(range(16)), list(range(16, 20))]  # equal lengths fill passes
