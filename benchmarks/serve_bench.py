@@ -226,6 +226,9 @@ def clients(
         "p95_ms": round(1000 * float(np.percentile(latencies, 95)), 1),
         "forward_passes": passes,
         "windows_per_pass": round((after["windows"] - before["windows"]) / max(passes, 1), 2),
+        "padded_to_tokens": round(
+            (after["padded_tokens"] - before["padded_tokens"]) / max(after["tokens"] - before["tokens"], 1), 3
+        ),
         "mixed_adapter_passes": after["mixed_adapter_passes"] - before["mixed_adapter_passes"],
         "batch_wait_ms": after["wait_ms"],
         "same_as_offline": sum(a == o for a, o in zip(answers, offline or [])),

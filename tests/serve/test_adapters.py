@@ -161,8 +161,10 @@ def test_given_serve_with_adapters_on_the_command_line_then_the_service_lists_an
         )
         assert labels(call(base, "/v1/entities", {"text": NOTE})[1]) == [("Kari", "LOC")]
         assert labels(call(base, "/v1/entities", {"text": NOTE, "adapter": "notes"})[1]) == [("Kari", "PATIENT")]
+        server.terminate()  # SIGTERM: the HTTP thread stops, then the passes on the main thread
+        assert server.wait(timeout=30) == 0
     finally:
-        server.terminate()
+        server.kill()
         server.wait(timeout=30)
 
 

@@ -66,3 +66,20 @@ def test_given_the_entrypoint_then_the_service_answers_health_and_the_images_hea
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_given_a_port_already_taken_then_serve_says_so_and_stops_rather_than_hanging(tiny_run, monkeypatch, capsys):
+    import socket
+    import threading
+
+    from conftest import run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        code, _, stderr = run_cli(monkeypatch, capsys, "serve", "--model", tiny_run[0], "--port", port, "--no-rules")
+    assert code == 2 and "could not start" in stderr and str(port) in stderr
+    assert time.monotonic() - started < 60
+    assert not [t for t in threading.enumerate() if t.name == "phiner-http"]  # the HTTP thread ended too

@@ -2,6 +2,7 @@
 still gets exactly the answer it gets alone; requests of different adapters share a pass, each read by its own."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -113,3 +114,95 @@ def test_given_16_concurrent_requests_to_mixed_adapters_then_each_gets_its_answe
 def test_given_a_negative_batch_wait_then_the_app_refuses_to_start(name_tagger, roberta_tokenizer):
     with pytest.raises(PhinerError, match="batch wait"):
         create_app(Tagger(name_tagger, roberta_tokenizer), batch_wait_ms=-1)
+
+
+def test_given_short_and_long_requests_at_once_then_passes_keep_the_short_windows_from_the_long_ones_padding(
+    name_tagger, roberta_tokenizer
+):
+    long_windows = Windowing(max_length=256, pad_to_max_length=False, stride=64)
+    tagger = Tagger(name_tagger, roberta_tokenizer, windowing=long_windows)
+    long_text = "Pasienten er stabil og sover godt. " * 16 + f"{NAME} ringte."  # one window of ~200 tokens
+    bodies = [{"text": long_text} if i % 2 else {"text": f"{NAME} ringte."} for i in range(16)]
+    app = create_app(tagger, api_key=API_KEY, max_queue=64, batch_wait_ms=500)  # all 16 in one plan
+    with running(app) as base:
+        alone = [call(base, "/v1/entities", body) for body in bodies]
+        before = batching(base)
+        together = at_once(base, bodies)
+        after = batching(base)
+    assert [body for _, body in together] == [body for _, body in alone]
+    longest = len(roberta_tokenizer(long_text)["input_ids"])
+    assert 150 < longest <= 256
+    padded = after["padded_tokens"] - before["padded_tokens"]
+    tokens = after["tokens"] - before["tokens"]
+    assert after["forward_passes"] - before["forward_passes"] == 2  # the 8 short windows apart from the 8 long
+    assert padded < 16 * longest and padded - tokens < 8 * 8, (padded, tokens)
+
+
+def test_given_a_batcher_without_a_thread_then_run_reads_on_the_calling_thread_until_closed(
+    name_tagger, roberta_tokenizer
+):
+    from phiner.serve.batcher import Batcher
+
+    tagger = Tagger(name_tagger, roberta_tokenizer, windowing=SMALL_WINDOWS)
+    passes_on = []
+    batcher = Batcher(max_windows=4, thread=False, check=lambda _: passes_on.append(threading.current_thread()))
+    texts = [note(i) for i in range(6)]
+    answers = {}
+
+    def client(i):
+        deadline = time.monotonic() + 60
+        with batcher.turn.hold(deadline):
+            answers[i] = tagger.through(lambda features: batcher.logits(tagger, features, deadline)).predict([texts[i]])
+
+    def clients():
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(client, range(6)))
+        batcher.close()
+
+    driver = threading.Thread(target=clients)
+    driver.start()
+    batcher.run()  # returns once the clients' thread closed it
+    driver.join()
+    assert [answers[i] for i in range(6)] == [tagger.predict([t]) for t in texts]
+    assert passes_on and set(passes_on) == {threading.current_thread()}
+    with pytest.raises(PhinerError, match="thread of its own"):
+        Batcher().run()
+
+
+def test_given_the_turn_held_then_it_is_lent_while_its_holder_waits_and_held_again_after():
+    from phiner.serve.batcher import Busy, Turn
+
+    turn, order = Turn(), []
+    lent, taken = threading.Event(), threading.Event()
+
+    def other():
+        lent.wait()
+        with turn.hold(time.monotonic() + 5):
+            order.append("other")
+            taken.set()
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with turn.hold():
+        order.append("holder")
+        with turn.lent():
+            lent.set()
+            assert taken.wait(5)  # the other thread took the turn while this one waited
+        order.append("holder again")  # only after the other let it go
+    thread.join()
+    assert order == ["holder", "other", "holder again"]
+    with turn.hold():  # held: another thread waits only until its deadline
+        refused = []
+        blocked = threading.Thread(target=lambda: refused.append(_try_hold(turn)))
+        blocked.start()
+        blocked.join()
+    assert isinstance(refused[0], Busy)
+
+
+def _try_hold(turn):
+    try:
+        with turn.hold(time.monotonic() + 0.05):
+            return None
+    except Exception as err:  # the Busy raised in the thread, handed back to the test
+        return err

@@ -53,10 +53,9 @@ def serve(
     """
     import logging
 
-    import uvicorn
-
     from phiner.deid.surrogates import load_secret
     from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
+    from phiner.serve.app import serve as run_service
 
     adapters = parse_adapters(adapter)
     check_choice(model, base, adapters, default_adapter, threshold)
@@ -87,7 +86,8 @@ def serve(
         max_queue=max_queue,
         request_timeout=request_timeout,
         batch_wait_ms=batch_wait_ms,
+        worker_thread=False,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     # phiner's own access log (method, route, status, time): uvicorn's would keep query strings.
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    run_service(app, host=host, port=port, log_level="info")

@@ -226,6 +226,7 @@ def create_app(
     max_queue: int = 32,
     request_timeout: float = 30.0,
     batch_wait_ms: float = 5.0,
+    worker_thread: bool = True,
 ) -> FastAPI:
     """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
 
@@ -236,6 +237,8 @@ def create_app(
     one per process when None: then a patient keeps one date shift across requests only until the server restarts).
     The forward passes of concurrent requests are shared (:mod:`phiner.serve.batcher`): a pass waits up to
     ``batch_wait_ms`` after a request arrives for others to fill it, up to the tagger's (or registry's) batch size.
+    They run on a worker thread of the app's own, or, with ``worker_thread=False``, on the thread that runs
+    :func:`serve` (the main thread: see :meth:`phiner.serve.batcher.Batcher.run` for why).
     """
     from phiner.infer.adapters import AdapterRegistry
 
@@ -249,6 +252,7 @@ def create_app(
         max_windows=tagger.batch_size,
         wait=batch_wait_ms / 1000,
         check=_still_served(registry) if registry is not None else None,
+        thread=worker_thread,
     )
     admission = Admission(max_queue)
 
@@ -260,6 +264,7 @@ def create_app(
     app = FastAPI(
         title="phiner", description="Find and de-identify PHI in clinical text.", version="1", lifespan=lifespan
     )
+    app.state.batcher = batcher
     single_info = _model_info(run_dir, tagger) if registry is None else {}
     routes = {
         "/health",
@@ -324,10 +329,11 @@ def create_app(
 
     @contextmanager
     def batched(adapter: str | None = None) -> Iterator[Any]:
-        """The request's tagger, its forward passes shared with other requests', within its time limit."""
+        """The request's tagger, its forward passes shared with other requests', within its time limit; the block
+        runs holding the batcher's turn (one CPU-heavy step at a time), lent while it waits for its logits."""
         deadline = time.monotonic() + request_timeout
         chosen = pick(adapter)
-        with admission.enter():
+        with admission.enter(), batcher.turn.hold(deadline):
             yield chosen.through(lambda features: batcher.logits(chosen, features, deadline))
 
     def change(fn) -> Any:
@@ -410,6 +416,44 @@ def create_app(
         return results[0] if body.text is not None else {"results": results}
 
     return app
+
+
+def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
+    """Serve ``app`` (made with ``worker_thread=False``) until SIGINT or SIGTERM: uvicorn on a thread of its own,
+    the forward passes on this thread, which should be the main thread. A second signal stops at once.
+    :class:`PhinerError` if the server could not start (the port taken...)."""
+    import signal
+
+    import uvicorn
+
+    batcher = app.state.batcher
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False))
+
+    def stop(signum, frame) -> None:
+        server.force_exit = server.should_exit
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def http() -> None:
+        try:
+            server.run()
+        except SystemExit:  # uvicorn's way out when it cannot start; it has logged why
+            pass
+        finally:  # stopped, or never started: the worker on the main thread stops too
+            batcher.close()
+
+    thread = threading.Thread(target=http, name="phiner-http")
+    thread.start()
+    try:
+        batcher.run()
+    finally:
+        server.should_exit = True
+        thread.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not server.started:
+        raise PhinerError(f"the service could not start on {host}:{port}; the log above says why")
 
 
 class Guard:

@@ -5,15 +5,30 @@ time get the throughput of batch size 1; gathering the windows of the requests w
 prediction does. Only the forward passes are shared: each request is cut into its own windows, and tallied, given
 its thresholds, rules and known PHI, on its own thread (:meth:`phiner.infer.tagger.Tagger.through`).
 
-- A pass holds at most ``max_windows`` windows and, beyond one, :data:`MAX_BATCH_TOKENS` padded tokens: the
-  Tagger's own limits (:func:`phiner.infer.tagger.batches`), so that a pass takes no more memory than offline.
-- Windows are taken round robin, a window per request in turn, the requests left out of a pass first in the next:
-  a long request is spread over many passes, and a short one sent behind it is read in the next pass.
-- After a request arrives the worker waits up to ``wait`` seconds for more to fill the pass, and not at all while
+- Each pass is planned over the windows waiting (up to ``plan_passes x max_windows`` of them): sorted by length
+  and cut as offline prediction cuts its windows (:func:`phiner.infer.tagger.batches`: at most ``max_windows``
+  windows and, beyond one, at most :data:`MAX_BATCH_TOKENS` padded tokens a pass, so a pass takes no more memory
+  than offline), and the pass run is the one that holds the window of the request that has waited longest. Why: a
+  pass pads its windows to its longest, and notes' windows come in every length; 16 windows as they arrived padded
+  the 110 k tokens of 256 generated notes to 169-180 k, against 112 k sorted over all of them, and a pass costs
+  about its padded tokens (me5-small, this project's CPU: 15.1-16.1 s against 9.0 s). Planned again before each
+  pass, rather than reading all that waits in rounds, a request sent while a pass runs is in the next plan (in
+  rounds, the requests answered by a round's last pass missed the next round: 256 notes from 32 clients ran in 14
+  rounds of 25 windows rather than of all 44 in flight).
+- Windows are planned round robin, a window per request in turn, the requests left out of a pass first in the
+  next: a long request is spread over many passes, and a short one sent behind it is read within a few.
+- After a request arrives the worker waits up to ``wait`` seconds for more to fill the plan, and not at all while
   windows from earlier requests are waiting (they fill it).
 - Requests of different adapters share passes, each window with its adapter (peft's ``adapter_names``), rather than
   being grouped by adapter: a group per adapter leaves passes part-full whenever callers spread over adapters,
   and makes the callers of a rarely named adapter wait for their group.
+- One CPU-heavy step at a time (:class:`Turn`): a request holds the turn while it cuts its texts into windows and
+  while it tallies, merges and redacts them, and lends it while it waits for its logits; the worker takes it for
+  each pass. Why: a pass spreads each operation over all the cores, and a request's Python work beside it takes
+  a core from under it, so the operation waits for its slowest share; offline prediction does these steps in turn
+  too. The gain is small and measured as such (256 notes, 32 clients, me5-small, this project's 2-core CPU, two
+  runs each: 0.831 and 0.854 of offline throughput with the turn, 22.9-23.6 CPU s; 0.817 and 0.837 without,
+  24.6-25.0 CPU s).
 - Every forward pass and every change to the model (:meth:`Batcher.call`) runs on the worker thread: nothing else
   touches the model, so they need no lock, and a change comes between two passes.
 """
@@ -31,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from phiner.core.errors import PhinerError
-from phiner.infer.tagger import MAX_BATCH_TOKENS, Tagger, batched_logits
+from phiner.infer.tagger import MAX_BATCH_TOKENS, Tagger, batched_logits, batches
 
 TIME_LIMIT = "the request took over the per-request time limit; send fewer or shorter texts"
 
@@ -42,6 +57,41 @@ class Busy(PhinerError):
     def __init__(self, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Turn:
+    """A lock for the CPU-heavy steps of the service, lent by its holder while it waits (:meth:`lent`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    @contextmanager
+    def hold(self, deadline: float | None = None) -> Iterator[None]:
+        """Hold the turn; :class:`Busy` if it is not free by ``deadline`` (``time.monotonic()``)."""
+        timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._lock.acquire(timeout=timeout):
+            raise Busy(TIME_LIMIT)
+        self._owner = threading.get_ident()
+        try:
+            yield
+        finally:
+            self._owner = None
+            self._lock.release()
+
+    @contextmanager
+    def lent(self) -> Iterator[None]:
+        """Let the turn go while the block waits, where this thread holds it; held again after."""
+        if self._owner != threading.get_ident():
+            yield
+            return
+        self._owner = None
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+            self._owner = threading.get_ident()
 
 
 @dataclass(eq=False)
@@ -80,25 +130,59 @@ class Batcher:
     """
 
     def __init__(
-        self, *, max_windows: int = 16, wait: float = 0.005, check: Callable[[Tagger], None] | None = None
+        self,
+        *,
+        max_windows: int = 16,
+        wait: float = 0.005,
+        check: Callable[[Tagger], None] | None = None,
+        plan_passes: int = 4,
+        thread: bool = True,
     ) -> None:
-        self.max_windows, self.wait, self.check = max_windows, wait, check
-        self.counts = {"requests": 0, "windows": 0, "forward_passes": 0, "shared_passes": 0, "mixed_adapter_passes": 0}
-        """Requests read, windows read, forward passes run, and the passes that held windows of more than one
-        request, and of more than one adapter."""
+        if plan_passes < 1:
+            raise PhinerError("a plan should hold at least one pass")
+        self.max_windows, self.wait, self.check, self.plan_passes = max_windows, wait, check, plan_passes
+        self.counts = {
+            "requests": 0,
+            "windows": 0,
+            "forward_passes": 0,
+            "shared_passes": 0,
+            "mixed_adapter_passes": 0,
+            "tokens": 0,
+            "padded_tokens": 0,
+        }
+        """Requests read, windows read, forward passes run, the passes that held windows of more than
+        one request and of more than one adapter, and the tokens the passes read: the windows' own and padded."""
+        self.turn = Turn()
+        """Held by the worker for each pass; requests hold it for their own CPU work (see the module's notes)."""
         self._cond = threading.Condition()
         self._jobs: list[_Job] = []
         self._calls: deque[_Call] = deque()
         self._closed = False
-        self._thread = threading.Thread(target=self._work, name="phiner-batcher", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if thread:
+            self._thread = threading.Thread(target=self._work, name="phiner-batcher", daemon=True)
+            self._thread.start()
+
+    def run(self) -> None:
+        """Be the worker on the calling thread, until :meth:`close` (a Batcher made with ``thread=False``).
+
+        Why the main thread: PyTorch's CPU passes run on OpenMP, and libgomp spins its threads between parallel
+        regions only while it manages no more threads than there are cores; a pass started from a second thread
+        adds that thread's team, and from then on every region's threads sleep and wake (me5-small on this
+        project's 2-core CPU: a one-window pass 21-24 ms from a thread against 9-10 ms from the main thread, and
+        16 windows of 256 tokens 278-308 ms against 230-256 ms; ``OMP_WAIT_POLICY=PASSIVE`` on the main thread
+        gives the same 21 ms). ``phiner serve`` runs the HTTP server on a thread and this on the main thread."""
+        if self._thread is not None:
+            raise PhinerError("this batcher has a worker thread of its own")
+        self._work()
 
     def describe(self) -> dict[str, Any]:
-        """The limits of a pass, the wait, and the counts so far (``GET /v1/model``'s ``batching``)."""
+        """The limits of a pass and a plan, the wait, and the counts so far (``GET /v1/model``'s ``batching``)."""
         with self._cond:
             counts = dict(self.counts)
         wait_ms = round(1000 * self.wait, 3)
-        return {"max_windows": self.max_windows, "max_tokens": MAX_BATCH_TOKENS, "wait_ms": wait_ms, **counts}
+        limits = {"max_windows": self.max_windows, "max_tokens": MAX_BATCH_TOKENS, "plan_passes": self.plan_passes}
+        return {**limits, "wait_ms": wait_ms, **counts}
 
     def logits(self, tagger: Tagger, features: dict[str, list], deadline: float) -> list[np.ndarray]:
         """Each window's logits (as :func:`batched_logits` gives them), read in passes shared with other requests;
@@ -112,7 +196,9 @@ class Batcher:
             self._jobs.append(job)
             self.counts["requests"] += 1
             self._cond.notify_all()
-        if not job.done.wait(max(0.0, deadline - time.monotonic())):
+        with self.turn.lent():
+            answered = job.done.wait(max(0.0, deadline - time.monotonic()))
+        if not answered:
             with self._cond:
                 if job in self._jobs:  # windows still waiting are not read; those in a pass now are dropped after
                     self._jobs.remove(job)
@@ -151,7 +237,8 @@ class Batcher:
                 call.done.set()
             self._calls.clear()
             self._cond.notify_all()
-        self._thread.join(timeout=30)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=30)
 
     def _work(self) -> None:
         while True:
@@ -165,7 +252,7 @@ class Batcher:
                 self._pass(task)
 
     def _next(self) -> _Call | list[tuple[_Job, int]] | None:
-        """The next change or pass (changes first), once the pass is full or the oldest request has waited
+        """The next change or pass (changes first), once the plan is full or the oldest request has waited
         ``wait``; None once closed. Called with the lock held."""
         while not self._closed:
             if self._calls:
@@ -173,43 +260,47 @@ class Batcher:
                 call.started = True
                 return call
             if self._jobs:
-                picked, everything = self._pick()
+                planned, everything = self._plan()
                 gathered = min(job.arrived for job in self._jobs) + self.wait
                 if not everything or time.monotonic() >= gathered:
-                    return self._take(picked)
+                    return self._take(self._first_pass(planned))
                 self._cond.wait(gathered - time.monotonic())
             else:
                 self._cond.wait()
         return None
 
-    def _pick(self) -> tuple[list[tuple[_Job, int]], bool]:
-        """The windows of the next pass, a window per request in turn, within the limits; and whether they are
-        every window waiting."""
-        picked: list[tuple[_Job, int]] = []
+    def _plan(self) -> tuple[list[tuple[_Job, int]], bool]:
+        """The windows planned, a window per request in turn (the request waiting longest first), up to
+        ``plan_passes x max_windows``; and whether they are every window waiting."""
+        planned: list[tuple[_Job, int]] = []
+        limit = self.plan_passes * self.max_windows
         taken = {job: 0 for job in self._jobs}
-        turn, longest, everything = list(self._jobs), 0, True
+        turn = list(self._jobs)
         while turn:
             still = []
             for job in turn:
                 if taken[job] == len(job.todo):
                     continue
-                window = job.todo[-1 - taken[job]]
-                widest = max(longest, job.length(window))
-                if len(picked) == self.max_windows or (picked and (len(picked) + 1) * widest > MAX_BATCH_TOKENS):
-                    everything = False
-                    continue
-                picked.append((job, window))
+                if len(planned) == limit:
+                    return planned, False
+                planned.append((job, job.todo[-1 - taken[job]]))
                 taken[job] += 1
-                longest = widest
                 still.append(job)
             turn = still
-        return picked, everything
+        return planned, True
+
+    def _first_pass(self, planned: list[tuple[_Job, int]]) -> list[tuple[_Job, int]]:
+        """Of the passes ``planned`` is cut into, the one holding its first window (the longest-waiting request's)."""
+        for idx in batches([job.length(window) for job, window in planned], self.max_windows):
+            if 0 in idx:
+                return [planned[i] for i in idx]
+        raise AssertionError("every planned window is in a pass")
 
     def _take(self, picked: list[tuple[_Job, int]]) -> list[tuple[_Job, int]]:
         """Take ``picked`` out of the waiting windows; the requests it left out go first next time."""
         served = {job for job, _ in picked}
-        for job, _ in picked:
-            job.todo.pop()
+        for job, window in picked:
+            job.todo.remove(window)
         left_out = [job for job in self._jobs if job not in served]
         self._jobs = left_out + [job for job in self._jobs if job in served and job.todo]
         return picked
@@ -239,21 +330,25 @@ class Batcher:
             features = {k: [job.features[k][window] for job, window in live] for k in keys}
             names = None if tagger.adapter is None else [str(job.tagger.adapter) for job, _ in live]
             try:
-                logits = batched_logits(
-                    tagger.model,
-                    tagger.tokenizer,
-                    features,
-                    len(live),
-                    tagger.precision,
-                    counted,
-                    adapter_names=names,
-                )
+                with self.turn.hold():
+                    logits = batched_logits(
+                        tagger.model,
+                        tagger.tokenizer,
+                        features,
+                        len(live),
+                        tagger.precision,
+                        counted,
+                        adapter_names=names,
+                    )
             except Exception as err:  # the pass failed (out of memory...): its requests get a 500, the worker goes on
                 refused.update(dict.fromkeys((job for job, _ in live), err))
                 live = []
+        lengths = [job.length(window) for job, window in live]
         with self._cond:
             self.counts["forward_passes"] += passes
             self.counts["windows"] += len(live)
+            self.counts["tokens"] += sum(lengths)
+            self.counts["padded_tokens"] += len(lengths) * max(lengths, default=0)
             if len({id(job) for job, _ in live}) > 1:
                 self.counts["shared_passes"] += 1
             if len({job.tagger.adapter for job, _ in live}) > 1:
