@@ -83,3 +83,16 @@ def test_given_a_port_already_taken_then_serve_says_so_and_stops_rather_than_han
     assert code == 2 and "could not start" in stderr and str(port) in stderr
     assert time.monotonic() - started < 60
     assert not [t for t in threading.enumerate() if t.name == "phiner-http"]  # the HTTP thread ended too
+
+
+def test_given_an_app_with_a_worker_thread_of_its_own_then_serve_refuses_it_before_listening(
+    name_tagger, roberta_tokenizer
+):
+    from phiner.core.errors import PhinerError
+    from phiner.infer.tagger import Tagger
+    from phiner.serve.app import create_app, serve
+
+    app = create_app(Tagger(name_tagger, roberta_tokenizer))  # worker_thread=True: for running under uvicorn alone
+    with pytest.raises(PhinerError, match="worker_thread=False"):
+        serve(app, host="127.0.0.1", port=free_port())
+    app.state.batcher.close()

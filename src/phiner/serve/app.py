@@ -427,6 +427,8 @@ def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> Non
     import uvicorn
 
     batcher = app.state.batcher
+    if batcher.threaded:
+        raise PhinerError("serve() reads on the calling thread: make the app with create_app(..., worker_thread=False)")
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False))
 
     def stop(signum, frame) -> None:

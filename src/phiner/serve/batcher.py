@@ -1,4 +1,6 @@
-"""Micro-batching: the windows of concurrent requests read together in shared forward passes, on one worker thread.
+"""Micro-batching: the windows of concurrent requests read together in shared forward passes, on one worker: a thread
+of its own, or the thread that calls :meth:`Batcher.run` (``phiner serve``: the main thread, where PyTorch's CPU
+passes run fastest; see there).
 
 Why: a request of one note fills a forward pass with one or two windows, so callers taking turns a request at a
 time get the throughput of batch size 1; gathering the windows of the requests waiting fills passes as offline
@@ -29,7 +31,7 @@ its thresholds, rules and known PHI, on its own thread (:meth:`phiner.infer.tagg
   too. The gain is small and measured as such (256 notes, 32 clients, me5-small, this project's 2-core CPU, two
   runs each: 0.831 and 0.854 of offline throughput with the turn, 22.9-23.6 CPU s; 0.817 and 0.837 without,
   24.6-25.0 CPU s).
-- Every forward pass and every change to the model (:meth:`Batcher.call`) runs on the worker thread: nothing else
+- Every forward pass and every change to the model (:meth:`Batcher.call`) runs on the worker: nothing else
   touches the model, so they need no lock, and a change comes between two passes.
 """
 
@@ -163,6 +165,11 @@ class Batcher:
             self._thread = threading.Thread(target=self._work, name="phiner-batcher", daemon=True)
             self._thread.start()
 
+    @property
+    def threaded(self) -> bool:
+        """Whether this batcher's worker is a thread of its own (else :meth:`run` is)."""
+        return self._thread is not None
+
     def run(self) -> None:
         """Be the worker on the calling thread, until :meth:`close` (a Batcher made with ``thread=False``).
 
@@ -172,7 +179,7 @@ class Batcher:
         project's 2-core CPU: a one-window pass 21-24 ms from a thread against 9-10 ms from the main thread, and
         16 windows of 256 tokens 278-308 ms against 230-256 ms; ``OMP_WAIT_POLICY=PASSIVE`` on the main thread
         gives the same 21 ms). ``phiner serve`` runs the HTTP server on a thread and this on the main thread."""
-        if self._thread is not None:
+        if self.threaded:
             raise PhinerError("this batcher has a worker thread of its own")
         self._work()
 
