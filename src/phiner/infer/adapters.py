@@ -7,7 +7,7 @@ in one batch. Adapters are added and removed while the registry serves.
 
 One forward pass or change at a time, under the registry's lock: peft hands ``adapter_names`` to its layers through
 hooks on the shared model, which two threads' passes would mix up. A text whose adapter is removed while it is read
-is refused, not finished without it. (The service runs every pass and change on one worker thread of its own instead:
+is refused, not finished without it. (The service runs every pass and change on its one worker instead:
 see :mod:`phiner.serve.batcher`.)
 
 Why mixed batches rather than one group of texts per adapter: each adapter's windows go into the same length-sorted

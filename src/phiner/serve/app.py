@@ -6,8 +6,8 @@ What it holds to, since its callers send clinical text:
   counted as it arrives: a body over the limit gets 413 at once, whatever its declared length or chunking;
 - errors name the field at fault, never what it held (texts, operators, keys and field names a caller sent);
 - the access log has method, route and status: no query string, no body, no unknown path;
-- the windows of concurrent requests are read together in shared forward passes on one worker thread
-  (:mod:`phiner.serve.batcher`), a few windows of each request a pass, so a long request cannot hold a short one
+- the windows of concurrent requests are read together in shared forward passes on one worker
+  (:mod:`phiner.serve.batcher`), a window of each request in turn, so a long request cannot hold a short one
   behind it for its whole length; a per-request time limit, and a limit on requests waiting (503 with
   ``Retry-After``);
 - an adapter is added or removed on the worker between two passes, and a request whose adapter was removed or
