@@ -366,3 +366,38 @@ def test_given_no_secret_then_the_server_draws_one_for_its_lifetime(name_tagger,
             for i in range(3)
         }
     assert len(answers) == 1
+
+
+def test_given_a_long_request_doing_its_own_work_then_short_requests_are_still_read_beside_it(
+    name_tagger, roberta_tokenizer
+):
+    # a request over TURN_MAX_CHARS tallies and runs its recognizers beside the passes: holding the turn for its
+    # seconds of work, it would stop every pass, and short requests sent then would wait for all of it
+    from phiner.serve.app import TURN_MAX_CHARS
+
+    tagger = Tagger(name_tagger, roberta_tokenizer)
+    app = create_app(tagger, max_body_bytes=2_000_000, request_timeout=120)
+    note = f"Ring {NAME} 12.03.2024 kl 14.05, tlf 917 11 663. "
+    long_text = (note * (900_000 // len(note)))[:900_000]
+    assert len(long_text) > TURN_MAX_CHARS
+    latencies, done = [], threading.Event()
+    with running(app) as base:
+
+        def big():
+            started = time.perf_counter()
+            status, _ = call(base, "/v1/entities", {"text": long_text})
+            latencies.append(("big", status, time.perf_counter() - started))
+            done.set()
+
+        thread = threading.Thread(target=big)
+        thread.start()
+        while not done.is_set():
+            started = time.perf_counter()
+            status, body = call(base, "/v1/entities", {"text": f"Ring {NAME}."})
+            latencies.append(("small", status, time.perf_counter() - started))
+            time.sleep(0.05)
+        thread.join()
+    ((_, big_status, big_seconds),) = [entry for entry in latencies if entry[0] == "big"]
+    small = [seconds for kind, status, seconds in latencies if kind == "small" and status == 200]
+    assert big_status == 200 and big_seconds > 4, "the long request should take seconds for this test to mean much"
+    assert len(small) == len(latencies) - 1 and max(small) < big_seconds / 4, (max(small), big_seconds)
