@@ -28,8 +28,9 @@ model's peak memory on a 1 MB text was 2,611 MB with 16 windows of 512 against 1
 PASS_OVERHEAD_TOKENS = 400
 """What a forward pass costs beyond its padded tokens, in tokens' worth: the cut of sorted windows into passes
 (:func:`batches`) weighs a pass more against the padding it saves. Measured with me5-small on this project's CPU:
-a pass of one 16-token window takes 11 ms against about 0.06 ms a token in full passes; 250, 400 and 600 cut 48
-windows of generated notes into passes that ran in 9.3-9.9 s against 9.6-10.5 s for filling each pass in turn."""
+a pass of one 16-token window takes 11 ms against about 0.06 ms a token in full passes; with 250, 400 and 600 the
+352 windows of 256 generated notes, cut 48 at a time (as the service sees them), ran in 9.2-9.9 s against 9.6-10.5 s
+filling each pass in turn (three runs each)."""
 
 
 def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOKENS) -> list[list[int]]:
@@ -38,11 +39,12 @@ def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOK
 
     The cut is the cheapest one, a batch costing its padded tokens (its windows x its longest) and
     :data:`PASS_OVERHEAD_TOKENS`: filling each batch in turn pads a short window into a batch of long ones
-    wherever the lengths jump (48 windows of generated notes: 127 k padded tokens for 110 k, against 119 k cut so).
+    wherever the lengths jump (the 352 windows of 256 generated notes, cut 48 at a time: 127 k padded tokens for
+    their 110 k, against 119 k cut so).
     """
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     sorted_lengths = [lengths[i] for i in order]
-    cost = [0] + [0] * len(order)  # cost[j]: the cheapest cut of the j shortest windows
+    cost = [0] * (len(order) + 1)  # cost[j]: the cheapest cut of the j shortest windows
     cut = [0] * (len(order) + 1)  # where the last batch of that cut begins
     for j in range(1, len(order) + 1):
         longest, cost[j], cut[j] = sorted_lengths[j - 1], -1, j - 1
@@ -111,7 +113,8 @@ def bf16_linears(model, bf16: bool = True) -> None:
     Why: under bf16 autocast a linear layer casts its fp32 weight to bf16 at every call, and autocast keeps no cast
     of a weight that needs no gradient, so every forward pass cast all of them again. Stored in bf16 they are the
     very values autocast cast them to, so the logits are the same, bit for bit; the casts are gone (me5-small on
-    this project's CPU: a pass of one 16-token window 19 -> 11 ms, of 16 windows of 256 tokens 291 -> 247 ms).
+    this project's CPU: a pass of one 16-token window 19 -> 11 ms; the sorted batches of 128 generated notes
+    5.31-5.35 -> 5.23-5.24 s, where the casts weigh little beside full passes).
     Layer norms and embeddings stay fp32, as autocast reads them. A model read in bf16 keeps bf16 linear layers:
     read in fp32 after that it would compute in bf16 or fail, so it is refused.
     """
