@@ -428,6 +428,7 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
     }
     contenders = ["hf_pipeline", "hf_pipeline_stride", "phiner_fp32", "phiner_onnx_int8"]
     contenders += ["phiner_bf16"] if bf16_native() else []
+    pipeline_length = min(512, config.max_position_embeddings - 2)
     predict_jobs = {}
     for kind in ("short", "long"):
         for c in contenders:
@@ -439,8 +440,8 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
                 "onnx": models["onnx"],
                 "batch_size": 16,
                 "passes": 1 if quick else 3,
-                "pipeline_max_length": min(512, config.max_position_embeddings - 2),
-                "pipeline_stride": min(128, (min(512, config.max_position_embeddings - 2) - 2) // 2),
+                "pipeline_max_length": pipeline_length,
+                "pipeline_stride": min(128, (pipeline_length - 2) // 2),
             }
     raw: dict[Any, list[dict]] = {}
     for r in range(repeats):

@@ -26,11 +26,11 @@ its thresholds, rules and known PHI, on its own thread (:meth:`phiner.infer.tagg
   and makes the callers of a rarely named adapter wait for their group.
 - One CPU-heavy step at a time (:class:`Turn`): a request holds the turn while it cuts its texts into windows and
   while it tallies, merges and redacts them, and lends it while it waits for its logits; the worker takes it for
-  each pass (the service lets long requests work beside the passes: :data:`phiner.serve.app.TURN_MAX_CHARS`). Why: a pass spreads each operation over all the cores, and a request's Python work beside it takes
-  a core from under it, so the operation waits for its slowest share; offline prediction does these steps in turn
-  too. The gain is small and measured as such (256 notes, 32 clients, me5-small, this project's 2-core CPU, two
-  runs each: 0.831 and 0.854 of offline throughput with the turn, 22.9-23.6 CPU s; 0.817 and 0.837 without,
-  24.6-25.0 CPU s).
+  each pass (the service lets long requests work beside the passes: :data:`phiner.serve.app.TURN_MAX_CHARS`).
+  Why: a pass spreads each operation over all the cores, and a request's Python work beside it takes a core from
+  under it, so the operation waits for its slowest share; offline prediction does these steps in turn too. The
+  gain is small and measured as such (256 notes, 32 clients, me5-small, this project's 2-core CPU, two runs each:
+  0.831 and 0.854 of offline throughput with the turn, 22.9-23.6 CPU s; 0.817 and 0.837 without, 24.6-25.0 CPU s).
 - Every forward pass and every change to the model (:meth:`Batcher.call`) runs on the worker: nothing else
   touches the model, so they need no lock, and a change comes between two passes.
 """
@@ -98,7 +98,8 @@ class Turn:
 
 @dataclass(eq=False)
 class _Job:
-    """One request's windows: those not yet read (shortest last, taken from the end), and the logits read."""
+    """One request's windows: those not yet read (longest first: planned from the end, each taken out of the list
+    once its pass is chosen), and the logits read."""
 
     tagger: Tagger
     features: dict[str, list]
