@@ -5,7 +5,7 @@
     deny:                      # always PHI: whole words, case- and diacritic-insensitive
       - {text: "Zorblax", label: PATIENT}
       - {terms: ["Gamlehaugen", "Solsiden"], label: LOC, name: wards}
-    patterns:                  # regular expressions (Python's re) with a type and a score
+    patterns:                  # regular expressions (Python's re syntax, run by RE2) with a type and a score
       - {name: mrn, regex: "MRN ?\\\\d{7}", label: ID, score: 0.9}
       - {name: room, regex: "rom (\\\\d{3})", label: LOC, group: 1, ignore_case: true}
     allow:                     # never redacted, whatever found them
@@ -17,6 +17,10 @@ A deny term's span has source ``rule:NAME`` (``rule:deny`` when unnamed), a patt
 file that does not parse or has a bad entry is refused with its line: ``rules.yaml:7: patterns[1].regex is
 not a valid regular expression (missing ), unterminated subpattern at position 4)``. Messages name the entry,
 never its text (a deny list is a list of PHI).
+
+Patterns run in time linear in the text (:mod:`phiner.detect.linear`): a pattern RE2 cannot run so (a lookaround,
+a backreference) is refused, and so is a rules set that finds more than :data:`MAX_SPANS` spans in one text. Deny
+terms that fold to the same term (``Kari``, ``KARI``) are one term.
 
 The service takes the same mapping per request (``"rules": {...}``), as Presidio takes ad-hoc recognizers.
 """
@@ -33,10 +37,14 @@ from typing import Any
 from phiner.core.errors import PhinerError
 from phiner.core.labels import PHI_TYPES
 from phiner.core.records import Span
-from phiner.detect.terms import TermMatcher
+from phiner.detect.linear import LinearRegex, PatternError
+from phiner.detect.terms import TermMatcher, fold_term
 
 KEYS = ("deny", "patterns", "allow", "titles")
 DENY_SCORE = 0.95
+MAX_SPANS = 100_000
+"""Most spans the deny terms and patterns of one rules set may find in one text: more is refused (a text of a
+million characters holds some 150,000 words)."""
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
@@ -47,7 +55,7 @@ class RulesError(PhinerError):
 @dataclass(frozen=True)
 class PatternRule:
     name: str
-    regex: re.Pattern[str]
+    regex: LinearRegex
     label: str
     score: float
     group: int | str = 0
@@ -64,7 +72,12 @@ class SiteRules:
     titles: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._deny = TermMatcher((term, (label, score, name)) for term, label, score, name in self.deny)
+        best: dict[tuple[str, str], tuple[str, float, str]] = {}  # one payload per folded term and type
+        for term, label, score, name in self.deny:
+            key = (fold_term(term), label)
+            if key not in best or score > best[key][1]:
+                best[key] = (label, score, name)
+        self._deny = TermMatcher((term, payload) for (term, _), payload in best.items())
         self._allow = TermMatcher((term, True) for term in self.allow)
 
     def __bool__(self) -> bool:
@@ -79,7 +92,7 @@ class SiteRules:
     @classmethod
     def load(cls, path: str | Path) -> "SiteRules":
         """Read a rules file; errors name the file and line."""
-        import yaml
+        from phiner.core.yamlfile import YamlError, parse_yaml
 
         path = Path(path)
         try:
@@ -87,13 +100,9 @@ class SiteRules:
         except (OSError, UnicodeDecodeError) as err:
             raise RulesError(f"{path}: cannot read the rules file ({type(err).__name__})") from None
         try:
-            node = yaml.compose(raw, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-            problem = getattr(err, "problem", None) or "not valid YAML"
-            raise RulesError(f"{where}: not valid YAML ({problem})") from None
+            data, node = parse_yaml(raw, str(path))
+        except YamlError as err:
+            raise RulesError(str(err)) from None
         lines = _lines(node) if node is not None else {}
         return cls.from_dict(data if data is not None else {}, where=str(path), lines=lines)
 
@@ -123,17 +132,21 @@ class SiteRules:
         return rules
 
     def find(self, text: str) -> list[Span]:
-        """The deny terms' and patterns' spans in ``text``."""
-        spans = [
-            Span(h.start, h.end, label, score, text[h.start : h.end], f"rule:{name}")
-            for h in self._deny.find(text)
-            for label, score, name in [h.payload]
-        ]
+        """The deny terms' and patterns' spans in ``text``; :class:`RulesError` past :data:`MAX_SPANS`."""
+        spans = []
+        for h in self._deny.find(text, limit=MAX_SPANS + 1):
+            label, score, name = h.payload
+            spans.append(Span(h.start, h.end, label, score, text[h.start : h.end], f"rule:{name}"))
         for rule in self.patterns:
-            for m in rule.regex.finditer(text):
-                start, end = m.span(rule.group)
+            for start, end in rule.regex.spans(text, rule.group):
                 if end > start:
                     spans.append(Span(start, end, rule.label, rule.score, text[start:end], f"rule:{rule.name}"))
+                if len(spans) > MAX_SPANS:
+                    break
+            if len(spans) > MAX_SPANS:
+                break
+        if len(spans) > MAX_SPANS:
+            raise RulesError(f"the rules found over {MAX_SPANS:,} spans in one text; narrow their terms or patterns")
         return spans
 
     def allowed(self) -> TermMatcher:
@@ -253,9 +266,12 @@ def _patterns(items: Any, fail, explain: bool = True) -> list[PatternRule]:
         if not isinstance(item, Mapping):
             raise fail(path, "should be a mapping with `name`, `regex` and `label`")
         extra = set(item) - {"name", "regex", "label", "score", "group", "ignore_case"}
-        if extra:
+        if extra:  # the key itself is not shown: in a request it is anything a caller sent
+            key = sorted(map(str, extra))[0]
             raise fail(
-                (*path, sorted(extra)[0]), "is not a pattern key; use name, regex, label, score, group, ignore_case"
+                (*path, key),
+                "has a key that is not a pattern key; use name, regex, label, score, group, ignore_case",
+                show=False,
             )
         for key in ("name", "regex", "label"):
             if key not in item:
@@ -267,13 +283,17 @@ def _patterns(items: Any, fail, explain: bool = True) -> list[PatternRule]:
         if not isinstance(ignore_case, bool):
             raise fail((*path, "ignore_case"), "should be true or false")
         try:
-            regex = re.compile(item["regex"], re.IGNORECASE if ignore_case else 0)
+            regex = LinearRegex(item["regex"], ignore_case=ignore_case)
         except re.error as err:
             raise fail(
                 (*path, "regex"),
                 f"is not a valid regular expression ({err.msg + ' ' if explain else ''}at position {err.pos})",
             ) from None
-        if regex.search(""):
+        except PatternError as err:
+            raise fail((*path, "regex"), str(err)) from None
+        except RecursionError:
+            raise fail((*path, "regex"), "nests too deeply") from None
+        if regex.matches_empty():
             raise fail((*path, "regex"), "matches the empty string; it would match everywhere")
         group = item.get("group", 0)
         if isinstance(group, bool) or not isinstance(group, (int, str)):

@@ -9,6 +9,7 @@ space read as one space, so that a name broken over two lines still matches. Off
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -80,6 +81,8 @@ class TermMatcher(Generic[T]):
             if not any(ch.isalnum() for ch in key):
                 continue
             entries = self._automaton.get(key, None) if key in self._automaton else None
+            if entries is not None and payload in entries[1]:
+                continue  # the same term again (after folding) with the same payload: one match, not one per copy
             self._automaton.add_word(key, (len(key), [*(entries[1] if entries else []), payload]))
             self.size += 1
         if self.size:
@@ -88,12 +91,12 @@ class TermMatcher(Generic[T]):
     def __len__(self) -> int:
         return self.size
 
-    def find(self, text: str) -> list[Hit[T]]:
-        """Every whole-word match, in text order (matches may overlap; the caller merges)."""
+    def find(self, text: str, limit: int | None = None) -> list[Hit[T]]:
+        """Every whole-word match, in text order (matches may overlap; the caller merges); at most ``limit``."""
         if not self.size or not text:
             return []
         folded, index = fold(text)
-        return list(self._hits(folded, index))
+        return list(itertools.islice(self._hits(folded, index), limit))
 
     def _hits(self, folded: str, index: list[int]) -> Iterator[Hit[T]]:
         for last, (size, payloads) in self._automaton.iter(folded):
