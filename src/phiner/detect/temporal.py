@@ -74,12 +74,14 @@ class DateRecognizer:
         _EDGE_L + r"(?:(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\w/]|[.,]\d)|(?P<dd>\d{1,2})\.(?P<mm>\d{1,2})\.(?![\w.]))"
     )
     DAY_MONTH: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?i)(?<![\w.])(?P<day>\d{1,2})\.?\s?(?:of\s)?" + _MONTH + r"(?:,?\s(?P<y>\d{4}))?(?![\w])"
+        r"(?i)(?<![\w.])(?P<day>\d{1,2})\.?\s{0,3}(?:of\s{1,3})?" + _MONTH + r"(?:,?\s{1,3}(?P<y>\d{4}))?(?![\w])"
     )
     MONTH_DAY: ClassVar[re.Pattern[str]] = re.compile(
-        r"(?i)(?<![\w])" + _MONTH + r"\s(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?(?:,?\s(?P<y>\d{4}))?(?![\w])"
+        r"(?i)(?<![\w])" + _MONTH + r"\s{1,3}(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?(?:,?\s{1,3}(?P<y>\d{4}))?(?![\w])"
     )
-    MONTH_YEAR: ClassVar[re.Pattern[str]] = re.compile(r"(?i)(?<![\w.])" + _MONTH + r",?\s(?P<y>(?:19|20)\d{2})(?!\w)")
+    MONTH_YEAR: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)(?<![\w.])" + _MONTH + r",?\s{1,3}(?P<y>(?:19|20)\d{2})(?!\w)"
+    )
 
     def find(self, text: str) -> list[Span]:
         found: dict[tuple[int, int], float] = {}
@@ -139,16 +141,16 @@ class AgeRecognizer:
         re.compile(p, re.IGNORECASE)
         for p in (
             # Norwegian: 41 år gammel, 41 år og 3 mnd gammel, 41-årig, 41-åring, 41 års alder, i 30-årene
-            rf"(?<![\w,.]){_NUM}(?:\s?-\s?|\s)år(?:s)?\s(?:gam(?:mel|le)|alder(?!\w))",
-            rf"(?<![\w,.]){_NUM}\s?-\s?åri(?:g|ge|gen|ng|ngen)(?!\w)",
-            rf"(?<![\w,.])i\s(?:sine\s|hans\s|hennes\s)?(?:tidlige\s|sene\s)?{_NUM}-?årene(?!\w)",
-            rf"(?:\b(?:er|var|ble|blir|på|ved|død|døde|alder|alderen|fylte|fyller)\s(?:nå\s|bare\s|kun\s)?){_NUM}\s?år(?!\w)(?!\ssiden)(?!\s(?:etter|senere|tidligere))",
+            rf"(?<![\w,.]){_NUM}(?:\s{{0,3}}-\s{{0,3}}|\s{{1,3}})år(?:s)?\s{{1,3}}(?:gam(?:mel|le)|alder(?!\w))",
+            rf"(?<![\w,.]){_NUM}\s{{0,3}}-\s{{0,3}}åri(?:g|ge|gen|ng|ngen)(?!\w)",
+            rf"(?<![\w,.])i\s{{1,3}}(?:sine\s{{1,3}}|hans\s{{1,3}}|hennes\s{{1,3}})?(?:tidlige\s{{1,3}}|sene\s{{1,3}})?{_NUM}-?årene(?!\w)",
+            rf"(?:\b(?:er|var|ble|blir|på|ved|død|døde|alder|alderen|fylte|fyller)\s{{1,3}}(?:nå\s{{1,3}}|bare\s{{1,3}}|kun\s{{1,3}})?){_NUM}\s{{0,3}}år(?!\w)(?!\s{{1,3}}siden)(?!\s{{1,3}}(?:etter|senere|tidligere))",
             # English: 41-year-old, 41 year old, 41 years old, 41 yo, 41 y/o, 41 y.o., 41M/41F after "age"
-            rf"(?<![\w,.]){_NUM}(?:\s?-\s?|\s)(?:years?|yrs?|yr)(?:\s?-\s?|\s)old(?!\w)",
-            rf"(?<![\w,.]){_NUM}\s?(?:y/o|y\.o\.?|yo|yrs?\.?\s?old)(?![\w/])",
-            rf"\b(?:aged?|age:|alder:?|alder\s\(år\):|age\s\(yrs\):)\s?{_NUM}(?!\w|[.,]\d)",
-            rf"(?<![\w,.]){_NUM}(?:\s?-\s?|\s)(?:years?|yrs)\sof\sage(?!\w)",
-            rf"\b(?:in\s(?:his|her|their)\s)(?:early\s|mid\s|late\s)?{_NUM}s(?!\w)",
+            rf"(?<![\w,.]){_NUM}(?:\s{{0,3}}-\s{{0,3}}|\s{{1,3}})(?:years?|yrs?|yr)(?:\s{{0,3}}-\s{{0,3}}|\s{{1,3}})old(?!\w)",
+            rf"(?<![\w,.]){_NUM}\s{{0,3}}(?:y/o|y\.o\.?|yo|yrs?\.?\s{{0,3}}old)(?![\w/])",
+            rf"\b(?:aged?|age:|alder:?|alder\s{{1,3}}\(år\):|age\s{{1,3}}\(yrs\):)\s{{0,3}}{_NUM}(?!\w|[.,]\d)",
+            rf"(?<![\w,.]){_NUM}(?:\s{{0,3}}-\s{{0,3}}|\s{{1,3}})(?:years?|yrs)\s{{1,3}}of\s{{1,3}}age(?!\w)",
+            rf"\b(?:in\s{{1,3}}(?:his|her|their)\s{{1,3}})(?:early\s{{1,3}}|mid\s{{1,3}}|late\s{{1,3}})?{_NUM}s(?!\w)",
         )
     )
 

@@ -6,6 +6,8 @@ both sides, so every character is read and no window edge decides a label.
 
 from __future__ import annotations
 
+import functools
+import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,12 +291,16 @@ class Tagger:
 
         ``known`` gives each text the PHI already known about its patient (``{"PATIENT": ["Kari Nordmann"],
         ...}`` or None); ``rules`` are a request's own rules, used beside the tagger's. Any ``str`` is read,
-        even one that is not valid Unicode: a lone surrogate is read as U+FFFD (one code point for one, so
-        offsets still index the text given)."""
+        even one that is not valid Unicode: a lone surrogate is read as U+FFFD, and control, format and separator
+        characters as spaces (:func:`readable`), one code point for one, so offsets still index the text given and
+        each span's ``text`` is the given text's."""
+        texts = list(texts)
         readable = readable_texts(texts, known)
         votes = self.token_votes(readable)
         return [
-            Prediction(self.entities(text, vote.tokens, known[i] if known else None, rules), vote.windows)
+            Prediction(
+                as_given(self.entities(text, vote.tokens, known[i] if known else None, rules), texts[i]), vote.windows
+            )
             for i, (text, vote) in enumerate(zip(readable, votes))
         ]
 
@@ -403,14 +409,14 @@ class Tagger:
 def readable_texts(
     texts: Iterable[str], known: Sequence[Mapping[str, Sequence[str]] | None] | None = None
 ) -> list[str]:
-    """``texts`` checked (strings; one ``known`` entry each, where given) and made readable (:func:`_readable`)."""
+    """``texts`` checked (strings; one ``known`` entry each, where given) and made readable (:func:`readable`)."""
     texts = list(texts)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
     if known is not None and len(known) != len(texts):
         raise PhinerError(f"known has {len(known)} entries for {len(texts)} texts")
-    return [_readable(text) for text in texts]
+    return [readable(text) for text in texts]
 
 
 def tally(features: dict[str, list], logits: list[np.ndarray], n_texts: int) -> list[TextVotes]:
@@ -424,13 +430,53 @@ def tally(features: dict[str, list], logits: list[np.ndarray], n_texts: int) -> 
     return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
 
-def _readable(text: str) -> str:
-    """``text`` with each lone surrogate (which no tokenizer takes) as U+FFFD, keeping every offset."""
+_UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
+
+
+def readable(text: str) -> str:
+    r"""``text`` as detection reads it, every offset kept: each lone surrogate (which no tokenizer takes) as
+    U+FFFD, and each control, format (zero-width, bidi) and separator character but the space, tab and line
+    breaks as a space. Tokenizers drop some of them (``Pasient\x01Kari`` reads as one word ``PasientKari``) and
+    patterns take none for a space, so a word set off by them would be hidden from the model and the patterns.
+
+    >>> readable("Pasient\x01Kari\u200bNordmann,\u202ebor i\u00a0Bodø\n")
+    'Pasient Kari Nordmann, bor i Bodø\n'
+    """
+    text = _as_given(text)
+    return _unseen().sub(" ", text)
+
+
+@functools.lru_cache(maxsize=1)
+def _unseen():
+    """One character class of every character :func:`readable` reads as a space."""
+    import re
+    import unicodedata
+
+    chars = [
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and chr(c) not in " \n\t\r" and unicodedata.category(chr(c)) in _UNSEEN
+    ]
+    return re.compile("[" + "".join(re.escape(ch) for ch in chars) + "]")
+
+
+def _as_given(text: str) -> str:
+    """``text`` with each lone surrogate as U+FFFD (a span's text must encode as UTF-8)."""
     try:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
         return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
+def as_given(spans: list[Span], text: str) -> list[Span]:
+    """``spans`` found in :func:`readable` ``(text)`` with their ``text`` as ``text`` gives it."""
+    from dataclasses import replace
+
+    if not spans or readable(text) == text:
+        return spans
+    given = _as_given(text)
+    return [replace(s, text=given[s.start : s.end]) if s.text is not None else s for s in spans]
 
 
 def _vote(tokens: dict[tuple[int, int], TokenVote], logits: np.ndarray, offsets: list, words: list[int]) -> None:
