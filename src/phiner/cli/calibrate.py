@@ -10,6 +10,7 @@ from rich.table import Table
 
 from phiner.cli.app import app, out
 from phiner.cli.detection import KnownField, NoRules, Rules, load_tagger
+from phiner.core.errors import PhinerError
 
 
 @app.command()
@@ -36,12 +37,22 @@ def calibrate(
     least over-redaction (within --max-over-redaction); write the thresholds, the recall reached (95% CI)
     and the over-redaction it costs into the run folder (thresholds.json), which predict, redact, evaluate
     and serve then use."""
-    from phiner.core.runfolder import THRESHOLDS, RunFolder
+    from phiner.core.runfolder import THRESHOLDS, RunFolder, refuse_overlap
     from phiner.data.dataset import load_records
     from phiner.evaluate.calibration import calibrate as choose
-    from phiner.evaluate.calibration import collect, plot_curve, sweep
+    from phiner.evaluate.calibration import check_calibration_set, collect, plot_curve, sweep
+    from phiner.train.card import CARD, write_card
 
+    check_model(model)
+    card = (model / CARD).is_file() and RunFolder(model).config() is not None  # the card states the thresholds
+    for name in (THRESHOLDS, *([CARD] if card else [])):
+        for option, source in (("--data", data), ("--rules", rules)):
+            if source is not None and (model / name).resolve() == source.resolve():
+                raise PhinerError(f"{option} {source} is {model / name}, which calibrate rewrites; give another file")
+    if curve is not None:
+        refuse_overlap(curve, {"--model": model, "--data": data, "--rules": rules}, option="--curve")
     records = load_records(data, split)
+    check_calibration_set([r["ner_tags"] for r in records], str(data))
     tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=None)
     tagger.thresholds = {}
     collected = collect(tagger, records, known_field=None if no_known else known_field)
@@ -49,13 +60,11 @@ def calibrate(
     stored = {k: v for k, v in result.items() if k != "steps"}
     stored["data"] = str(data) if data.suffix == ".jsonl" else f"{data} ({split})"
     stored["rules"] = {"builtin": not no_rules, "site": str(rules) if rules else None, "known_phi": not no_known}
-    RunFolder(model).save_json(THRESHOLDS, stored)
-    if (model / "README.md").is_file() and RunFolder(model).config() is not None:
-        from phiner.train.card import write_card
-
-        write_card(model)  # the card states the thresholds
-    if curve is not None:
+    if curve is not None:  # before the thresholds: a curve that cannot be written leaves the run as it was
         plot_curve(sweep(collected), curve)
+    RunFolder(model).save_json(THRESHOLDS, stored, finite=True)
+    if card:
+        write_card(model)
     table = Table()
     for col in ("type", "threshold", "char recall (95% CI)"):
         table.add_column(col, justify="left" if col == "type" else "right")
@@ -77,3 +86,12 @@ def calibrate(
             f"over-redaction {o['value']:.4f}, strict F1 {result[name]['f1']:.4f}"
         )
     out.print(f"thresholds written to {Path(model) / THRESHOLDS}")
+
+
+def check_model(model: Path) -> None:
+    """Refuse a ``--model`` that is no folder calibrate can load and write into (a run, merged or export folder)."""
+    from phiner.infer.onnx import is_export
+    from phiner.model.base import check_run_folder
+
+    if not is_export(model):
+        check_run_folder(model)

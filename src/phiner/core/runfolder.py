@@ -7,8 +7,9 @@ Errors name the file and the field, never what it held.
 from __future__ import annotations
 
 import json
+import math
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,11 @@ class RunFolder:
 
         (self.path / CONFIG).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
 
-    def save_json(self, name: str, data: Any) -> None:
-        """Write one of the folder's JSON files (atomically)."""
+    def save_json(self, name: str, data: Any, *, finite: bool = False) -> None:
+        """Write one of the folder's JSON files (atomically); with ``finite``, refuse a NaN or infinite number
+        (not valid JSON), naming its field, and write nothing."""
+        if finite and (field := _non_finite(data)) is not None:
+            raise PhinerError(f"{self.path / name}: `{field}` is not a finite number; nothing written")
         write_json(self.path / name, data)
 
     def save_labels(self) -> None:
@@ -106,6 +110,22 @@ class RunFolder:
         for name in TRAVELLING:
             if (self.path / name).is_file():
                 shutil.copyfile(self.path / name, Path(folder) / name)
+
+
+def _non_finite(data: Any, where: str = "") -> str | None:
+    """The dotted field of the first NaN or infinite number in ``data``, or None."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return where or "(the document)"
+    if isinstance(data, Mapping):
+        items = ((f"{where}.{k}" if where else str(k), v) for k, v in data.items())
+    elif isinstance(data, (list, tuple)):
+        items = (((f"{where}[{i}]"), v) for i, v in enumerate(data))
+    else:
+        return None
+    for field, value in items:
+        if (found := _non_finite(value, field)) is not None:
+            return found
+    return None
 
 
 def read_config(path: str | Path) -> RunConfig:
@@ -129,20 +149,44 @@ def read_config(path: str | Path) -> RunConfig:
         raise PhinerError(f"{path}: {err}") from None
 
 
-def refuse_existing(out: str | Path, *, overwrite: bool = False) -> None:
-    """Refuse to replace an existing folder unless ``overwrite``: called before costly work, and by
-    :func:`writing`."""
+def refuse_overlap(out: str | Path, inputs: Mapping[str, str | Path | None], *, option: str = "--out") -> None:
+    """Refuse an output that is, or is inside, one of ``inputs`` (``{option: path}``), or that holds one
+    (replacing it would delete it). Paths are compared resolved, links followed."""
+    target = Path(out).resolve()
+    for name, source in inputs.items():
+        if source is None:
+            continue
+        src = Path(source).resolve()
+        if target == src or src in target.parents:
+            where = "is" if target == src else "is inside"
+            raise PhinerError(f"{option} {out} {where} {name} {source}; write it outside its input.")
+        if target in src.parents:
+            raise PhinerError(
+                f"{option} {out} holds {name} {source}: replacing it would delete its input; write it elsewhere."
+            )
+
+
+def refuse_existing(
+    out: str | Path, *, overwrite: bool = False, inputs: Mapping[str, str | Path | None] | None = None
+) -> None:
+    """Refuse to replace an existing folder unless ``overwrite``, and an ``out`` that overlaps one of ``inputs``
+    (:func:`refuse_overlap`): called before costly work, and by :func:`writing`."""
+    refuse_overlap(out, inputs or {})
     if Path(out).exists() and not overwrite:
         raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
 
 
 @contextmanager
-def writing(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+def writing(
+    out: str | Path, *, overwrite: bool = False, inputs: Mapping[str, str | Path | None] | None = None
+) -> Iterator[Path]:
     """A hidden partial folder beside ``out`` to write into; renamed to ``out`` when the block succeeds,
-    removed when it fails. An existing ``out`` is refused unless ``overwrite``."""
+    removed when it fails. An existing ``out`` is refused unless ``overwrite``, and one that is, is inside or
+    holds one of ``inputs`` always."""
     out = Path(out)
-    refuse_existing(out, overwrite=overwrite)
+    refuse_existing(out, overwrite=overwrite, inputs=inputs)
     partial = out.with_name(f".{out.name}.partial")
+    refuse_overlap(partial, inputs or {}, option="the partial folder")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from phiner.core.errors import PhinerError
 from phiner.core.labels import ENTITY_TYPES
 from phiner.core.records import Span
 from phiner.detect import merge
@@ -94,6 +95,14 @@ def _overall(collected: Collected, entities: list[list[dict]]) -> tuple[float, f
     return recall, (sum(d["flagged_nonphi"] for d in docs) / nonphi if nonphi else 0.0)
 
 
+def check_calibration_set(gold: Sequence[Sequence[dict]], source: str = "the calibration set") -> None:
+    """Refuse a set with no records or no PHI spans: its recall is undefined, so no threshold can be chosen."""
+    if not gold:
+        raise PhinerError(f"{source}: no records to calibrate on")
+    if not any(t["end"] > t["start"] for spans in gold for t in spans):
+        raise PhinerError(f"{source}: no PHI spans (ner_tags) to calibrate on; calibrate needs tagged PHI")
+
+
 def calibrate(
     collected: Collected, target: float, grid: Sequence[float] = GRID, max_over_redaction: float = 0.01
 ) -> dict[str, Any]:
@@ -108,7 +117,12 @@ def calibrate(
     """
     if not 0 < target <= 1:
         raise ValueError(f"the recall target should be above 0 and at most 1, got {target}")
-    kinds = [k for k in ENTITY_TYPES if any(t["label"] == k for g in collected.gold for t in g)]
+    if not 0 <= max_over_redaction <= 1:
+        raise ValueError(f"the over-redaction budget should be from 0 to 1, got {max_over_redaction}")
+    check_calibration_set(collected.gold)
+    kinds = [
+        k for k in ENTITY_TYPES if any(t["label"] == k and t["end"] > t["start"] for g in collected.gold for t in g)
+    ]
     lower = sorted((g for g in grid if g < 0.5), reverse=True)
     thresholds: dict[str, float] = {}
     recall, over = _overall(collected, collected.entities(thresholds))

@@ -39,13 +39,15 @@ def export_onnx(
     Nothing is written under ``out`` unless the export passes the parity check.
     """
     from phiner.data.dataset import load_records
-    from phiner.model.base import load_run
+    from phiner.model.base import check_run_folder, load_run, model_inputs
 
-    run, out = Path(run), Path(out)
-    refuse_existing(out, overwrite=overwrite)  # before the model loads
-    records = load_records(data if data is not None else _run_test_data(run), "test")[:max_records]
+    run, out = check_run_folder(run), Path(out)
+    source = data if data is not None else _run_test_data(run)
+    inputs = {**model_inputs(run), "--data" if data is not None else "its test data": source}
+    refuse_existing(out, overwrite=overwrite, inputs=inputs)  # before the model loads
+    records = load_records(source, "test")[:max_records]
     model, tokenizer = load_run(run, merged=True)
-    with writing(out, overwrite=overwrite) as tmp:
+    with writing(out, overwrite=overwrite, inputs=inputs) as tmp:
         started = time.perf_counter()
         file = write_export(model, tokenizer, tmp, int8=int8)
         export_seconds = time.perf_counter() - started

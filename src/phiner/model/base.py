@@ -149,13 +149,7 @@ def load_run(run: str | Path, *, merged: bool = True):
     from peft import PeftModel
     from transformers import AutoModelForTokenClassification
 
-    run = Path(run)
-    if not run.is_dir():
-        raise ModelNotFoundError(
-            f"{run} is not a folder; give a run folder written by `phiner train` or `phiner merge`."
-        )
-    if not (run / "adapter_config.json").exists() and not (run / "config.json").exists():
-        raise ModelNotFoundError(f"{run} has neither adapter_config.json nor config.json; is it a phiner run folder?")
+    run = check_run_folder(run)
     from transformers import AutoTokenizer
 
     has_tokenizer = (run / "tokenizer.json").is_file() or (run / "tokenizer_config.json").is_file()
@@ -189,6 +183,33 @@ def load_run(run: str | Path, *, merged: bool = True):
     return model, tokenizer
 
 
+def check_run_folder(run: str | Path) -> Path:
+    """``run`` if it is a folder :func:`load_run` reads (a run or merged model folder); else an error naming it."""
+    run = Path(run)
+    if not run.exists():
+        raise ModelNotFoundError(
+            f"model folder {run} does not exist; give a run folder written by `phiner train` or `phiner merge`."
+        )
+    if not run.is_dir():
+        raise ModelNotFoundError(
+            f"{run} is not a folder; give a run folder written by `phiner train` or `phiner merge`."
+        )
+    if not (run / "adapter_config.json").exists() and not (run / "config.json").exists():
+        raise ModelNotFoundError(f"{run} has neither adapter_config.json nor config.json; is it a phiner run folder?")
+    return run
+
+
+def model_inputs(run: str | Path) -> dict[str, Path]:
+    """The folders a model is read from, for :func:`phiner.core.runfolder.refuse_overlap`: the run folder
+    (``--model``) and its base model where that is a local folder."""
+    inputs = {"--model": Path(run)}
+    if (Path(run) / "adapter_config.json").is_file():
+        base = adapter_base(Path(run) / "adapter_config.json")
+        if Path(base).is_dir():
+            inputs["its base model"] = Path(base)
+    return inputs
+
+
 def adapter_base(path: Path) -> str:
     """The base model an ``adapter_config.json`` names."""
     try:
@@ -202,10 +223,12 @@ def adapter_base(path: Path) -> str:
 
 def merge(run: str | Path, out: str | Path, *, overwrite: bool = False) -> Path:
     """Write the run's LoRA merged into its base: a plain transformers model that needs no peft."""
-    from phiner.core.runfolder import RunFolder, writing
+    from phiner.core.runfolder import RunFolder, refuse_existing, writing
 
+    inputs = model_inputs(check_run_folder(run))
+    refuse_existing(out, overwrite=overwrite, inputs=inputs)  # before the model loads
     model, tokenizer = load_run(run, merged=True)
-    with writing(out, overwrite=overwrite) as tmp:
+    with writing(out, overwrite=overwrite, inputs=inputs) as tmp:
         model.save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
         RunFolder(run).copy_travelling(tmp)
