@@ -151,3 +151,15 @@ def test_given_the_probes_requests_then_the_service_answers_within_a_second_or_t
         status, answer = call(base, "/v1/entities", body, key=None)
         assert status == 422 and "linear time" in json.dumps(answer) and "(?<=" not in json.dumps(answer)
         assert time.monotonic() - started < 10
+
+
+def test_given_a_run_config_with_an_alias_bomb_then_it_is_refused_at_once(tmp_path):
+    from phiner.core.errors import PhinerError
+    from phiner.core.runfolder import read_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text(BOMB)
+    started = time.monotonic()
+    with pytest.raises(PhinerError, match=r"config\.yaml:1: uses a YAML anchor or alias"):
+        read_config(path)
+    assert time.monotonic() - started < 1

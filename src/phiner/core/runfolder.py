@@ -131,16 +131,16 @@ def _non_finite(data: Any, where: str = "") -> str | None:
 def read_config(path: str | Path) -> RunConfig:
     """A run config file (a run folder's ``config.yaml``, or one written for ``phiner train --config``) as a
     checked :class:`RunConfig`; errors name the file and the field."""
-    import yaml
+    from phiner.core.yamlfile import parse_yaml
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = path.read_text(encoding="utf-8")
     except OSError as err:
         raise PhinerError(f"{path}: cannot be read ({err.strerror})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        mark = getattr(err, "problem_mark", None)
-        raise PhinerError(f"{path}: not valid YAML" + (f" at line {mark.line + 1}" if mark else "")) from None
+    except UnicodeDecodeError:
+        raise PhinerError(f"{path}: not valid YAML (not UTF-8)") from None
+    data = parse_yaml(raw, str(path))[0] or {}  # no aliases: a run folder may come from anyone
     if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("train", "lora")):
         raise PhinerError(f"{path}: should be a mapping, with `train` and `lora` mappings")
     try:
