@@ -108,7 +108,7 @@ def _truncate(run):
         (_truncate, "adapter_model.safetensors: cannot be loaded"),
         (
             lambda run: (run / "config.yaml").write_text("train: [max_length: 5\n"),
-            "config.yaml: not valid YAML at line",
+            "config.yaml:2: not valid YAML (",
         ),
         (
             lambda run: (run / "config.yaml").write_text("train:\n  max_length: many\n"),
