@@ -15,8 +15,8 @@ from typing import Any
 
 from phiner.core.records import Span
 from phiner.detect.context import ContextRules
-from phiner.detect.known import KnownPHI
-from phiner.detect.merge import merge
+from phiner.detect.known import KnownPHI, inflected_names
+from phiner.detect.merge import apply_allow, merge
 from phiner.detect.recognizers import Recognizer, builtin_recognizers
 from phiner.detect.rules import SiteRules, builtin_rules
 
@@ -71,7 +71,9 @@ class Detector:
         found = [s if s.source else replace(s, source="model") for s in model_spans]
         found += self.find(text, known, rules)
         allow = (self.rules + rules).allowed() if rules and rules.allow else self.rules.allowed()
-        return merge(text, found, allow)
+        merged = merge(text, found)
+        forms = inflected_names(text, merged)
+        return merge(text, merged + forms, allow) if forms else apply_allow(text, merged, allow)
 
     def describe(self) -> dict[str, Any]:
         """What runs (for ``GET /v1/model`` and run reports): names and counts, never terms."""

@@ -6,8 +6,8 @@ do with the record a note belongs to).
 in the forms a note writes it in:
 
 - names: the whole name, each part alone (``Kari``, ``Nordmann``; parts of one letter are left out), family
-  name first (``Nordmann, Kari``), initials with the family name (``K. Nordmann``, ``K Nordmann``), in any
-  case and with or without accents;
+  name first (``Nordmann, Kari``), initials with the family name (``K. Nordmann``, ``K Nordmann``), each in
+  the genitive too (``Karis``, ``Nordmann's``), in any case and with or without accents;
 - numbers (ID, PHONE): the same digits with any spaces, dots or dashes between them; a phone number with or
   without its country code (``+47``, ``0047``);
 - dates: the same day, in any format the date recognizer reads (``30.12.1990``, ``30. desember 1990``,
@@ -82,8 +82,11 @@ class KnownPHI:
 def name_forms(name: str) -> list[str]:
     """The forms of a name a note may use.
 
-    >>> name_forms("Kari Anne Nordmann")
+    >>> forms = name_forms("Kari Anne Nordmann")
+    >>> forms[:9]
     ['Kari Anne Nordmann', 'Kari', 'Anne', 'Nordmann', 'Nordmann, Kari Anne', 'K. Nordmann', 'K Nordmann', 'K. A. Nordmann', 'K.A. Nordmann']
+    >>> [form in forms for form in ("Karis", "Nordmanns", "Nordmann's", "K. Nordmanns")]
+    [True, True, True, True]
     """
     parts = [p for p in re.split(r"\s+", name.strip()) if p]
     forms = [" ".join(parts)]
@@ -98,10 +101,56 @@ def name_forms(name: str) -> list[str]:
                 " ".join(f"{i}." for i in initials) + f" {family}",
                 "".join(f"{i}." for i in initials) + f" {family}",
             ]
+    forms += [g for form in list(forms) for g in genitives(form)]
     seen: dict[str, None] = {}
     for form in forms:
         seen.setdefault(form, None)
     return list(seen)
+
+
+def genitives(name: str) -> list[str]:
+    """The genitive forms of a name (or of its last word): Norwegian ``Karis``, English ``Kari's``; ``Hans'``
+    and ``Hans's`` for a name ending in s, x or z.
+
+    >>> genitives("Kari Nordmann"), genitives("Lars")
+    (['Kari Nordmanns', "Kari Nordmann's", 'Kari Nordmann’s'], ["Lars'", "Lars's", 'Lars’s'])
+    """
+    name = name.rstrip()
+    if not name or not name[-1].isalpha():
+        return []
+    plain = [f"{name}'"] if name[-1].casefold() in "sxz" else [f"{name}s"]
+    return [*plain, f"{name}'s", f"{name}’s"]
+
+
+NAME_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def inflected_names(text: str, spans: Sequence[Span]) -> list[Span]:
+    """The genitives (:func:`genitives`) of the names found in ``text`` (``PATIENT`` spans), where a text
+    writes them with a capital and no span covers them: ``Kari Nordmann ... Karis datter ... Nordmanns
+    fastlege``. Their source is ``context:name-form``.
+
+    >>> text = "Kari Nordmann kom. Karis datter ringte Nordmanns fastlege om karisma."
+    >>> [(s.text, s.source) for s in inflected_names(text, [Span(0, 13, "PATIENT", 0.9, "Kari Nordmann")])]
+    [('Karis', 'context:name-form'), ('Nordmanns', 'context:name-form')]
+    """
+    names = [s for s in spans if s.label == "PATIENT"]
+    if not names:
+        return []
+    terms: list[tuple[str, float]] = []
+    for span in names:
+        for word in NAME_WORD.findall(text[span.start : span.end]):
+            if word[0].isupper():
+                terms += [(form, span.score if span.score is not None else SCORE) for form in genitives(word)]
+    if not terms:
+        return []
+    covered = sorted((s.start, s.end) for s in spans)
+    out = []
+    for hit in TermMatcher(terms).find(text):
+        if not text[hit.start].isupper() or any(a <= hit.start and hit.end <= b for a, b in covered):
+            continue
+        out.append(Span(hit.start, hit.end, "PATIENT", hit.payload, text[hit.start : hit.end], "context:name-form"))
+    return out
 
 
 def _digits_pattern(value: str, label: str) -> re.Pattern[str]:

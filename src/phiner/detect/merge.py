@@ -56,8 +56,10 @@ def merge(text: str, spans: Iterable[Span], allow: TermMatcher | None = None) ->
     return apply_allow(text, merged, allow) if allow is not None and len(allow) else merged
 
 
-def apply_allow(text: str, spans: list[Span], allow: TermMatcher) -> list[Span]:
+def apply_allow(text: str, spans: list[Span], allow: TermMatcher | None) -> list[Span]:
     """Drop the spans that are an allowed term; trim allowed words off their edges."""
+    if allow is None or not len(allow):
+        return spans
     hits = allow.find(text)
     out = []
     for span in spans:

@@ -92,11 +92,34 @@ def _name_token(word: str, roles: dict[int, tuple[str, str]], start: int, contex
         return _match_case(word, _initial(word, role, roles, context))
     if word.isupper() and len(word) <= 3 and cf not in _GIVEN | _FAMILY:
         return context.remember("initials", cf, lambda: _random_letters(context, len(word)))
+    genitive = _genitive(cf, context)
+    if genitive is not None:  # "Karis", "Kari's": the surrogate of "Kari" in the genitive
+        base, ending = genitive
+        if base not in context.names:
+            with context.drawing("name", "given" if base in _GIVEN else role, base):
+                context.names[base] = _new_name(base, "given" if base in _GIVEN else role, context)
+            context._name_display[base] = word[: len(base)]
+        surrogate = context.names[base]
+        if ending == "s" and surrogate[-1:].casefold() in ("s", "x", "z"):
+            ending = "'"  # Norwegian: Lars' bil
+        return _match_case(word[: len(base)], surrogate) + (ending.upper() if word.isupper() else ending)
     if cf not in context.names:
         with context.drawing("name", role, cf):
             context.names[cf] = _new_name(cf, role, context)
         context._name_display[cf] = word
     return _match_case(word, context.names[cf])
+
+
+def _genitive(cf: str, context: DocumentContext) -> tuple[str, str] | None:
+    """(the name, the ending) where ``cf`` is the genitive of a name seen in the document or in the name lists
+    (``karis`` -> ``kari`` + ``s``; ``kari's`` -> ``kari`` + ``'s``), and not itself a name (``hans``)."""
+    if cf in context.names or cf in _GIVEN or cf in _FAMILY:
+        return None
+    for ending in ("'s", "’s", "s"):
+        base = cf[: -len(ending)]
+        if cf.endswith(ending) and len(base) > 1 and (base in context.names or base in _GIVEN or base in _FAMILY):
+            return base, cf[-len(ending) :]
+    return None
 
 
 def _new_name(cf: str, role: str, context: DocumentContext) -> str:
