@@ -24,6 +24,7 @@ from phiner.cli.tables import (
     Engine,
     EntitiesOut,
     GpusPerWorker,
+    MaxChars,
     OutputFormat,
     Workers,
     exists_or_glob,
@@ -65,6 +66,7 @@ def predict(
         Optional[str], typer.Option(help="Tables: the column holding each document's id (--resume follows it).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Tables: rows tagged and written together.")] = 256,
+    max_chars: MaxChars = 1_000_000,
     resume: Annotated[bool, typer.Option(help="Tables: continue an interrupted job, skipping rows written.")] = False,
     output_format: OutputFormat = None,
     entities_out: EntitiesOut = None,
@@ -100,6 +102,7 @@ def predict(
             known_field=known_field,
             known_columns=columns,
             buffer=batch_size,
+            max_chars=max_chars,
         )
         run_tables(
             "predict",
@@ -128,8 +131,21 @@ def predict(
         )
     if input is not None and not input.is_file():
         raise PhinerError(f"{input}: no such file")
+    if input is not None and output is not None and output.resolve() == input.resolve():
+        raise PhinerError(f"{output}: the output should differ from the input")
+    if max_chars < 1:
+        raise PhinerError(f"`max_chars` should be at least 1, got {max_chars}")
     if input is not None:  # every bad line and field named before the model loads
-        for lineno, item in enumerate(iter_jsonl(input, require_tags=False), start=1):
+        from phiner.deid.batch import line_limit, max_line_bytes
+
+        limit = max_line_bytes(max_chars)
+        records = iter_jsonl(input, require_tags=False, max_bytes=limit, why=line_limit(max_chars))
+        for lineno, item in enumerate(records, start=1):
+            if len(item["text"]) > max_chars:
+                raise PhinerError(
+                    f"{input}: record {lineno}: field `text` holds {len(item['text']):,} characters, over "
+                    f"--max-chars ({max_chars:,})"
+                )
             try:
                 record_known(item, known_field, columns)
             except PhinerError as err:

@@ -25,6 +25,7 @@ from phiner.cli.tables import (
     Engine,
     EntitiesOut,
     GpusPerWorker,
+    MaxChars,
     OutputFormat,
     Workers,
     exists_or_glob,
@@ -100,6 +101,7 @@ def redact(
             help="Documents tagged and written together (a resumed job redoes at most one buffer; Ray: rows per batch).",
         ),
     ] = 256,
+    max_chars: MaxChars = 1_000_000,
     rules: Rules = None,
     no_rules: NoRules = False,
     threshold: Thresholds = None,
@@ -162,6 +164,7 @@ def redact(
         known_field=known_field,
         known_columns=known_columns(known_column),
         buffer=buffer,
+        max_chars=max_chars,
         surrogates=SurrogateSettings(
             date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift
         ),
@@ -193,14 +196,18 @@ def redact(
         raise PhinerError("--output is needed with a folder or a .jsonl --input.")
     if key is not None and input is not None and input.is_dir():
         raise PhinerError("--key works with a .jsonl input or one text, not a folder.")
-    scanned = None
-    if not one_text and not input.is_dir():  # a bad line fails before the model is loaded
+    scanned = document = None
+    if one_text:
+        _differ(input, output, key)
+        document = text if text is not None else read_text_file(input)
+        if text is None and not document.strip():
+            raise PhinerError(f"{input}: no text (the file is empty or blank)")
+    elif not input.is_dir():  # a bad line fails before the model is loaded
         from phiner.deid.batch import scan_jsonl
 
         scanned = scan_jsonl(input, options)
     tagger = loader()
     if one_text:
-        document = text if text is not None else read_text_file(input)
         [(redaction, context)] = redact_documents(tagger, [document], options)
         if key:
             with atomic_write(key) as fh:
@@ -212,6 +219,14 @@ def redact(
                 fh.write(redaction.text)
         return
     _redact_many(tagger, input, output, options, resume=resume, key=key, scanned=scanned)
+
+
+def _differ(input: Optional[Path], output: Optional[Path], key: Optional[Path]) -> None:
+    """Refuse one text's output or key that is its input file, or each other."""
+    if output is not None and input is not None and output.resolve() == input.resolve():
+        raise PhinerError(f"{output}: the output should differ from the input")
+    if key is not None and key.resolve() in {p.resolve() for p in (input, output) if p is not None}:
+        raise PhinerError(f"{key}: the key file should differ from the input and the output")
 
 
 def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from phiner.cli.app import out, progress
+from phiner.cli.app import console, out, progress
 from phiner.core.errors import PhinerError
 
 if TYPE_CHECKING:
@@ -36,6 +36,13 @@ Workers = Annotated[Optional[int], typer.Option(help="--engine ray: actors, each
 CpusPerWorker = Annotated[Optional[float], typer.Option(help="--engine ray: CPUs (threads) per actor [default: 1].")]
 GpusPerWorker = Annotated[
     Optional[float], typer.Option(help="--engine ray: GPUs per actor; a fraction shares one [default: 0].")
+]
+MaxChars = Annotated[
+    int,
+    typer.Option(
+        help="JSONL and tables: refuse the job if a text (a cell of the text column) is longer than this many "
+        "characters, before the model loads."
+    ),
 ]
 Address = Annotated[
     Optional[str],
@@ -120,3 +127,8 @@ def run_tables(
         with progress("rows") as advance:
             stats = run_table_job(tagger, job, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} rows to {job.output} (skipped {stats['skipped']} already done)")
+    if job.links_skipped:
+        console.print(
+            f"[yellow]warning:[/yellow] skipped {job.links_skipped} link(s) pointing out of {job.base}",
+            highlight=False,
+        )

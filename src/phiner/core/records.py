@@ -135,14 +135,17 @@ def _validate_tag(tag: Any, i: int, length: int) -> dict[str, Any]:
     return {**tag, "start": start, "end": end, "label": label}
 
 
-def iter_jsonl(path: str | Path, *, require_tags: bool = True) -> Iterator[dict[str, Any]]:
+def iter_jsonl(
+    path: str | Path, *, require_tags: bool = True, max_bytes: int | None = None, why: str = "the limit"
+) -> Iterator[dict[str, Any]]:
     """Yield the validated records of a JSONL file; stop at the first bad line with its line number.
 
-    Blank lines are skipped (they hold no record); anything else is a record or an error.
+    Blank lines are skipped (they hold no record); anything else is a record or an error. A line over
+    ``max_bytes`` is refused (``why`` says why) without being read whole.
     """
     path = Path(path)
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(_lines(fh, path, max_bytes, why), start=1):
             record = _parse_line(raw, path, lineno, require_tags)
             if record is not None:
                 yield record
@@ -169,14 +172,27 @@ def read_jsonl(path: str | Path, *, require_tags: bool = True) -> list[dict[str,
     return records
 
 
-def iter_objects(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """``(line number, decoded JSON value)`` of each non-blank line; stops at the first line that is not JSON."""
+def iter_objects(
+    path: str | Path, *, max_bytes: int | None = None, why: str = "the limit"
+) -> Iterator[tuple[int, Any]]:
+    """``(line number, decoded JSON value)`` of each non-blank line; stops at the first line that is not JSON,
+    or (with ``max_bytes``) at the first line over ``max_bytes``, which is not read whole (``why`` says why)."""
     path = Path(path)
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(_lines(fh, path, max_bytes, why), start=1):
             obj = _decode_line(raw, path, lineno)
             if obj is not _BLANK:
                 yield lineno, obj
+
+
+def _lines(fh, path: Path, max_bytes: int | None, why: str) -> Iterator[bytes]:
+    if max_bytes is None:
+        yield from fh
+        return
+    for lineno, raw in enumerate(iter(lambda: fh.readline(max_bytes + 1), b""), start=1):
+        if len(raw) > max_bytes:
+            raise RecordError(f"the line is over {max_bytes:,} bytes, {why}", source=str(path), line=lineno)
+        yield raw
 
 
 _BLANK = object()

@@ -34,6 +34,9 @@ from phiner.core.records import (
 from phiner.deid.operators import Redaction, check_operators, redact
 from phiner.deid.surrogates import DocumentContext, SurrogateSettings, document_id
 
+MAX_CHARS = 1_000_000
+"""The longest text (characters) a JSONL or table job takes by default (``--max-chars``)."""
+
 
 @dataclass
 class RedactOptions:
@@ -52,6 +55,7 @@ class RedactOptions:
         default_factory=dict, metadata={"help": "JSONL key -> type: structured fields that are known PHI."}
     )
     buffer: int = field(default=256, metadata={"help": "Documents tagged together."})
+    max_chars: int = field(default=MAX_CHARS, metadata={"help": "Longest text (characters) a job takes."})
     surrogates: SurrogateSettings = field(
         default_factory=SurrogateSettings, metadata={"help": "Date shift range, age shift, age cap."}
     )
@@ -60,6 +64,8 @@ class RedactOptions:
         check_operators(self.operator, self.overrides)
         if self.buffer < 1:
             raise PhinerError(f"`buffer` should be at least 1, got {self.buffer}")
+        if self.max_chars < 1:
+            raise PhinerError(f"`max_chars` should be at least 1, got {self.max_chars}")
 
 
 def redact_documents(
@@ -124,7 +130,9 @@ def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
         raise PhinerError(f"{src}: no such file" if not src.exists() else f"{src}: not a file")
     count, problems = 0, []
     try:
-        for lineno, obj in iter_objects(src):
+        for lineno, obj in iter_objects(
+            src, max_bytes=max_line_bytes(options.max_chars), why=line_limit(options.max_chars)
+        ):
             count += 1
             try:
                 check_record(obj, options)
@@ -139,6 +147,17 @@ def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
     return count
 
 
+def max_line_bytes(max_chars: int) -> int:
+    """The longest JSONL line a job reads: room for a text of ``max_chars`` characters, each escaped as JSON
+    may (up to 12 bytes), and 1 MiB for the other keys. A longer line is refused without being read whole."""
+    return 12 * max_chars + (1 << 20)
+
+
+def line_limit(max_chars: int) -> str:
+    """Why a JSONL line over :func:`max_line_bytes` is refused."""
+    return f"more than a text of --max-chars ({max_chars:,}) takes"
+
+
 def problems_error(headline: str, problems: list[str]) -> PhinerError:
     """One error listing ``problems`` (the first 20) under ``headline``: a job refuses its input whole."""
     shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
@@ -148,7 +167,7 @@ def problems_error(headline: str, problems: list[str]) -> PhinerError:
 
 def check_record(obj: Any, options: RedactOptions) -> None:
     """Refuse one record (a JSONL line, or a table row as a mapping) that the job could not redact: no string text, a
-    missing or bad id or patient, a `keep_original` key that exists, bad known PHI."""
+    text over ``max_chars``, a missing or bad id or patient, a `keep_original` key that exists, bad known PHI."""
     if not isinstance(obj, dict):
         raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
     name = options.text_field
@@ -156,6 +175,10 @@ def check_record(obj: Any, options: RedactOptions) -> None:
         if name not in obj:
             raise RecordError(f"field `{name}` is missing (choose the text's field with --field)")
         raise RecordError(f"field `{name}` should be a string, got {type(obj[name]).__name__}")
+    if len(obj[name]) > options.max_chars:
+        raise RecordError(
+            f"field `{name}` holds {len(obj[name]):,} characters, over --max-chars ({options.max_chars:,})"
+        )
     check_text(obj[name], f"field `{name}`")
     for name, flag in ((options.id_field, "--id-field"), (options.patient_field, "--patient-field")):
         if name is not None and (not isinstance(obj.get(name), (str, int)) or isinstance(obj.get(name), bool)):
@@ -345,12 +368,18 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
 def text_files(src: Path) -> tuple[list[Path], int]:
     """The ``*.txt`` files under ``src`` (sorted) and how many links were skipped because they point out of
     it; links to folders are not followed."""
+    return files_under(src, lambda name: name.endswith(".txt"))
+
+
+def files_under(src: Path, wanted: Callable[[str], bool]) -> tuple[list[Path], int]:
+    """The files under ``src`` whose names are ``wanted`` (sorted), and how many of them were skipped because
+    they are links that point out of ``src``; links to folders are not followed."""
     root = src.resolve()
     found, outside = [], 0
     for folder, _, names in os.walk(src, followlinks=False):
         for name in names:
             path = Path(folder) / name
-            if not name.endswith(".txt"):
+            if not wanted(name):
                 continue
             if path.is_symlink() and not path.resolve().is_relative_to(root):
                 outside += 1

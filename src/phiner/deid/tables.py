@@ -11,8 +11,13 @@ Each input file becomes one part file of the same relative name in the output fo
 unless another is asked for. :func:`transform` is the one step per batch, shared with the Ray engine
 (:mod:`phiner.ray`): both give the same rows.
 
+A job reads only inside its input: links that point out of the input's folder (a glob's: the folder before its
+first wildcard) are skipped and counted, and links to folders are not followed. Its output may not be in the
+input.
+
 Nothing is half-written. A job first reads the columns it needs of every input (no model) and refuses it,
-naming each bad row's file, row, id and column (never a value), before it writes anything. It then writes
+naming each bad row's file, row, id and column (never a value), before it writes anything: a text over
+``options.max_chars``, a CSV quote that is never closed, a column name that two columns have. It then writes
 into a hidden folder beside the output (0700), one chunk file per buffer, each committed by a file listing its
 documents' ids; a part file is made from its chunks when its input is done, and the folder is renamed into
 place when every part is. A killed job leaves only that folder, and ``resume=True`` goes on from it, skipping
@@ -26,6 +31,7 @@ import csv
 import glob
 import json
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -41,11 +47,15 @@ import pyarrow.parquet as pq
 from phiner.core.errors import PhinerError, RecordError
 from phiner.core.records import atomic_write, iter_objects, open_private, record_known
 from phiner.deid.batch import (
+    MAX_CHARS,
     RedactOptions,
     check_record,
     chunks,
+    files_under,
     keep_secret,
+    line_limit,
     make_folder,
+    max_line_bytes,
     problems_error,
     redact_documents,
 )
@@ -92,28 +102,46 @@ def table_format(path: str | Path) -> Format | None:
 # The job's files.
 
 
-def find_tables(input: str | Path) -> tuple[Path, list[Path]]:
-    """An input's table files, sorted, and the folder their part names are relative to: a file (its folder),
-    the files under a folder (links to folders not followed), or a glob's matches (the folder before its first
-    wildcard). All must be of one format."""
+def find_tables(input: str | Path) -> tuple[Path, list[Path], int]:
+    """An input's table files, sorted, the folder their part names are relative to, and how many were skipped
+    as links pointing out of it: a file (its folder), the files under a folder, or a glob's matches (the folder
+    before its first wildcard). Links to folders are not followed. All must be of one format."""
     path = Path(input)
     if path.is_file():
         if table_format(path) is None:
             raise PhinerError(f"{path}: not a .jsonl, .csv or .parquet file")
-        return path.parent, [path]
+        return path.parent, [path], 0
     if path.is_dir():
-        base, found = path, [Path(d) / n for d, _, names in os.walk(path) for n in names]
+        base = path
+        tables, outside = files_under(path, lambda name: table_format(name) is not None)
     elif is_glob(input):
-        base, found = _glob_base(str(input)), [Path(p) for p in glob.glob(str(input), recursive=True)]
+        base = Path(os.path.normpath(_glob_base(str(input))))
+        tables, outside = _glob_inside(str(input), base)
     else:
         raise PhinerError(f"{input}: no such file or folder, and no glob")
-    tables = sorted(p for p in found if table_format(p) and p.is_file())
     if not tables:
         raise PhinerError(f"{input}: no .jsonl, .csv or .parquet files")
     kinds = sorted({table_format(p) for p in tables})
     if len(kinds) > 1:
         raise PhinerError(f"{input}: holds {' and '.join(kinds)} files; one job reads one format (pick with a glob)")
-    return base, tables
+    return base, tables, outside
+
+
+def _glob_inside(pattern: str, base: Path) -> tuple[list[Path], int]:
+    """A glob's table files inside ``base`` (sorted), and how many were skipped as pointing out of it; a
+    match reached through a link to a folder is not read."""
+    root = base.resolve()
+    found, outside = [], 0
+    for path in {Path(os.path.normpath(match)) for match in glob.glob(pattern, recursive=True)}:
+        if table_format(path) is None or not path.is_file():
+            continue
+        if not path.is_relative_to(base) or not path.resolve().is_relative_to(root):
+            outside += 1
+            continue
+        parts = path.relative_to(base).parts
+        if not any((base.joinpath(*parts[:i])).is_symlink() for i in range(1, len(parts))):
+            found.append(path)
+    return sorted(found), outside
 
 
 def is_glob(pattern: str | Path) -> bool:
@@ -147,6 +175,8 @@ class TableJob:
     mode: Mode = "redact"
     entities_out: Path | None = None
     """Where the long entities table goes; None: each row's ``entities`` column."""
+    links_skipped: int = 0
+    """Input files not read: links that point out of the input's folder."""
 
     @classmethod
     def plan(
@@ -158,19 +188,29 @@ class TableJob:
         output_format: str | None = None,
         entities_out: str | Path | None = None,
     ) -> TableJob:
-        """The job of ``input`` (a file, folder or glob) into the folder ``output``; refuses paths that clash."""
-        base, inputs = find_tables(input)
+        """The job of ``input`` (a file, folder or glob) into the folder ``output``; refuses paths that clash:
+        an output (or ``entities_out``) that is the input or inside its folder (a glob's: the folder before its
+        first wildcard), an ``entities_out`` inside the output."""
+        base, inputs, outside = find_tables(input)
         output = Path(output)
         if output_format is not None and output_format not in FORMATS.values():
             raise PhinerError(f"`--output-format` should be jsonl, csv or parquet, got {output_format!r}")
         if table_format(output) is not None:
             raise PhinerError(f"{output}: the output of a table job is a folder of part files; name a folder")
-        if Path(input).is_dir() and output.resolve().is_relative_to(base.resolve()):
-            raise PhinerError(f"{output}: the output folder should not be the input folder or inside it")
-        if entities_out is not None and table_format(entities_out) is None:
-            raise PhinerError(f"{entities_out}: --entities-out should end in .jsonl, .csv or .parquet")
+        one_file = Path(input).is_file()
+        root = Path(input).resolve() if one_file else base.resolve()
+        if output.resolve().is_relative_to(root):
+            what = "should differ from the input" if one_file else "should not be the input folder or inside it"
+            raise PhinerError(f"{output}: the output folder {what}")
+        if entities_out is not None:
+            entities_out = Path(entities_out)
+            if table_format(entities_out) is None:
+                raise PhinerError(f"{entities_out}: --entities-out should end in .jsonl, .csv or .parquet")
+            where = entities_out.resolve()
+            if where.is_relative_to(root) or where.is_relative_to(output.resolve()):
+                raise PhinerError(f"{entities_out}: --entities-out should be outside the input and the output")
         chosen = output_format or table_format(inputs[0])
-        return cls(tuple(inputs), base, output, chosen, mode, Path(entities_out) if entities_out else None)
+        return cls(tuple(inputs), base, output, chosen, mode, entities_out, outside)
 
     @property
     def input_format(self) -> Format:
@@ -194,29 +234,38 @@ class TableJob:
 # Reading.
 
 
-def read_batches(path: Path, size: int, columns: list[str] | None = None) -> Iterator[pa.Table]:
-    """A table file's rows (``columns`` of them, or all), ``size`` at a time: never the whole file in memory."""
+def read_batches(
+    path: Path, size: int, columns: list[str] | None = None, max_chars: int = MAX_CHARS
+) -> Iterator[pa.Table]:
+    """A table file's rows (``columns`` of them, or all), ``size`` at a time: never the whole file in memory
+    (a CSV is read in blocks of :func:`csv_block_bytes`)."""
     kind = table_format(path)
     if kind == "parquet":
         with pq.ParquetFile(path) as parquet:
             yield from _rebatch(parquet.iter_batches(batch_size=size, columns=columns), size)
     elif kind == "csv":
-        yield from _rebatch(pacsv.open_csv(path, **csv_read_options([path], columns)), size)
+        yield from _rebatch(pacsv.open_csv(path, **csv_read_options([path], columns, max_chars)), size)
     else:
         for rows in chunks((obj for _, obj in iter_objects(path)), size):
             yield jsonl_table(rows, columns)
 
 
 CSV_BLOCK_BYTES = 16 << 20
-"""pyarrow's CSV reader reads blocks of this size: a row (a note) must fit in one."""
+"""pyarrow's CSV reader reads blocks of this size (or more, see :func:`csv_block_bytes`): a row must fit."""
 
 
-def csv_read_options(paths: list[Path], columns: list[str] | None = None) -> dict[str, Any]:
+def csv_block_bytes(max_chars: int = MAX_CHARS) -> int:
+    """The bytes pyarrow reads of a CSV at a time: :data:`CSV_BLOCK_BYTES`, or more where a row with a text of
+    ``max_chars`` characters (up to 4 bytes each) may not fit."""
+    return max(CSV_BLOCK_BYTES, 8 * max_chars)
+
+
+def csv_read_options(paths: list[Path], columns: list[str] | None = None, max_chars: int = MAX_CHARS) -> dict[str, Any]:
     """pyarrow's CSV options for these files: quoted values may hold newlines (notes do), and every column is
     read as a string (none inferred as a number or a date, none as null), so it is written back as it was."""
     names = dict.fromkeys(name for path in paths for name in _csv_names(path))
     return {
-        "read_options": pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        "read_options": pacsv.ReadOptions(block_size=csv_block_bytes(max_chars)),
         "parse_options": pacsv.ParseOptions(newlines_in_values=True),
         "convert_options": pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, include_columns=columns or []
@@ -256,7 +305,8 @@ def _rebatch(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]
 
 def scan_tables(job: TableJob, options: RedactOptions) -> int:
     """How many rows the job's inputs hold; refuses them, naming each problem's file, row, id and column (the
-    first 20), if a column is missing or would be overwritten, or a row has no string text, id or patient."""
+    first 20), if a column is missing, repeated or would be overwritten, a CSV quote is never closed, or a row
+    has no string text (or one over ``options.max_chars``), id or patient."""
     if job.entities_out is not None and options.id_field is None:
         raise PhinerError("--entities-out needs --id-column: each entity row names its document by its id")
     problems: list[str] = []
@@ -278,6 +328,11 @@ def scan_tables(job: TableJob, options: RedactOptions) -> int:
 def _scan_file(path: Path, job: TableJob, options: RedactOptions) -> tuple[int, list[str]]:
     if job.input_format == "jsonl":
         return _scan_jsonl(path, job, options)
+    if job.input_format == "csv":
+        line = csv_unclosed_quote(path)
+        if line is not None:
+            unclosed = "a quoted value opens here and is never closed (it would hold every row after it)"
+            return 0, [f"{path}: line {line}: {unclosed}"]
     names = pq.read_schema(path).names if job.input_format == "parquet" else _csv_names(path)
     found = [f"{path}: {p}" for p in _column_problems(names, job, options)]
     if found:
@@ -285,17 +340,70 @@ def _scan_file(path: Path, job: TableJob, options: RedactOptions) -> tuple[int, 
     if job.output_format == "csv" and job.input_format == "parquet":
         found = [f"{path}: {p}" for p in _csv_type_problems(pq.read_schema(path), job, options)]
     count = 0
-    for table in read_batches(path, options.buffer, columns=_needed(names, options)):
-        for row in _rows(table, options):
-            count += 1
-            found += [f"{path}: row {count}{_id_note(row, options)}: {p}" for p in _row_problems(row, options)]
+    try:
+        for table in read_batches(path, options.buffer, _needed(names, options), options.max_chars):
+            for row in _rows(table, options):
+                count += 1
+                found += [f"{path}: row {count}{_id_note(row, options)}: {p}" for p in _row_problems(row, options)]
+    except pa.ArrowInvalid as err:
+        if job.input_format != "csv" or "straddl" not in str(err):  # pyarrow's: a row larger than a block
+            raise
+        block = csv_block_bytes(options.max_chars)
+        size = f"{block >> 20} MiB" if block % (1 << 20) == 0 else f"{block >> 10} KiB"
+        found.append(
+            f"{path}: row {count + 1} or a later row is larger than the {size} read at a time "
+            f"(is a value over --max-chars ({options.max_chars:,})?)"
+        )
     return count, found
+
+
+_FIELD_START_QUOTE = re.compile(rb'[,\r\n]"')
+_BOM = b"\xef\xbb\xbf"
+
+
+def csv_unclosed_quote(path: Path, size: int = 1 << 20) -> int | None:
+    """The line where a quoted CSV value opens that is never closed (pyarrow would read every row after it
+    as its text), or None; ``size`` bytes are read at a time. As pyarrow reads CSV: a quote opens a value
+    only at the value's start, and two quotes in a quoted value stand for one."""
+    start, plain, quoted, quote = range(4)  # `quote`: a quote in a quoted value, its meaning in the next byte
+    state, line, opened = start, 1, None
+    with open(path, "rb") as fh:
+        if fh.read(len(_BOM)) != _BOM:
+            fh.seek(0)
+        while chunk := fh.read(size):
+            pos = counted = 0
+            while pos < len(chunk):
+                if state == quote:
+                    state, pos = (quoted, pos + 1) if chunk[pos] == 0x22 else (plain, pos)
+                elif state == start and chunk[pos] == 0x22:
+                    line += chunk.count(b"\n", counted, pos)
+                    state, pos, counted, opened = quoted, pos + 1, pos, line
+                elif state in (start, plain):
+                    found = _FIELD_START_QUOTE.search(chunk, pos)
+                    if found is None:
+                        state, pos = (start if chunk[-1] in b",\r\n" else plain), len(chunk)
+                    else:
+                        line += chunk.count(b"\n", counted, found.start() + 1)
+                        state, pos, counted, opened = quoted, found.end(), found.start() + 1, line
+                else:
+                    end = chunk.find(b'"', pos)
+                    if end < 0:
+                        pos = len(chunk)
+                    elif end + 1 == len(chunk):
+                        state, pos = quote, len(chunk)
+                    elif chunk[end + 1] == 0x22:
+                        pos = end + 2
+                    else:
+                        state, pos = plain, end + 1
+            line += chunk.count(b"\n", counted)
+    return opened if state == quoted else None
 
 
 def _scan_jsonl(path: Path, job: TableJob, options: RedactOptions) -> tuple[int, list[str]]:
     count, found = 0, []
     try:
-        for lines in chunks(iter_objects(path), options.buffer):
+        objects = iter_objects(path, max_bytes=max_line_bytes(options.max_chars), why=line_limit(options.max_chars))
+        for lines in chunks(objects, options.buffer):
             for lineno, obj in lines:
                 problems = _row_problems(obj, options)
                 if isinstance(obj, dict) and job.entities_out is None and ENTITIES in obj:
@@ -327,13 +435,19 @@ _ENTITIES_TAKEN = f"column `{ENTITIES}` exists already (phiner writes the entiti
 
 
 def _column_problems(names: list[str], job: TableJob, options: RedactOptions) -> list[str]:
-    """Columns the job needs that a CSV or Parquet file lacks, and columns it would overwrite."""
+    """Columns of a CSV or Parquet file that repeat a name, columns the job needs that it lacks, and columns
+    it would overwrite."""
+    problems, first = [], {}
+    for i, name in enumerate(names, start=1):
+        if name in first:
+            problems.append(f"column {i} repeats the name of column {first[name]} (`{name}`): name each once")
+        first.setdefault(name, i)
     needed = [
         (options.text_field, "--text-column"),
         (options.id_field, "--id-column"),
         (options.patient_field, "--patient-column"),
     ]
-    problems = [f"column `{n}` ({flag}) is missing" for n, flag in needed if n is not None and n not in names]
+    problems += [f"column `{n}` ({flag}) is missing" for n, flag in needed if n is not None and n not in names]
     if job.entities_out is None and ENTITIES in names:
         problems.append(_ENTITIES_TAKEN)
     if options.keep_original is not None and options.keep_original in names:
@@ -469,8 +583,14 @@ def run_table_job(
         if not resume:
             raise FileExistsError(f"{job.output} exists; choose another --output or remove it.")
         return {"skipped": total, "written": 0, "seconds": 0.0}
-    options = _open(job, options, resume)
-    written = sum(_write_part(tagger, job, path, options, progress) for path in job.inputs)
+    fresh = not job.partial.exists()
+    try:
+        options = _open(job, options, resume)
+        written = sum(_write_part(tagger, job, path, options, progress) for path in job.inputs)
+    except BaseException:
+        if fresh and job.partial.is_dir() and not any(job.partial.rglob("*.ids.json")):  # nothing to resume
+            shutil.rmtree(job.partial)
+        raise
     _finish(job)
     return {"skipped": total - written, "written": written, "seconds": round(time.perf_counter() - started, 3)}
 
@@ -505,7 +625,7 @@ def _write_part(
     index = len(list(folder.glob("*.ids.json")))  # commits happen in order: chunks 0 .. index-1
     done = Counter(key for i in range(index) for key in json.loads((folder / f"{i:06d}.ids.json").read_bytes()))
     written = 0
-    for table in read_batches(path, options.buffer):
+    for table in read_batches(path, options.buffer, max_chars=options.max_chars):
         table = _not_done(table, options, done)
         if table.num_rows == 0:
             continue
