@@ -164,3 +164,15 @@ def test_given_an_empty_model_folder_then_export_onnx_says_it_is_no_model_folder
     empty.mkdir()
     code, _, err = run_cli(monkeypatch, capsys, "export", "onnx", "--model", empty, "--out", tmp_path / "out")
     assert code == 2 and f"{empty} has neither adapter_config.json nor config.json" in err, err
+
+
+@pytest.mark.parametrize("where", ["same", "inside"])
+def test_given_an_out_onto_its_init_adapter_then_train_refuses_before_loading_and_keeps_the_run(
+    monkeypatch, capsys, run_copy, synth_data, tiny_roberta, where
+):
+    before = snapshot(run_copy)
+    out = run_copy if where == "same" else run_copy / "inner"
+    code, _, err = run_cli(monkeypatch, capsys, "train", "--data", synth_data, "--base-model", tiny_roberta,
+                           "--init", run_copy, "--out", out, "--overwrite", "--max-steps", "1")  # fmt: skip
+    assert code == 2 and "--init" in err and "Traceback" not in err, err
+    assert snapshot(run_copy) == before

@@ -69,7 +69,15 @@ def train(
 ) -> dict[str, Any]:
     """Fine-tune ``config.base_model`` with LoRA on ``config.data``; write the run folder; return its metrics."""
     out = Path(out)
-    refuse_existing(out, overwrite=overwrite)  # before the data and model load
+    data = config.data if isinstance(config.data, (list, tuple)) else [config.data]
+    inputs = {
+        "--init": config.init,
+        "--eval-data": eval_data,
+        **{"--data" if len(data) == 1 else f"--data[{i}]": d for i, d in enumerate(data)},
+    }
+    if Path(config.base_model).exists():
+        inputs["--base-model"] = config.base_model
+    refuse_existing(out, overwrite=overwrite, inputs=inputs)  # before the data and model load
     settings = config.train
     train_records, test_records = load_splits(config.data, eval_data)
     if settings.max_train_samples:
@@ -104,7 +112,7 @@ def train(
     )
     if not cuda():
         keep_freed_memory()  # a fifth of the CPU time went to the kernel re-zeroing freed activations
-    with writing(out, overwrite=overwrite) as partial:
+    with writing(out, overwrite=overwrite, inputs=inputs) as partial:
         trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
         before = trainer.evaluate() if settings.eval_before else None
         started = time.perf_counter()
