@@ -71,9 +71,7 @@ class Detector:
         found = [s if s.source else replace(s, source="model") for s in model_spans]
         found += self.find(text, known, rules)
         allow = (self.rules + rules).allowed() if rules and rules.allow else self.rules.allowed()
-        merged = merge(text, found)
-        forms = inflected_names(text, merged)
-        return merge(text, merged + forms, allow) if forms else apply_allow(text, merged, allow)
+        return merge_all(text, found, allow)
 
     def describe(self) -> dict[str, Any]:
         """What runs (for ``GET /v1/model`` and run reports): names and counts, never terms."""
@@ -88,3 +86,11 @@ class Detector:
                 "titles": len(self.rules.titles),
             },
         }
+
+
+def merge_all(text: str, spans: Iterable[Span], allow=None) -> list[Span]:
+    """:func:`phiner.detect.merge.merge` of ``spans``, with the genitives of the names among them
+    (:func:`phiner.detect.known.inflected_names`), allow lists (a :class:`TermMatcher`) applied last."""
+    merged = merge(text, spans)
+    forms = inflected_names(text, merged)
+    return merge(text, merged + forms, allow) if forms else apply_allow(text, merged, allow)

@@ -19,9 +19,9 @@ from typing import Any
 from phiner.core.errors import PhinerError
 from phiner.core.labels import ENTITY_TYPES
 from phiner.core.records import Span
-from phiner.detect import merge
+from phiner.detect.detector import merge_all
 from phiner.evaluate.metrics import char_counts, deid_scores
-from phiner.infer.tagger import Tagger, _to_spans
+from phiner.infer.tagger import Tagger, _to_spans, readable_texts
 
 GRID = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002, 0.001)
 """Thresholds tried, from the strictest down."""
@@ -42,7 +42,7 @@ class Collected:
         out = []
         for text, votes, found in zip(self.texts, self.votes, self.found):
             spans = _to_spans(text, votes, thresholds) + found
-            out.append([s.to_dict() for s in merge(text, spans, allow)])
+            out.append([s.to_dict() for s in merge_all(text, spans, allow)])
         return out
 
 
@@ -50,14 +50,14 @@ def collect(tagger: Tagger, records: list[dict[str, Any]], *, known_field: str |
     """Run the model once over ``records`` and the detector once over each text."""
     from phiner.core.records import record_known
 
-    texts = [r["text"] for r in records]
+    texts = readable_texts([r["text"] for r in records])  # as the tagger reads them: offsets kept
     votes = []
     for b in range(0, len(texts), 32):
         votes += [v.tokens for v in tagger.token_votes(texts[b : b + 32])]
     found = []
-    for record in records:
+    for text, record in zip(texts, records):
         known = record_known(record, known_field) if known_field else None
-        found.append(tagger.detector.find(record["text"], known) if tagger.detector is not None else [])
+        found.append(tagger.detector.find(text, known) if tagger.detector is not None else [])
     return Collected(texts, [r["ner_tags"] for r in records], votes, found, tagger)
 
 
