@@ -130,7 +130,7 @@ def test_given_a_service_without_a_key_then_adapters_cannot_be_added_or_removed(
 def test_given_the_default_adapter_then_delete_refuses_it(served):
     base, _ = served
     status, body = delete(base, "/v1/adapters/patient")
-    assert status == 422 and "default adapter" in body["detail"]
+    assert status == 409 and "default adapter" in body["detail"]
 
 
 def test_given_a_one_model_service_then_naming_an_adapter_is_404(name_tagger, roberta_tokenizer):

@@ -32,6 +32,11 @@ def serve(
     request_timeout: Annotated[
         float, typer.Option(help="Seconds a request may take, waiting included (503 after).")
     ] = 30.0,
+    body_timeout: Annotated[
+        float, typer.Option(help="Seconds a request body may take to arrive in full (408 after).")
+    ] = 10.0,
+    max_connections: Annotated[int, typer.Option(help="Most connections and requests at once (503 above).")] = 128,
+    keep_alive: Annotated[float, typer.Option(help="Seconds an idle connection is kept open.")] = 5.0,
     batch_wait_ms: Annotated[
         float,
         typer.Option(
@@ -87,7 +92,8 @@ def serve(
         request_timeout=request_timeout,
         batch_wait_ms=batch_wait_ms,
         worker_thread=False,
+        body_timeout=body_timeout,
     )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     # phiner's own access log (method, route, status, time): uvicorn's would keep query strings.
-    run_service(app, host=host, port=port, log_level="info")
+    run_service(app, host=host, port=port, log_level="info", max_connections=max_connections, keep_alive=keep_alive)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
-from phiner.core.errors import PhinerError, UnknownAdapterError
+from phiner.core.errors import ModelNotFoundError, PhinerError, UnknownAdapterError
 from phiner.core.labels import ENTITY_TYPES, LABELS
 from phiner.core.records import Span
 from phiner.core.runfolder import METRICS, RunFolder
@@ -35,13 +35,14 @@ from phiner.infer.tagger import (
     Prediction,
     Tagger,
     TextVotes,
+    as_given,
     batched_logits,
     readable_texts,
     run_thresholds,
     run_windowing,
     tally,
 )
-from phiner.model.adapters import SharedBase, base_of, run_base
+from phiner.model.adapters import AdapterConflict, SharedBase, base_of, check_name, run_base
 from phiner.model.windows import encode
 
 AdapterChoice = str | Sequence[str | None] | None
@@ -50,23 +51,25 @@ AdapterChoice = str | Sequence[str | None] | None
 
 @dataclass(frozen=True)
 class Adapter:
-    """One adapter served: its run folder, and the tagger that reads through it."""
+    """One adapter served: its run folder, the tagger that reads through it, and what its run recorded of itself
+    (read once, when it was added)."""
 
     name: str
     run: Path
     tagger: Tagger
+    base: str
+    metrics: dict[str, Any] | None
 
     def describe(self) -> dict[str, Any]:
         """What ``GET /v1/adapters`` lists of it: its base, labels, metrics, thresholds and windows."""
-        folder = RunFolder(self.run)
         windowing = self.tagger.windowing
         return {
             "name": self.name,
             "run": str(self.run),
-            "base": run_base(self.run),
+            "base": self.base,
             "labels": LABELS,
             "entity_types": list(ENTITY_TYPES),
-            "metrics": folder.json(METRICS),
+            "metrics": self.metrics,
             "thresholds": dict(self.tagger.thresholds),
             "windowing": {"max_length": windowing.max_length, "stride": windowing.stride},
         }
@@ -121,24 +124,39 @@ class AdapterRegistry:
         return name in self.adapters
 
     def add(self, name: str, run: str | Path) -> Adapter:
-        """Load ``run``'s adapter and head as ``name``; refused if it was trained on another base."""
+        """Load ``run``'s adapter and head as ``name``; refused if it was trained on another base. Every file of the
+        run that serving it reads is read and checked first: a run refused leaves the registry as it was."""
+        check_name(name)
+        if name in self.adapters:
+            raise AdapterConflict("an adapter of that name is loaded already; remove it first")
         run = Path(run)
-        windowing, thresholds = run_windowing(run), run_thresholds(run)  # their errors before the model changes
-        with self._lock:
-            self.shared.attach(name, run)
-        tagger = Tagger(
-            self.shared.model,
-            self.shared.tokenizer,
-            windowing,
-            self.batch_size,
-            info={"path": str(run), "adapter": name},
-            precision=self.precision,
-            detector=self.detector,
-            thresholds=thresholds,
-            adapter=name,
-        )
+        try:
+            windowing, thresholds = run_windowing(run), run_thresholds(run)  # their errors before the model changes
+            base, metrics = run_base(run), RunFolder(run).json(METRICS)
+            with self._lock:
+                self.shared.attach(name, run)
+        except PhinerError:
+            raise
+        except OSError as err:  # a folder that cannot be read (permissions, a name too long)
+            raise ModelNotFoundError(f"the run folder cannot be read ({err.strerror or type(err).__name__})") from None
+        try:
+            tagger = Tagger(
+                self.shared.model,
+                self.shared.tokenizer,
+                windowing,
+                self.batch_size,
+                info={"path": str(run), "adapter": name},
+                precision=self.precision,
+                detector=self.detector,
+                thresholds=thresholds,
+                adapter=name,
+            )
+        except BaseException:
+            with self._lock:
+                self.shared.discard(name)
+            raise
         tagger.guard = functools.partial(self._turn, (name,))
-        self.adapters[name] = Adapter(name, run, tagger)
+        self.adapters[name] = Adapter(name, run, tagger, base, metrics)
         if self.default is None:
             self.default = name
         return self.adapters[name]
@@ -148,7 +166,7 @@ class AdapterRegistry:
         if name not in self.adapters:
             raise UnknownAdapterError("no adapter of that name is loaded")
         if name == self.default:
-            raise PhinerError("the default adapter cannot be removed: texts that name no adapter are read with it")
+            raise AdapterConflict("the default adapter cannot be removed: texts that name no adapter are read with it")
         with self._lock:
             self.shared.detach(name)
             del self.adapters[name]
@@ -188,7 +206,10 @@ class AdapterRegistry:
         readable = readable_texts(texts, known)
         votes = self._mixed_votes(readable, taggers)
         return [
-            Prediction(tagger.entities(text, vote.tokens, known[i] if known else None, rules), vote.windows)
+            Prediction(
+                as_given(tagger.entities(text, vote.tokens, known[i] if known else None, rules), texts[i]),
+                vote.windows,
+            )
             for i, (text, vote, tagger) in enumerate(zip(readable, votes, taggers))
         ]
 

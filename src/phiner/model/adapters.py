@@ -25,17 +25,23 @@ from phiner.core.runfolder import ADAPTER_CONFIG, CONFIG, RunFolder
 from phiner.core.runfolder import LABELS as LABELS_FILE
 from phiner.model.base import adapter_base, load_base_model, load_tokenizer, resolve_base
 
-ADAPTER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-"""An adapter's name: it travels in URLs (``DELETE /v1/adapters/NAME``) and on command lines."""
+ADAPTER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+"""An adapter's name: it travels in URLs (``DELETE /v1/adapters/NAME``) and on command lines, and names the adapter's
+modules in the model (where a '.' would split the name)."""
 WEIGHTS = "adapter_model.safetensors"
 BIAS_SUFFIX = ".base_layer.bias"
+
+
+class AdapterConflict(PhinerError):
+    """A change the adapters as loaded refuse: a name taken, the default or the last one removed (the service
+    answers 409)."""
 
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid adapter name (:data:`ADAPTER_NAME`); the error does not repeat it."""
     if not isinstance(name, str) or not ADAPTER_NAME.fullmatch(name):
         raise PhinerError(
-            "an adapter name should be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            "an adapter name should be 1 to 64 letters, digits, '_' or '-', starting with a letter or digit"
         )
     return name
 
@@ -100,19 +106,25 @@ class SharedBase:
         check_name(name)
         run = Path(run)
         if name in self.names:
-            raise PhinerError("an adapter of that name is loaded already; remove it first")
+            raise AdapterConflict("an adapter of that name is loaded already; remove it first")
         self.check_run(run)
         config, weights = _read(run)
+        if not weights:
+            raise ModelNotFoundError(
+                f"{run / WEIGHTS}: holds no weights; the run folder is incomplete (train it again)."
+            )
         biases = {key: weights.pop(key) for key in list(weights) if key.endswith(BIAS_SUFFIX)}
         config = dataclasses.replace(config, bias="none", lora_bias=bool(biases), inference_mode=True)
-        if self.model is None:
-            self.model = get_peft_model(self._model, config, adapter_name=name)
-        else:
-            self.model.add_adapter(name, config)
-        try:
+        try:  # whatever fails from here on, the adapter is taken out again: the base is left as it was
+            if self.model is None:
+                self.model = get_peft_model(self._model, config, adapter_name=name)
+            else:
+                self.model.add_adapter(name, config)
             loaded = set_peft_model_state_dict(self.model, weights, adapter_name=name)
             if loaded.unexpected_keys:
                 raise ValueError("weights of modules this base does not have")
+            if any(_own(key, name) for key in loaded.missing_keys):
+                raise ValueError("LoRA or head weights missing")
             with torch.no_grad():
                 for key, trained in biases.items():
                     layer = self.model.base_model.model.get_submodule(
@@ -120,11 +132,11 @@ class SharedBase:
                     )
                     delta = trained.to(layer.base_layer.bias) - layer.base_layer.bias
                     layer.lora_B[name].bias.copy_(delta / layer.scaling[name])
-        except (RuntimeError, ValueError, AttributeError) as err:  # shapes or modules of another base
-            self._drop(name)
+        except Exception as err:  # shapes or modules of another base, weights missing (peft raises its own kinds)
+            self.discard(name)
             raise ModelNotFoundError(
                 f"{run / WEIGHTS}: cannot be loaded on {self.base} ({type(err).__name__}); is it from another base "
-                "model?"
+                "model, or incomplete?"
             ) from None
         self.model.eval()
 
@@ -133,8 +145,13 @@ class SharedBase:
         if name not in self.names:
             raise PhinerError("no adapter of that name is loaded")
         if len(self.names) == 1:
-            raise PhinerError("the last adapter cannot be removed")
+            raise AdapterConflict("the last adapter cannot be removed")
         self._drop(name)
+
+    def discard(self, name: str) -> None:
+        """Drop adapter ``name`` if it is attached, the last one too (the base as it was before it)."""
+        if name in self.names:
+            self._drop(name)
 
     def _drop(self, name: str) -> None:
         if len(self.names) > 1:
@@ -162,6 +179,14 @@ class SharedBase:
             )
         if not adapter.get("modules_to_save"):
             raise PhinerError(f"{run / ADAPTER_CONFIG}: the run saved no classification head (`modules_to_save`)")
+
+
+def _own(key: str, name: str) -> bool:
+    """Whether a parameter of the model is one that adapter ``name``'s weights file should have set (its LoRA
+    matrices and its head; not its LoRA bias, which is set from the run's biases)."""
+    return any(f"{part}.{name}." in key for part in ("lora_A", "lora_B", "modules_to_save")) and not key.endswith(
+        f"lora_B.{name}.bias"
+    )
 
 
 def _read(run: Path):

@@ -3,8 +3,11 @@ chosen per request by ``adapter``, added and removed at run time by the key's ho
 
 What it holds to, since its callers send clinical text:
 - the API key is checked (as bytes, in constant time) before a byte of the body is read, and the body is
-  counted as it arrives: a body over the limit gets 413 at once, whatever its declared length or chunking;
-- errors name the field at fault, never what it held (texts, operators, keys and field names a caller sent);
+  counted as it arrives: a body over the limit gets 413 at once, whatever its declared length or chunking, and a
+  body not in within a time limit gets 408 (:func:`serve` also limits connections and keeps idle ones briefly);
+- errors name the field at fault, never what it held (texts, operators, keys and field names a caller sent, the
+  path of a run folder); every error is an :class:`ErrorOut`, and every status a route answers is in the OpenAPI
+  schema, whose request models say what the validators hold to;
 - the access log has method, route and status: no query string, no body, no unknown path;
 - the windows of concurrent requests are read together in shared forward passes on one worker
   (:mod:`phiner.serve.batcher`), a window of each request in turn, so a long request cannot hold a short one
@@ -16,6 +19,7 @@ What it holds to, since its callers send clinical text:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -27,17 +31,19 @@ from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from phiner.core.errors import PhinerError, UnknownAdapterError
 from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.core.records import check_text
-from phiner.deid.operators import check_operators
-from phiner.model.adapters import ADAPTER_NAME
+from phiner.deid.operators import OPERATORS, check_operators
+from phiner.model.adapters import ADAPTER_NAME, AdapterConflict
 from phiner.serve.batcher import Batcher, Busy
 
 API_KEY_HEADER = "X-API-Key"
@@ -57,24 +63,105 @@ def valid_api_key(key: str) -> bool:
 MAX_REQUEST_PATTERNS, MAX_REGEX_CHARS, MAX_REQUEST_TERMS = 20, 500, 10_000
 """Limits on a request's own rules (a regex runs on the server's CPU: keep them few and short)."""
 
+_NULL: dict[str, Any] = {"type": "null"}
+_TYPES: list[str] = list(PHI_TYPES)
+_KNOWN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {t: {"type": "array", "items": {"type": "string"}} for t in PHI_TYPES},
+    "additionalProperties": False,
+}
+# A term is not only white space, as ``str.strip`` has it: the class spelled out, since `\s` differs between JSON
+# Schema's regexes (ECMA-262) and Python's.
+_WORDS: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+    "description": "not only white space",
+}
+_TERM: dict[str, Any] = {
+    "anyOf": [
+        _WORDS,
+        {
+            "type": "object",
+            "properties": {"text": _WORDS},
+            "required": ["text"],
+            "additionalProperties": False,
+        },
+    ]
+}
+_TERMS: dict[str, Any] = {"type": "array", "items": _TERM, "maxItems": MAX_REQUEST_TERMS}
+_SCORE: dict[str, Any] = {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 1}, _NULL]}
+_RULE_NAME: dict[str, Any] = {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,40}$"}
+_DENY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "text": _WORDS,
+        "terms": _TERMS,
+        "label": {"enum": _TYPES},
+        "score": _SCORE,
+        "name": {"anyOf": [_RULE_NAME, _NULL]},
+    },
+    "required": ["label"],
+    "oneOf": [{"required": ["text"]}, {"required": ["terms"]}],
+    "additionalProperties": False,
+}
+_PATTERN: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": _RULE_NAME,
+        "regex": {"type": "string", "minLength": 1, "maxLength": MAX_REGEX_CHARS, "description": "RE2 syntax"},
+        "label": {"enum": _TYPES},
+        "score": _SCORE,
+        "group": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}], "description": "of the regex"},
+        "ignore_case": {"type": "boolean"},
+    },
+    "required": ["name", "regex", "label"],
+    "additionalProperties": False,
+}
+_RULES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "deny": {"anyOf": [{"type": "array", "items": _DENY, "maxItems": MAX_REQUEST_TERMS}, _NULL]},
+        "patterns": {"anyOf": [{"type": "array", "items": _PATTERN, "maxItems": MAX_REQUEST_PATTERNS}, _NULL]},
+        "allow": {"anyOf": [_TERMS, _NULL]},
+        "titles": {"anyOf": [_TERMS, _NULL]},
+    },
+    "additionalProperties": False,
+    "description": f"at most {MAX_REQUEST_TERMS} deny and allow terms in all",
+}
+Known = Annotated[dict[str, list[str]], WithJsonSchema(_KNOWN_SCHEMA)]
+"""PHI known about a text's patient, by type (checked by :func:`phiner.core.records.check_known`)."""
+Rules = Annotated[dict[str, Any], WithJsonSchema(_RULES_SCHEMA)]
+"""A request's own rules, the shape of a rules file (checked by :meth:`phiner.detect.SiteRules.from_dict`)."""
+
+
+def _one_or_many(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The model's schema made to say what its validators hold to: ``text`` and what goes with it, or ``texts`` and
+    what goes with them (a field of the other kind absent or null)."""
+    one = [f for f in ("text", "known", "patient_id") if f in model.model_fields]
+    many = [f for f in ("texts", "knowns", "patient_ids") if f in model.model_fields]
+    schema["oneOf"] = [
+        {"required": ["text"], "properties": {"text": {"type": "string"}, **{f: _NULL for f in many}}},
+        {"required": ["texts"], "properties": {"texts": {"type": "array"}, **{f: _NULL for f in one}}},
+    ]
+
 
 class TextsIn(BaseModel):
     """One ``text`` or a batch of ``texts``; what is known about their patients; a request's own rules; the adapter
     that reads them."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_one_or_many)
     text: str | None = None
     texts: list[str] | None = None
     adapter: str | None = Field(
         None, description="the adapter that reads the texts (GET /v1/adapters lists them); default: the service's"
     )
-    known: dict[str, list[str]] | None = Field(
+    known: Known | None = Field(
         None, description='with `text`: PHI known about its patient, e.g. {"PATIENT": ["Kari Nordmann"]}'
     )
-    knowns: list[dict[str, list[str]] | None] | None = Field(
-        None, description="with `texts`: the known PHI of each text (or null)"
+    knowns: list[Known | None] | None = Field(
+        None, description="with `texts`: the known PHI of each text (or null), one entry per text"
     )
-    rules: dict[str, Any] | None = Field(
+    rules: Rules | None = Field(
         None,
         description="this request's own rules, the shape of a rules file (deny, patterns, allow, titles), "
         "used beside the server's",
@@ -114,7 +201,11 @@ class TextsIn(BaseModel):
         if not self.rules:
             return None
         from phiner.detect import SiteRules
+        from phiner.detect.rules import KEYS
 
+        for key, value in self.rules.items():
+            if key in KEYS and value is not None and not isinstance(value, list):
+                raise PhinerError(f"`rules.{key}` should be a list")
         rules = SiteRules.from_dict(self.rules, where="rules")
         if len(rules.patterns) > MAX_REQUEST_PATTERNS:
             raise PhinerError(f"`rules.patterns` holds more than {MAX_REQUEST_PATTERNS} patterns")
@@ -126,9 +217,20 @@ class TextsIn(BaseModel):
 
 
 class RedactIn(TextsIn):
-    operator: str = Field("tag", description="tag, mask, remove or surrogate")
-    keep: list[str] = Field(default_factory=list, description="entity types left as they are")
-    overrides: dict[str, str] = Field(default_factory=dict, description="entity type -> operator")
+    operator: str = Field(
+        "tag", description="tag, mask, remove, keep or surrogate", json_schema_extra={"enum": list(OPERATORS)}
+    )
+    keep: list[str] = Field(
+        default_factory=list, description="entity types left as they are", json_schema_extra={"items": {"enum": _TYPES}}
+    )
+    overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description="entity type -> operator",
+        json_schema_extra={
+            "properties": {t: {"enum": list(OPERATORS)} for t in PHI_TYPES},
+            "additionalProperties": False,
+        },
+    )
     seed: int | None = Field(
         None,
         description="test seed of surrogates (anyone who knows it can recompute them); "
@@ -137,7 +239,9 @@ class RedactIn(TextsIn):
     patient_id: str | None = Field(
         None, description="with `text`: its patient; one date shift and name map per patient"
     )
-    patient_ids: list[str | None] | None = Field(None, description="with `texts`: the patient of each text")
+    patient_ids: list[str | None] | None = Field(
+        None, description="with `texts`: the patient of each text, one entry per text"
+    )
 
     @field_validator("patient_id")
     @classmethod
@@ -165,9 +269,27 @@ class RedactIn(TextsIn):
 class AdapterIn(BaseModel):
     """An adapter to load: its name and its run folder (a path on the server)."""
 
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(description="1 to 64 letters, digits, '.', '_' or '-'")
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(
+        description="1 to 64 letters, digits, '_' or '-', starting with a letter or digit",
+        pattern=f"^{ADAPTER_NAME.pattern}$",
+    )
     path: str = Field(description="the run folder (from `phiner train`) on the server, trained on the service's base")
+
+
+class ErrorItem(BaseModel):
+    """One way a request does not fit its schema: where (names a caller chose hidden), what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error the service answers: ``detail`` says what is wrong, as one sentence, or, where the request does
+    not fit its schema, as a list of what does not."""
+
+    detail: str | list[ErrorItem]
 
 
 _FIELDS = frozenset(
@@ -227,6 +349,7 @@ def create_app(
     request_timeout: float = 30.0,
     batch_wait_ms: float = 5.0,
     worker_thread: bool = True,
+    body_timeout: float = 10.0,
 ) -> FastAPI:
     """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
 
@@ -238,7 +361,8 @@ def create_app(
     The forward passes of concurrent requests are shared (:mod:`phiner.serve.batcher`): a pass waits up to
     ``batch_wait_ms`` after a request arrives for others to fill it, up to the tagger's (or registry's) batch size.
     They run on a worker thread of the app's own, or, with ``worker_thread=False``, on the thread that runs
-    :func:`serve` (the main thread: see :meth:`phiner.serve.batcher.Batcher.run` for why).
+    :func:`serve` (the main thread: see :meth:`phiner.serve.batcher.Batcher.run` for why). A request body not
+    received in full within ``body_timeout`` seconds of its headers is answered 408, and its connection closed.
     """
     from phiner.infer.adapters import AdapterRegistry
 
@@ -246,6 +370,8 @@ def create_app(
         raise PhinerError("the API key should be a non-empty string of printable ASCII characters")
     if batch_wait_ms < 0:
         raise PhinerError("the batch wait should be 0 ms or more")
+    if not body_timeout > 0:
+        raise PhinerError("the body timeout should be above 0 seconds")
     secret = secret if secret is not None else os.urandom(32)
     registry = tagger if isinstance(tagger, AdapterRegistry) else None
     batcher = Batcher(
@@ -278,8 +404,21 @@ def create_app(
         "/redoc",
     }
     app.add_middleware(
-        Guard, api_key=api_key.encode() if api_key else None, max_body_bytes=max_body_bytes, routes=routes
+        Guard,
+        api_key=api_key.encode() if api_key else None,
+        max_body_bytes=max_body_bytes,
+        routes=routes,
+        body_timeout=body_timeout,
     )
+    # With a key, the /v1 routes say so in the schema (the Guard has checked it before they run).
+    keyed = [Depends(APIKeyHeader(name=API_KEY_HEADER, auto_error=False))] if api_key else []
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette's Allow names the methods of one route of the path, not of all
+            headers["Allow"] = ", ".join(_methods(app, request.scope))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -309,6 +448,10 @@ def create_app(
     @app.exception_handler(UnknownAdapterError)
     async def unknown_adapter(request: Request, exc: UnknownAdapterError):
         return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(AdapterConflict)
+    async def conflict(request: Request, exc: AdapterConflict):
+        return JSONResponse({"detail": str(exc)}, status_code=409)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden):
@@ -346,11 +489,11 @@ def create_app(
         with admission.enter():
             return batcher.call(lambda: fn(served), time.monotonic() + request_timeout)
 
-    @app.get("/health")
+    @app.get("/health", responses=_errors(413))
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/v1/model")
+    @app.get("/v1/model", dependencies=keyed, responses=_errors(401, 413))
     def model() -> dict[str, Any]:
         """The model (with adapters: the default adapter's run, and the adapters' names), and the forward passes
         so far: how many, and how many windows and requests they read."""
@@ -365,25 +508,45 @@ def create_app(
             "batching": batcher.describe(),
         }
 
-    @app.get("/v1/adapters")
+    @app.get("/v1/adapters", operation_id="list_adapters", dependencies=keyed, responses=_errors(401, 404, 413))
     def adapters() -> dict[str, Any]:
         """The adapters served: names, base, labels, metrics, thresholds and windows; the default marked."""
         served = the_registry()
         return {"base": served.base, "default": served.default, "adapters": served.describe()}
 
-    @app.post("/v1/adapters", status_code=201)
+    @app.post(
+        "/v1/adapters",
+        status_code=201,
+        operation_id="add_adapter",
+        dependencies=keyed,
+        responses={
+            201: {"description": "the adapter, as GET /v1/adapters lists it", "links": ADDED_LINKS},
+            **_errors(400, 401, 403, 404, 408, 409, 413, 422, 503),
+        },
+    )
     def add_adapter(body: AdapterIn) -> dict[str, Any]:
         """Load a run folder on the server as a new adapter; it is served from the next request on."""
-        added = change(lambda served: served.add(body.name, body.path))
+        try:
+            added = change(lambda served: served.add(body.name, body.path))
+        except PhinerError as err:  # the caller's path is not said back: the files in it are named by their names
+            err.args = (_without_run(str(err), body.path),)
+            raise
         return {**added.describe(), "default": False}
 
-    @app.delete("/v1/adapters/{name}")
+    @app.delete(
+        "/v1/adapters/{name}",
+        operation_id="remove_adapter",
+        dependencies=keyed,
+        responses=_errors(401, 403, 404, 409, 413, 422, 503),
+    )
     def remove_adapter(name: Annotated[str, PathParam(pattern=f"^{ADAPTER_NAME.pattern}$")]) -> dict[str, Any]:
         """Unload an adapter (not the default); requests still reading with it are refused."""
         change(lambda served: served.remove(name))
         return {"adapters": list(the_registry().adapters)}
 
-    @app.post("/v1/entities")
+    body_errors = _errors(400, 401, 404, 408, 413, 422, 503)
+
+    @app.post("/v1/entities", operation_id="entities", dependencies=keyed, responses=body_errors)
     def entities(body: TextsIn):
         texts = body.batch()
         if (refused := check_batch(texts)) is not None:
@@ -394,7 +557,7 @@ def create_app(
         results = [{"entities": [s.to_dict() for s in spans]} for spans in found]
         return results[0] if body.text is not None else {"results": results}
 
-    @app.post("/v1/redact")
+    @app.post("/v1/redact", operation_id="redact", dependencies=keyed, responses=body_errors)
     def redact(body: RedactIn):
         texts = body.batch()
         if (refused := check_batch(texts)) is not None:
@@ -417,12 +580,118 @@ def create_app(
         results = [{"redacted": r.text, "entities": [i.to_dict() for i in r.items]} for r in done]
         return results[0] if body.text is not None else {"results": results}
 
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, with this app's limit on a batch of texts."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            for model in (TextsIn, RedactIn):
+                texts = schema["components"]["schemas"][model.__name__]["properties"]["texts"]
+                for choice in texts.get("anyOf", [texts]):
+                    if choice.get("type") == "array":
+                        choice["maxItems"] = max_batch
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
-def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
+ERRORS = {
+    400: "the body could not be read as JSON",
+    401: f"missing or wrong {API_KEY_HEADER} header",
+    403: "adapters cannot be added or removed: the service was started without an API key",
+    404: "no adapter of that name, or the service serves no adapters",
+    408: "the request body did not arrive in full within the time limit (the connection is closed)",
+    409: "the adapters as loaded refuse the change: the name is taken, or the adapter is the default",
+    413: "the body, or the batch of texts, is over the service's limit",
+    422: "the request does not fit its schema (`detail` lists where), or a value in it is refused (`detail` says why)",
+    503: "the service is busy, or the request took over its time limit; try again (after `Retry-After` seconds)",
+}
+"""What each error status of the service means; every error answer is an :class:`ErrorOut`."""
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route, for its ``responses=``."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"model": ErrorOut, "description": ERRORS[status]}
+        if status == 503:
+            out[status]["headers"] = {"Retry-After": {"description": "seconds", "schema": {"type": "string"}}}
+    return out
+
+
+ADDED_LINKS = {
+    "remove": {"operationId": "remove_adapter", "parameters": {"path.name": "$response.body#/name"}},
+    "read": {"operationId": "entities", "requestBody": {"adapter": "$response.body#/name"}},
+    "list": {"operationId": "list_adapters"},
+}
+"""Where an added adapter's name leads (OpenAPI links, followed by stateful clients and fuzzers)."""
+
+
+def _methods(app: FastAPI, scope) -> list[str]:
+    """The methods of every route of the request's path."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if getattr(route, "methods", None) and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
+
+
+def _without_run(message: str, run: str) -> str:
+    """``message`` with the run folder ``run`` left out: its files named by their names, the folder itself as "the
+    run folder"; a message that would still hold it says only that the folder cannot be loaded."""
+    from phiner.core.runfolder import RUN_FILES, THRESHOLDS
+
+    folder = str(Path(run))
+    for name in (*RUN_FILES, THRESHOLDS):
+        message = message.replace(str(Path(folder) / name), name)
+    if message.startswith(folder + " "):
+        message = "the run folder" + message[len(folder) :]
+    if folder in message or run in message:
+        return "the run folder cannot be loaded as an adapter"
+    return message
+
+
+def server_config(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    max_connections: int = 128,
+    keep_alive: float = 5.0,
+):
+    """uvicorn's settings for ``app``: at most ``max_connections`` connections and requests at once (uvicorn answers
+    503 beyond), an idle connection closed after ``keep_alive`` seconds, and no access log of its own (the
+    :class:`Guard` logs each request without its query string)."""
+    import uvicorn
+
+    if max_connections < 1 or not keep_alive > 0:
+        raise PhinerError("the connection limit should be 1 or more, and the keep-alive above 0 seconds")
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        limit_concurrency=max_connections,
+        timeout_keep_alive=keep_alive,
+    )
+
+
+def serve(
+    app: FastAPI,
+    *,
+    host: str,
+    port: int,
+    log_level: str = "info",
+    max_connections: int = 128,
+    keep_alive: float = 5.0,
+) -> None:
     """Serve ``app`` (made with ``worker_thread=False``) until SIGINT or SIGTERM: uvicorn on a thread of its own,
     the forward passes on this thread, which should be the main thread. A second signal stops at once.
+    ``max_connections`` and ``keep_alive`` are as in :func:`server_config`.
     :class:`PhinerError` if the server could not start (the port taken...)."""
     import signal
 
@@ -431,7 +700,10 @@ def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> Non
     batcher = app.state.batcher
     if batcher.threaded:
         raise PhinerError("serve() reads on the calling thread: make the app with create_app(..., worker_thread=False)")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False))
+    config = server_config(
+        app, host=host, port=port, log_level=log_level, max_connections=max_connections, keep_alive=keep_alive
+    )
+    server = uvicorn.Server(config)
 
     def stop(signum, frame) -> None:
         server.force_exit = server.should_exit
@@ -469,10 +741,14 @@ all of it; at 20,000 characters a turn lasts about as long as a pass."""
 
 
 class Guard:
-    """ASGI middleware: the key before the body, the body counted as it arrives, an access log line."""
+    """ASGI middleware: the key before the body, the body counted as it arrives and read within a time limit, an
+    access log line."""
 
-    def __init__(self, app, *, api_key: bytes | None, max_body_bytes: int, routes: set[str]) -> None:
+    def __init__(
+        self, app, *, api_key: bytes | None, max_body_bytes: int, routes: set[str], body_timeout: float = 10.0
+    ) -> None:
         self.app, self.api_key, self.max_body_bytes, self.routes = app, api_key, max_body_bytes, routes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -508,8 +784,12 @@ class Guard:
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             return await self.app(scope, receive, send)
         chunks, size, more = [], 0, True
+        deadline = time.monotonic() + self.body_timeout
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                return await _reply(send, 408, f"request body not received within {self.body_timeout:g} s")
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
