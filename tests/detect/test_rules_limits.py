@@ -163,3 +163,37 @@ def test_given_a_run_config_with_an_alias_bomb_then_it_is_refused_at_once(tmp_pa
     with pytest.raises(PhinerError, match=r"config\.yaml:1: uses a YAML anchor or alias"):
         read_config(path)
     assert time.monotonic() - started < 1
+
+
+def test_given_rules_over_the_span_cap_then_the_text_is_refused_before_the_model_reads_it(
+    name_tagger, roberta_tokenizer
+):
+    from phiner.infer.tagger import Tagger
+
+    tagger = Tagger(name_tagger, roberta_tokenizer)
+    passes = []
+
+    def reader(features):
+        passes.append(len(features["input_ids"]))
+        return []
+
+    rules = SiteRules.from_dict({"patterns": [{"name": "x", "regex": "q", "label": "ID"}]})
+    with pytest.raises(RulesError):
+        tagger.through(reader).read(["q" * (MAX_SPANS + 1)], rules=rules)
+    assert passes == []
+
+
+def test_given_a_deadline_then_a_read_past_it_stops_with_a_time_limit_error(name_tagger, roberta_tokenizer):
+    from phiner.core.errors import TimeLimitError
+    from phiner.infer.tagger import Tagger
+
+    tagger = Tagger(name_tagger, roberta_tokenizer)
+    rules = SiteRules.from_dict({"deny": [{"terms": ["a"], "label": "ID"}]})
+    late = tagger.through(lambda features: pytest.fail("read past its deadline"), deadline=time.monotonic() - 1)
+    with pytest.raises(TimeLimitError, match="time limit"):
+        late.read(["a " * 100], rules=rules)
+    with running(create_app(tagger, request_timeout=0.001)) as base:
+        status, answer = call(
+            base, "/v1/entities", {"text": "a " * 5000, "rules": {"deny": [{"terms": ["a"], "label": "ID"}]}}, key=None
+        )
+    assert status == 503 and "time limit" in answer["detail"]

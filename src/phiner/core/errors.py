@@ -22,3 +22,7 @@ class ModelNotFoundError(PhinerError, OSError):
 
 class UnknownAdapterError(PhinerError, LookupError):
     """An adapter name that the registry does not hold (the service answers 404)."""
+
+
+class TimeLimitError(PhinerError):
+    """Work that ran past the time limit it was given (the service answers 503)."""

@@ -66,12 +66,14 @@ class Detector:
         model_spans: Iterable[Span],
         known: Mapping[str, Sequence[str]] | None = None,
         rules: SiteRules | None = None,
+        found: list[Span] | None = None,
     ) -> list[Span]:
-        """The model's spans and :meth:`find`'s, merged; allow lists applied last."""
-        found = [s if s.source else replace(s, source="model") for s in model_spans]
-        found += self.find(text, known, rules)
+        """The model's spans and :meth:`find`'s (``found``, where already found), merged; allow lists applied
+        last."""
+        spans = [s if s.source else replace(s, source="model") for s in model_spans]
+        spans += self.find(text, known, rules) if found is None else found
         allow = (self.rules + rules).allowed() if rules and rules.allow else self.rules.allowed()
-        return merge_all(text, found, allow)
+        return merge_all(text, spans, allow)
 
     def describe(self) -> dict[str, Any]:
         """What runs (for ``GET /v1/model`` and run reports): names and counts, never terms."""

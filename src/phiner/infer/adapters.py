@@ -204,11 +204,14 @@ class AdapterRegistry:
             raise PhinerError(f"adapter has {len(names)} entries for {len(texts)} texts")
         taggers = [self.tagger(name) for name in names]
         readable = readable_texts(texts, known)
+        found = [
+            tagger.find([text], [known[i]] if known else None, rules)[0]
+            for i, (text, tagger) in enumerate(zip(readable, taggers))
+        ]
         votes = self._mixed_votes(readable, taggers)
         return [
             Prediction(
-                as_given(tagger.entities(text, vote.tokens, known[i] if known else None, rules), texts[i]),
-                vote.windows,
+                as_given(tagger.entities(text, vote.tokens, rules=rules, found=found[i]), texts[i]), vote.windows
             )
             for i, (text, vote, tagger) in enumerate(zip(readable, votes, taggers))
         ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Callable, ContextManager, Iterable, Iterator, Literal, M
 
 import numpy as np
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import PhinerError, TimeLimitError
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import Span
 from phiner.core.runfolder import THRESHOLDS, RunFolder
@@ -247,6 +248,8 @@ class Tagger:
         """Per type, the P(not O) above which a token is PHI (``phiner calibrate``); other types: arg-max."""
         self.guard: Callable[[], ContextManager] | None = None
         self.logits_reader: Callable[[dict[str, list]], list[np.ndarray]] | None = None
+        self.deadline: float | None = None
+        """A ``time.monotonic()`` past which :meth:`read` stops with :class:`TimeLimitError` (see :meth:`through`)."""
         """Where set, what reads the windows' logits in place of this tagger's own batches (see :meth:`through`)."""
         self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
         self.adapter = adapter
@@ -296,13 +299,38 @@ class Tagger:
         each span's ``text`` is the given text's."""
         texts = list(texts)
         readable = readable_texts(texts, known)
+        found = self.find(readable, known, rules)
         votes = self.token_votes(readable)
-        return [
-            Prediction(
-                as_given(self.entities(text, vote.tokens, known[i] if known else None, rules), texts[i]), vote.windows
-            )
+        predictions = [
+            Prediction(as_given(self.entities(text, vote.tokens, rules=rules, found=found[i]), texts[i]), vote.windows)
             for i, (text, vote) in enumerate(zip(readable, votes))
         ]
+        self.in_time()
+        return predictions
+
+    def find(
+        self,
+        readable: list[str],
+        known: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
+        rules: SiteRules | None = None,
+    ) -> list[list[Span] | None]:
+        """Per (readable) text, what the detector, ``rules`` and ``known`` find, unmerged (None where there is no
+        detector, rule or known PHI). Run before the model, so that a text refused by the rules (over
+        :data:`phiner.detect.rules.MAX_SPANS`) costs no forward pass, and checked against :attr:`deadline`."""
+        if self.detector is None and not rules and not known:
+            return [None] * len(readable)
+        detector = self.detector if self.detector is not None else Detector()
+        found: list[list[Span] | None] = []
+        for i, text in enumerate(readable):
+            self.in_time()
+            found.append(detector.find(text, known[i] if known else None, rules))
+        self.in_time()
+        return found
+
+    def in_time(self) -> None:
+        """:class:`TimeLimitError` where :attr:`deadline` has passed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TimeLimitError(TIME_LIMIT)
 
     def entities(
         self,
@@ -310,14 +338,17 @@ class Tagger:
         tokens: dict[tuple[int, int], TokenVote],
         known: Mapping[str, Sequence[str]] | None = None,
         rules: SiteRules | None = None,
+        found: list[Span] | None = None,
     ) -> list[Span]:
         """One text's entities from its token votes: the model's spans (thresholds applied), merged with the
-        detector's (recognizers, rules, known PHI) where there is one."""
+        detector's (recognizers, rules, known PHI) where there is one; ``found``: those already found by
+        :meth:`find` (``known`` and ``rules`` then unused)."""
         spans = _to_spans(text, tokens, self.thresholds)
-        if self.detector is None and not rules and not known:
-            return spans
+        if found is None:
+            if self.detector is None and not rules and not known:
+                return spans
         detector = self.detector if self.detector is not None else Detector()
-        return detector.merge(text, spans, known=known, rules=rules)
+        return detector.merge(text, spans, known=known, rules=rules, found=found)
 
     def token_votes(self, texts: list[str]) -> list[TextVotes]:
         """Per text: each token's winning :class:`TokenVote` (windows merged) and the windows it took."""
@@ -364,14 +395,18 @@ class Tagger:
             for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids, known=known, rules=rules)
         ]
 
-    def through(self, logits_reader: Callable[[dict[str, list]], list[np.ndarray]]) -> "Tagger":
+    def through(
+        self, logits_reader: Callable[[dict[str, list]], list[np.ndarray]], deadline: float | None = None
+    ) -> "Tagger":
         """This tagger (the same model, windows, rules and thresholds) with its windows' logits read by
         ``logits_reader(features)``: the service's micro-batcher, which reads the windows of many requests in shared
-        forward passes (:mod:`phiner.serve.batcher`)."""
+        forward passes (:mod:`phiner.serve.batcher`); its reads stop at ``deadline`` (``time.monotonic()``), the
+        rules' and the merge's work included."""
         import copy
 
         view = copy.copy(self)
         view.logits_reader = logits_reader
+        view.deadline = deadline
         return view
 
     def predict_records(
@@ -429,6 +464,8 @@ def tally(features: dict[str, list], logits: list[np.ndarray], n_texts: int) -> 
         _vote(per_text[sample], row, features["offset_mapping"][i], features["words"][i])
     return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
+
+TIME_LIMIT = "the request took over the per-request time limit; send fewer or shorter texts"
 
 _UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
 

@@ -39,7 +39,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from phiner.core.errors import PhinerError, UnknownAdapterError
+from phiner.core.errors import PhinerError, TimeLimitError, UnknownAdapterError
 from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.core.records import check_text
 from phiner.deid.operators import OPERATORS, check_operators
@@ -429,6 +429,10 @@ def create_app(
         ]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(TimeLimitError)
+    async def over_time(request: Request, exc: TimeLimitError):
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):
         headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
@@ -479,7 +483,7 @@ def create_app(
         chosen = pick(adapter)
         small = sum(len(text) for text in texts) <= TURN_MAX_CHARS
         with admission.enter(), batcher.turn.hold(deadline) if small else nullcontext():
-            yield chosen.through(lambda features: batcher.logits(chosen, features, deadline))
+            yield chosen.through(lambda features: batcher.logits(chosen, features, deadline), deadline)
 
     def change(fn) -> Any:
         """``fn(registry)``, one change, run between two forward passes (none runs while it changes)."""

@@ -48,9 +48,7 @@ from typing import Any
 import numpy as np
 
 from phiner.core.errors import PhinerError
-from phiner.infer.tagger import MAX_BATCH_TOKENS, Tagger, batched_logits, batches
-
-TIME_LIMIT = "the request took over the per-request time limit; send fewer or shorter texts"
+from phiner.infer.tagger import MAX_BATCH_TOKENS, TIME_LIMIT, Tagger, batched_logits, batches
 
 
 class Busy(PhinerError):
