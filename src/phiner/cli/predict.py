@@ -76,8 +76,8 @@ def predict(
     num_gpus_per_worker: GpusPerWorker = None,
     address: Address = None,
 ) -> None:
-    """Tag PHI: one --text printed like the design's sample, or --input JSONL to --output JSONL (each entity
-    with its source: model, pattern:..., context:..., rule:NAME, known)."""
+    """Tag PHI: one --text printed as its entities grouped by type, or --input JSONL to --output JSONL (each
+    entity with its source: model, pattern:..., context:..., rule:NAME, known)."""
     from phiner.core.records import check_text, iter_jsonl, read_jsonl, record_known, write_jsonl
 
     if (text is None) == (input is None):

@@ -62,7 +62,7 @@ def exists_or_glob(input: Path) -> None:
 
 def is_table_job(input: Path, output: Path | None, engine: str) -> bool:
     """Whether ``--input`` makes a table job: a .csv or .parquet file, a glob, a folder with no .txt file in it
-    (with one it is a folder of texts, as before tables), or a .jsonl file into a folder or on Ray (a .jsonl
+    (with one it is a folder of texts), or a .jsonl file into a folder or on Ray (a .jsonl
     into a .jsonl file in this process is the JSONL job)."""
     from phiner.deid.tables import table_format
 

@@ -84,7 +84,7 @@ def train(
     nordeid: Annotated[Path, typer.Option(help="Nor-DeID-SynthData folder, for --recipe.")] = Path(NORDEID_DEFAULT),
     recipe_data: Annotated[Path, typer.Option(help="Where --recipe builds its data.")] = Path("data/recipe-default"),
 ) -> None:
-    """Fine-tune the base model with the design's LoRA; evaluate before and after; write a run folder."""
+    """Fine-tune the base model with LoRA; evaluate before and after; write a run folder."""
     from phiner.train.trainer import train as run_training
 
     if recipe is not None:

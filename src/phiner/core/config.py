@@ -1,5 +1,5 @@
-"""A run's settings as dataclasses (LoRA, training, the run's config.yaml); defaults are the design's
-(shared/mission/seed-design.txt) unless a field says why not. Plain data: every stage may read them."""
+"""A run's settings as dataclasses (LoRA, training, the run's config.yaml). The defaults are the reference
+recipe's (the ``design`` preset) unless a field says why not. Plain data: every stage may read them."""
 
 from __future__ import annotations
 
@@ -136,12 +136,12 @@ class TrainSettings:
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # The design's recipe, exactly: every example padded to 256 tokens, fp32, random batches, 5 epochs at 5e-4.
+    # The reference recipe, the dataclasses' defaults: every example padded to 256 tokens, fp32, random batches,
+    # 5 epochs at 5e-4.
     "design": {},
-    # phiner's default: the same model and LoRA, with the cost of padding and fp32 taken out, and the
-    # learning rate and epochs that measured best on Nor-DeID notes + scenarios + generated notes (README).
-    # Window 512 with stride 128 and 10 epochs at 1e-3 ranked first of the eight recipes swept (README, "Long
-    # notes and realistic text"): Nor-DeID validation notes char recall 0.9838 against 0.975-0.978 at 256.
+    # phiner's default: the same model and LoRA, with the cost of padding and fp32 taken out, and the windows,
+    # learning rate and epochs that scored best on Nor-DeID notes + scenarios + generated notes: windows of 512
+    # with stride 128, 10 epochs at 1e-3 (the README's "Long notes and realistic text" compares the recipes).
     "phiner": {
         "pad_to_max_length": False,
         "group_by_length": True,

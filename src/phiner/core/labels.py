@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 ENTITY_TYPES: tuple[str, ...] = ("ID", "DATE", "LOC", "PATIENT", "AGE", "PHONE")
-"""The six PHI types of the design, in the design's order."""
+"""The six PHI types the model tags, in the order of their label ids (:data:`LABELS`)."""
 
 PHI_TYPES: tuple[str, ...] = (*ENTITY_TYPES, "CONTACT")
 """Every type phiner finds and redacts: the model's six, and CONTACT (e-mail addresses and URLs), which only
 recognizers find. One type for both, as the i2b2 2014 guidelines group e-mail and URL under CONTACT; each
-span's ``source`` (``pattern:email``, ``pattern:url``) says which it is. Phone numbers stay PHONE, as in the
-design. The model's label set stays the design's 13."""
+span's ``source`` (``pattern:email``, ``pattern:url``) says which it is. Phone numbers stay PHONE. The model's
+label set stays the 13 of :data:`ENTITY_TYPES`: ``O`` and a ``B-``/``I-`` pair per type."""
 
 LABELS: list[str] = ["O"] + [f"{prefix}-{t}" for t in ENTITY_TYPES for prefix in ("B", "I")]
 LABEL2ID: dict[str, int] = {label: i for i, label in enumerate(LABELS)}

@@ -88,7 +88,7 @@ class TagReport:
 
 
 def scenario_record(scenario: dict[str, Any]) -> dict[str, Any]:
-    """The design's rendering of one scenario: ``key: value`` lines in the file's field order."""
+    """One scenario as a record's text: ``key: value`` lines in the file's field order."""
     return render_scenario(scenario)
 
 

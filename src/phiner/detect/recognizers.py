@@ -96,7 +96,7 @@ class PhoneRecognizer:
                     continue
                 if any(m.start < end and start < m.end for start, end in ids):  # part of a fødselsnummer
                     continue
-                if self.CASE_NUMBER.fullmatch(m.raw_string):  # 2012-549179: a year and a serial, a case number
+                if self.CASE_NUMBER.fullmatch(m.raw_string):  # ``2012-549179``: a year and a serial, a case number
                     continue
                 if _glued(text, m.start, m.end):  # the digits of a code (S82432B) or a longer word
                     continue

@@ -1,4 +1,4 @@
-"""Scoring a tagger on labelled records: the design's seqeval token scores, and the figures that
+"""Scoring a tagger on labelled records: seqeval's entity-level token scores, and the figures that
 de-identification is judged by (strict spans, character-level PHI recall, over-redaction)."""
 
 from __future__ import annotations

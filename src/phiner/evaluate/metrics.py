@@ -1,4 +1,5 @@
-"""Scores: seqeval over token labels (the design's metrics), per-type reports and a confusion matrix."""
+"""Scores: seqeval over token labels (entity-level precision, recall, F1), per-type reports and a confusion
+matrix."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def to_label_sequences(predictions: np.ndarray, label_ids: np.ndarray) -> tuple[
 
 
 def seqeval_scores(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
-    """Entity-level precision, recall, F1 and token accuracy, as the design's ``compute_metrics``."""
+    """Entity-level precision, recall and F1 (seqeval's, IOB2) and token accuracy of ``pred`` against ``gold``."""
     from seqeval.metrics import accuracy_score, f1_score, precision_score, recall_score
 
     return {

@@ -21,7 +21,8 @@ from phiner.core.runfolder import RunFolder, refuse_existing, writing
 from phiner.infer.onnx import ONNX_INFO, OnnxModel
 
 PARITY_TOLERANCE = 0.005
-"""Largest strict-span F1 difference to the PyTorch model that an export may have (issue: speed)."""
+"""Largest strict-span F1 difference to the PyTorch model that an export may have; an export beyond it is not
+written."""
 
 
 def export_onnx(
@@ -93,9 +94,9 @@ def quantize_int8(src: Path, dst: Path, *, per_channel: bool = True, keep_sensit
     """Dynamic int8 quantization of the weights (activations quantized at run time), ONNX Runtime's.
 
     ``per_channel`` gives each output row its own scale. ``keep_sensitive`` leaves the token classifier and
-    each layer's feed-forward output projection (its input, after GELU, has outlier activations) in fp32:
-    for minilm trained on Nor-DeID, quantizing everything cost 0.0090 strict F1 on the Nor-DeID validation
-    notes (0.0058 with per-channel scales); with these kept, -0.0001 (measured 2026-11-27).
+    each layer's feed-forward output projection in fp32: the input of that projection, after GELU, has outlier
+    activations that int8 cannot hold, and quantizing those layers costs strict F1 that keeping them in fp32
+    does not (the README's export section has the figures).
     """
     import logging
 

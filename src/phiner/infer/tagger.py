@@ -24,16 +24,15 @@ from phiner.detect import Detector, SiteRules
 from phiner.model.windows import Windowing, encode, fit_stride
 
 MAX_BATCH_TOKENS = 4096
-"""Most tokens (windows x longest window) in one inference batch: 16 windows of 256, 8 of 512. The int8 ONNX
-model's peak memory on a 1 MB text was 2,611 MB with 16 windows of 512 against 1,298 MB with 16 of 256."""
+"""Most tokens (windows x longest window) in one inference batch: 16 windows of 256, 8 of 512. It bounds a
+batch's activations, and so the memory of tagging a long text, whatever the window length (the README's speed
+section has the peaks)."""
 
 
 PASS_OVERHEAD_TOKENS = 400
 """What a forward pass costs beyond its padded tokens, in tokens' worth: the cut of sorted windows into passes
-(:func:`batches`) weighs a pass more against the padding it saves. Measured with me5-small on this project's CPU:
-a pass of one 16-token window takes 11 ms against about 0.06 ms a token in full passes; with 250, 400 and 600 the
-352 windows of 256 generated notes, cut 48 at a time (as the service sees them), ran in 9.2-9.9 s against 9.6-10.5 s
-filling each pass in turn (three runs each)."""
+(:func:`batches`) weighs a pass more against the padding it saves. A pass costs a fixed amount beside its
+per-token work, so a few more padded tokens can be cheaper than one more pass."""
 
 
 def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOKENS) -> list[list[int]]:
@@ -41,9 +40,8 @@ def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOK
     at most ``max_tokens`` padded tokens a batch.
 
     The cut is the cheapest one, a batch costing its padded tokens (its windows x its longest) and
-    :data:`PASS_OVERHEAD_TOKENS`: filling each batch in turn pads a short window into a batch of long ones
-    wherever the lengths jump (the 352 windows of 256 generated notes, cut 48 at a time: 127 k padded tokens for
-    their 110 k, against 119 k cut so).
+    :data:`PASS_OVERHEAD_TOKENS`: filling each batch in turn would pad a short window into a batch of long ones
+    wherever the lengths jump.
     """
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     sorted_lengths = [lengths[i] for i in order]
@@ -115,9 +113,8 @@ def bf16_linears(model, bf16: bool = True) -> None:
 
     Why: under bf16 autocast a linear layer casts its fp32 weight to bf16 at every call, and autocast keeps no cast
     of a weight that needs no gradient, so every forward pass cast all of them again. Stored in bf16 they are the
-    very values autocast cast them to, so the logits are the same, bit for bit; the casts are gone (me5-small on
-    this project's CPU: a pass of one 16-token window 19 -> 11 ms; the sorted batches of 128 generated notes
-    5.31-5.35 -> 5.23-5.24 s, where the casts weigh little beside full passes).
+    very values autocast cast them to, so the logits are the same, bit for bit, and the casts are gone (they
+    weigh most in short passes, little beside full ones).
     Layer norms and embeddings stay fp32, as autocast reads them. A model read in bf16 keeps bf16 linear layers:
     read in fp32 after that it would compute in bf16 or fail, so it is refused.
     """
@@ -150,7 +147,7 @@ def run_windowing(
     if stride is not None:
         return Windowing(max_length=length, pad_to_max_length=False, stride=stride)
     step = train.get("stride", DEFAULT_WINDOWING.stride)
-    if step is None:  # trained truncated (the design's setting): prediction still reads every character
+    if step is None:  # trained truncated (stride None): prediction still reads every character
         step = DEFAULT_WINDOWING.stride
     return Windowing(max_length=length, pad_to_max_length=False, stride=fit_stride(step, length))
 
@@ -617,7 +614,7 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def group_by_type(spans: list[Span] | list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Entity texts grouped by type in the design's display order, as in its test sample."""
+    """Entity texts grouped by type, the types in :data:`DISPLAY_ORDER` (those with no entity left out)."""
     groups: dict[str, list[str]] = {t: [] for t in DISPLAY_ORDER}
     for span in spans:
         d = span.to_dict() if isinstance(span, Span) else span

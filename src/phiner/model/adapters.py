@@ -4,7 +4,7 @@ peft keeps named adapters side by side (its ``ModulesToSaveWrapper`` holds one c
 a forward pass given ``adapter_names`` (one per row) runs each row through its own adapter and head: a batch may
 mix adapters, and nothing global is switched between calls.
 
-A run trained with ``lora.bias=lora_only`` (the design's default) has also trained the biases of the layers its
+A run trained with ``lora.bias=lora_only`` (the default) has also trained the biases of the layers its
 LoRA wraps. peft keeps one such bias per layer, shared by every adapter, and refuses a second adapter with trained
 biases; so each adapter's bias is kept here as its difference from the base's, as the bias of its LoRA ``B``
 matrix (peft's ``lora_bias``). The forward pass multiplies ``B``'s output, bias included, by the LoRA scaling, so

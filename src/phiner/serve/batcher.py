@@ -11,12 +11,11 @@ its thresholds, rules and known PHI, on its own thread (:meth:`phiner.infer.tagg
   and cut as offline prediction cuts its windows (:func:`phiner.infer.tagger.batches`: at most ``max_windows``
   windows and, beyond one, at most :data:`MAX_BATCH_TOKENS` padded tokens a pass, so a pass takes no more memory
   than offline), and the pass run is the one that holds the window of the request that has waited longest. Why: a
-  pass pads its windows to its longest, and notes' windows come in every length; 16 windows as they arrived padded
-  the 110 k tokens of 256 generated notes to 169-180 k, against 112 k sorted over all of them, and a pass costs
-  about its padded tokens (me5-small, this project's CPU: 15.1-16.1 s against 9.0 s). Planned again before each
-  pass, rather than reading all that waits in rounds, a request sent while a pass runs is in the next plan (in
-  rounds, the requests answered by a round's last pass missed the next round: 256 notes from 32 clients ran in 14
-  rounds of 25 windows rather than of all 44 in flight).
+  pass pads its windows to its longest, notes' windows come in every length, and a pass costs about its padded
+  tokens: windows taken as they arrived pad far more than windows sorted over all that wait. Planned again before
+  each pass, rather than reading all that waits in rounds, a request sent while a pass runs is in the next plan (in
+  rounds, the requests answered by a round's last pass would miss the next round, so passes would read fewer
+  windows than are in flight).
 - Windows are planned round robin, a window per request in turn, the requests left out of a pass first in the
   next: a long request is spread over many passes, and a short one sent behind it is read within a few.
 - After a request arrives the worker waits up to ``wait`` seconds for more to fill the plan, and not at all while
@@ -28,9 +27,7 @@ its thresholds, rules and known PHI, on its own thread (:meth:`phiner.infer.tagg
   while it tallies, merges and redacts them, and lends it while it waits for its logits; the worker takes it for
   each pass (the service lets long requests work beside the passes: :data:`phiner.serve.app.TURN_MAX_CHARS`).
   Why: a pass spreads each operation over all the cores, and a request's Python work beside it takes a core from
-  under it, so the operation waits for its slowest share; offline prediction does these steps in turn too. The
-  gain is small and measured as such (256 notes, 32 clients, me5-small, this project's 2-core CPU, two runs each:
-  0.831 and 0.854 of offline throughput with the turn, 22.9-23.6 CPU s; 0.817 and 0.837 without, 24.6-25.0 CPU s).
+  under it, so the operation waits for its slowest share; offline prediction does these steps in turn too.
 - Every forward pass and every change to the model (:meth:`Batcher.call`) runs on the worker: nothing else
   touches the model, so they need no lock, and a change comes between two passes.
 """
@@ -174,10 +171,9 @@ class Batcher:
 
         Why the main thread: PyTorch's CPU passes run on OpenMP, and libgomp spins its threads between parallel
         regions only while it manages no more threads than there are cores; a pass started from a second thread
-        adds that thread's team, and from then on every region's threads sleep and wake (me5-small on this
-        project's 2-core CPU: a one-window pass 21-24 ms from a thread against 9-10 ms from the main thread, and
-        16 windows of 256 tokens 278-308 ms against 230-256 ms; ``OMP_WAIT_POLICY=PASSIVE`` on the main thread
-        gives the same 21 ms). ``phiner serve`` runs the HTTP server on a thread and this on the main thread."""
+        adds that thread's team, and from then on every region's threads sleep and wake, which slows every pass,
+        short ones most (``OMP_WAIT_POLICY=PASSIVE`` makes them sleep on the main thread too, so it is no remedy).
+        ``phiner serve`` runs the HTTP server on a thread and this on the main thread."""
         if self.threaded:
             raise PhinerError("this batcher has a worker thread of its own")
         self._work()

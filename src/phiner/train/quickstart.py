@@ -1,7 +1,8 @@
 """``phiner quickstart``: the whole job on embedded defaults, sized to finish in minutes on a 2-core CPU.
 
-Synthetic scenario records (no outside data), the bundled ``minilm`` base, the design's LoRA, evaluation
-before and after training, the plots, and the design's sample prediction on the first test record.
+Synthetic scenario records (no outside data), the bundled ``minilm`` base, the default LoRA, evaluation
+before and after training, the plots, and a sample prediction on the first test record (its entities grouped
+by type).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from phiner.core.config import LoraSettings, RunConfig, preset
 from phiner.data.synth import scenarios as synth
 
 QUICKSTART_TRAIN = preset("phiner", epochs=3, learning_rate=2e-3)
-"""phiner's default recipe on 600 records instead of the design's 1000 x 5 epochs padded to 256, so that it fits
-in minutes; 2e-3 reached F1 1.0 on the synthetic test split where 5e-4 reached 0.61 in the same 114 steps
-(measured 2026-11-26, see the README)."""
+"""phiner's default recipe shortened to 3 epochs (of 600 records) so that it fits in minutes, at twice its learning
+rate so that so few steps still learn the synthetic records (the README's "What the quickstart does")."""
 QUICKSTART_RECORDS = {"train": 600, "test": 100}
 SAMPLE_NOTE = (
     "Innlagt 14.03.2024. Pasient: Kari Nordmann, 41 år, fnr 140331 43010, bor i Tromsø. Sønnen Per "

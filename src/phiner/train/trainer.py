@@ -1,4 +1,4 @@
-"""Training: the design's LoRA fine-tuning with the HF Trainer, into a run folder that describes itself.
+"""Training: LoRA fine-tuning with the HF Trainer, into a run folder that describes itself.
 
 A run folder holds the adapter (``adapter_model.safetensors`` + ``adapter_config.json``), the tokenizer,
 ``labels.json``, ``config.yaml``, ``metrics.json`` (before and after training), ``history.json``,
@@ -111,7 +111,7 @@ def train(
         + f"; attention: {attention}; fast dropout: {'yes' if settings.fast_dropout else 'no'}"
     )
     if not cuda():
-        keep_freed_memory()  # a fifth of the CPU time went to the kernel re-zeroing freed activations
+        keep_freed_memory()  # else the kernel zeroes the freed activations again at every step
     with writing(out, overwrite=overwrite, inputs=inputs) as partial:
         trainer = make_trainer(model, tokenizer, train_set, test_set, settings, partial / "checkpoints", precision)
         before = trainer.evaluate() if settings.eval_before else None
@@ -188,10 +188,10 @@ def build_model(base_path: str, settings, lora, init: str | None = None):
 
 
 PAD_MULTIPLE = 64
-"""Batches are padded to a multiple of this many tokens. Memory grew with every new batch shape (most likely
-oneDNN's kept primitives, not traced): with batches padded to their longest window, a shape nearly every step,
-the default recipe's memory grew by about 10 MB a step (2.98 -> 3.25 GB over steps 10-40; 9.7 GB at the end);
-with eight shapes up to 512 tokens it grew by 1 MB a step (2.93 -> 2.95 GB over steps 10-30)."""
+"""Batches are padded to a multiple of this many tokens, so that a run sees few batch shapes (eight up to 512
+tokens): memory grows with every new batch shape (most likely oneDNN's kept primitives), so batches padded to
+their longest window, a new shape nearly every step, let it grow all run long (the README's "Memory and kernel
+time of CPU training" has the figures)."""
 
 
 def make_trainer(

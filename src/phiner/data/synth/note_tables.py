@@ -102,7 +102,7 @@ TEST_SHARE = 0.25
 LONG_SHARE = 0.12
 """Share of discharge summaries and nursing notes that run for weeks of daily entries (1,000-3,000 words)."""
 
-# Weights of the formats per locale: Norwegian notes favour 14.12.2018 and "14. desember 2018".
+# Weights of the formats per locale: Norwegian notes favour "14.12.2018" and "14. desember 2018".
 DATE_WEIGHTS: dict[str, dict[str, int]] = {
     "nb": {
         "DD.MM.YYYY": 36,

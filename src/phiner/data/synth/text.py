@@ -7,7 +7,7 @@ from typing import Any
 
 
 def load_text(name: str) -> dict[str, Any]:
-    """A YAML file of this folder, its lists read back as tuples (as the generators' tables always were)."""
+    """A YAML file of this folder, every list in it read back as a tuple: the tables are shared, never changed."""
     import yaml
 
     text = (Path(__file__).with_name(name)).read_text(encoding="utf-8")
