@@ -233,7 +233,7 @@ def _predict_worker(job: dict) -> dict:
             with torch.inference_mode():
                 tagger(batch)
     else:
-        from phiner.infer.tagger import Tagger
+        from phiner.analyze.tagger import Tagger
 
         precision = {"phiner_fp32": "fp32", "phiner_bf16": "bf16"}.get(kind, "fp32")
         path = job["onnx"] if kind.startswith("phiner_onnx") else job["merged"]

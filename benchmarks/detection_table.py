@@ -17,12 +17,12 @@ import json
 import time
 from pathlib import Path
 
+from phiner.analyze import merge
+from phiner.analyze.tagger import Tagger, _to_spans, run_thresholds
 from phiner.core.records import record_known
 from phiner.data.dataset import load_records
-from phiner.detect import merge
 from phiner.evaluate.evaluation import source_shares
 from phiner.evaluate.metrics import deid_scores
-from phiner.infer.tagger import Tagger, _to_spans, run_thresholds
 
 ROWS = {
     # name: (recognizers and rules, known PHI, calibrated thresholds)

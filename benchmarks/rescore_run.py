@@ -15,10 +15,10 @@ import json
 import sys
 from pathlib import Path
 
+from phiner.analyze.tagger import Tagger
 from phiner.core.runfolder import METRICS
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
-from phiner.infer.tagger import Tagger
 from phiner.train.card import write_card
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["phiner.serve", "phiner.deid", "phiner.deid.batch", "phiner.infer.tagger"])
+@pytest.mark.parametrize("module", ["phiner.serve", "phiner.anonymize", "phiner.jobs.batch", "phiner.analyze.tagger"])
 def test_given_a_runtime_package_then_importing_it_loads_no_generator(module):
     code = (
         f"import sys, {module}; "

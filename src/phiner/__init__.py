@@ -4,17 +4,17 @@ __version__ = "0.1.0"
 
 
 def load(run=None, *, adapters=None, default_adapter=None, **kwargs):
-    """A :class:`phiner.infer.tagger.Tagger` for a run folder, ``phiner.load(RUN).predict(texts)``; with no
+    """A :class:`phiner.analyze.tagger.Tagger` for a run folder, ``phiner.load(RUN).predict(texts)``; with no
     run, the model shipped with phiner.
 
-    With ``adapters`` ({name: run folder}), an :class:`phiner.infer.adapters.AdapterRegistry`: one base model in
+    With ``adapters`` ({name: run folder}), an :class:`phiner.analyze.registry.AdapterRegistry`: one base model in
     memory (``run``: a base such as ``minilm``, or a run folder standing for its base; None: the first adapter's)
     and each run's LoRA and head beside it, ``predict(texts, adapter="nb-notes")``."""
     if adapters is not None:
-        from phiner.infer.adapters import AdapterRegistry
+        from phiner.analyze.registry import AdapterRegistry
 
         return AdapterRegistry.load(run, adapters, default=default_adapter, **kwargs)
-    from phiner.infer.tagger import Tagger
+    from phiner.analyze.tagger import Tagger
 
     if run is None:
         from phiner.model.base import default_model

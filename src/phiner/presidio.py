@@ -57,7 +57,7 @@ def presidio_entity(span: Span) -> str:
 class PhinerRecognizer(EntityRecognizer):
     """phiner's detection (model, recognizers, context and site rules) as one Presidio recognizer.
 
-    ``model`` is a loaded :class:`phiner.infer.tagger.Tagger` (one adapter's: ``registry.tagger(NAME)``), or what
+    ``model`` is a loaded :class:`phiner.analyze.tagger.Tagger` (one adapter's: ``registry.tagger(NAME)``), or what
     ``phiner.load`` takes: a run, merged or exported folder; None: the model shipped with phiner. Scores are
     phiner's (a model span's mean token probability, a recognizer's own score). Presidio keys its
     recognizers by language: register one per language, sharing one tagger (``supported_language="nb"``)."""

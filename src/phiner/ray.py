@@ -1,7 +1,7 @@
 """Table jobs on a Ray cluster: read -> ``map_batches`` over actors that each load the model once -> write.
 
 :func:`redact_dataset` and :func:`predict_dataset` take a :class:`ray.data.Dataset` of rows with a text column and
-return one whose batches went through :func:`phiner.deid.tables.transform`, the step of the one-process job, so
+return one whose batches went through :func:`phiner.jobs.tables.transform`, the step of the one-process job, so
 both engines give the same rows. Surrogates need no shared state: a document's derive from the secret and its
 id (or its patient's id), so every actor gives one patient the same ones; a dataset redacted with no secret and
 no seed gets one secret, drawn here, for all its actors (it travels to them with the job).
@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phiner.core.errors import PhinerError
-from phiner.deid.batch import RedactOptions, chunks, make_folder
-from phiner.deid.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
+from phiner.jobs.batch import RedactOptions, chunks, make_folder
+from phiner.jobs.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -192,7 +192,7 @@ def _lines(f, size: int = 1 << 20) -> Iterator[bytes]:
 def run_table_job(
     job: TableJob, options: RedactOptions, load: Callable[[], Any], settings: RaySettings, *, scanned: int
 ) -> dict[str, float]:
-    """Do ``job`` on Ray (``scanned``: its rows, as :func:`phiner.deid.tables.scan_tables` counted them)."""
+    """Do ``job`` on Ray (``scanned``: its rows, as :func:`phiner.jobs.tables.scan_tables` counted them)."""
     if job.entities_out is not None:
         raise PhinerError("--entities-out works in one process; with --engine ray the entities stay in `entities`")
     if job.partial.exists():

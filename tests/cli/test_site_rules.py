@@ -6,8 +6,8 @@ import json
 import pytest
 
 from conftest import NAME, hand_set_tagger, run_cli
-from phiner.detect import Detector, SiteRules
-from phiner.infer.tagger import Tagger
+from phiner.analyze import Detector, SiteRules
+from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
 from serve.test_serve import call, running
 

@@ -113,8 +113,8 @@ def test_given_a_calibration_set_without_phi_then_calibrate_refuses_and_leaves_t
 
 
 def test_given_records_without_phi_then_the_calibration_is_refused_not_reached(name_model_dir):
+    from phiner.analyze.tagger import Tagger
     from phiner.evaluate.calibration import calibrate, collect
-    from phiner.infer.tagger import Tagger
 
     tagger = Tagger.load(name_model_dir, detector=None, thresholds={})
     collected = collect(tagger, [{"text": "Ingen opplysninger her.", "ner_tags": []}])

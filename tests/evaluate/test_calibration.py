@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import NAME, hand_set_tagger, run_cli
-from phiner.infer.tagger import Tagger
+from phiner.analyze.tagger import Tagger
 
 WEAK = "Zorblax"
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
+from phiner.analyze.tagger import TokenVote, _to_spans, group_by_type
 from phiner.core.labels import LABEL2ID
 from phiner.evaluate.metrics import confusion, seqeval_scores, to_label_sequences
-from phiner.infer.tagger import TokenVote, _to_spans, group_by_type
 
 
 def test_given_hand_computed_sequences_then_seqeval_scores_match():
@@ -110,8 +110,8 @@ def test_given_identical_documents_then_the_bootstrap_interval_is_a_point_and_it
 def test_given_evaluate_with_leaks_then_missed_spans_go_to_the_file_only(name_tagger, roberta_tokenizer, tmp_path):
     import json
 
+    from phiner.analyze.tagger import Tagger
     from phiner.evaluate.evaluation import evaluate_tagger
-    from phiner.infer.tagger import Tagger
 
     text = "Kontakt Nordmann eller Kari i dag"
     records = [{"text": text, "ner_tags": [span(8, 16, "PATIENT"), span(23, 27, "PATIENT")]}]

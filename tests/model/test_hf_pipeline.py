@@ -16,7 +16,7 @@ def test_given_the_shipped_model_merged_then_the_hf_token_classification_pipelin
     assert code == 0, stderr
     tagger = pipeline("token-classification", model=str(out), aggregation_strategy="first", device="cpu")
     # The pipeline groups a SentencePiece model's tokens into words split at blanks only, so its entities keep
-    # the sentence's punctuation (`Nordmann,`); phiner's own decoding trims it (phiner.infer.tagger.trim_edges).
+    # the sentence's punctuation (`Nordmann,`); phiner's own decoding trims it (phiner.analyze.tagger.trim_edges).
     found = {(e["entity_group"], NOTE[e["start"] : e["end"]].strip().rstrip(".,")) for e in tagger(NOTE)}
     assert ("PATIENT", "Kari Nordmann") in found and ("ID", "14033143010") in found
     assert ("DATE", "14.03.2024") in found

@@ -9,7 +9,7 @@ import pytest
 from test_adapters import delete
 from test_serve import API_KEY, call, running
 
-from phiner.infer.adapters import AdapterRegistry
+from phiner.analyze.registry import AdapterRegistry
 from phiner.serve.app import create_app
 
 MARKER = "Zq9Hemmelig"

@@ -15,8 +15,8 @@ from test_entrypoint import wait_for_health
 from test_serve import API_KEY, call, free_port, running
 
 from conftest import run_cli
-from phiner.infer.adapters import AdapterRegistry
-from phiner.infer.tagger import Tagger
+from phiner.analyze.registry import AdapterRegistry
+from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
 
 MARKER = "Zq9Hemmelig"

@@ -88,8 +88,8 @@ def test_given_a_port_already_taken_then_serve_says_so_and_stops_rather_than_han
 def test_given_an_app_with_a_worker_thread_of_its_own_then_serve_refuses_it_before_listening(
     name_tagger, roberta_tokenizer
 ):
+    from phiner.analyze.tagger import Tagger
     from phiner.core.errors import PhinerError
-    from phiner.infer.tagger import Tagger
     from phiner.serve.app import create_app, serve
 
     app = create_app(Tagger(name_tagger, roberta_tokenizer))  # worker_thread=True: for running under uvicorn alone

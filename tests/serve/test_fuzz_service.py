@@ -14,8 +14,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from test_serve import running
 
-from phiner.infer.adapters import AdapterRegistry
-from phiner.infer.tagger import Tagger
+from phiner.analyze.registry import AdapterRegistry
+from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
 
 HERE = Path(__file__).resolve().parent

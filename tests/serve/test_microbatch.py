@@ -9,9 +9,9 @@ import pytest
 from test_serve import API_KEY, call, running
 
 from conftest import NAME
+from phiner.analyze.registry import AdapterRegistry
+from phiner.analyze.tagger import Tagger
 from phiner.core.errors import PhinerError
-from phiner.infer.adapters import AdapterRegistry
-from phiner.infer.tagger import Tagger
 from phiner.model.windows import Windowing
 from phiner.serve.app import create_app
 

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from test_adapters import delete
 from test_serve import API_KEY, call, chunked_head, raw_request, running
 
-from phiner.infer.adapters import AdapterRegistry
+from phiner.analyze.registry import AdapterRegistry
 from phiner.serve.app import ErrorOut, create_app
 
 NOTE = "Notat 3: Kari kom i dag."

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 
 from conftest import NAME
-from phiner.infer.tagger import Tagger
+from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
 
 API_KEY = "test-key-123"

@@ -15,7 +15,7 @@ import uvicorn
 from test_entrypoint import wait_for_health
 from test_serve import free_port
 
-from phiner.infer.tagger import Tagger
+from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app, server_config
 
 DECLARED, SENT = 999_000, 950_000

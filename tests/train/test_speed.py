@@ -10,9 +10,9 @@ import yaml
 from typer.testing import CliRunner
 
 from conftest import NAME, SIX_STEPS
+from phiner.analyze.tagger import DEFAULT_WINDOWING, Tagger
 from phiner.cli.main import app
 from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings, preset
-from phiner.infer.tagger import DEFAULT_WINDOWING, Tagger
 
 TEXTS = [
     f"Samtale med {NAME} om prøvesvar.",
@@ -263,7 +263,7 @@ def test_the_phiner_preset_trains_with_its_settings(tiny_roberta, synth_data, tm
 def test_a_run_predicts_with_the_window_it_was_trained_on_and_a_long_window_is_fitted_to_the_model(
     tiny_roberta, synth_data, tmp_path
 ):
-    from phiner.infer.tagger import run_windowing
+    from phiner.analyze.tagger import run_windowing
     from phiner.model.base import load_tokenizer, max_window
     from phiner.train.trainer import train
 

@@ -82,9 +82,9 @@ def registry_loader(
     no_rules: bool = False,
     **kwargs: Any,
 ) -> Callable[[], Any]:
-    """An :class:`phiner.infer.adapters.AdapterRegistry` in two steps, as :func:`phiner.cli.detection.tagger_loader`:
+    """An :class:`phiner.analyze.registry.AdapterRegistry` in two steps, as :func:`phiner.cli.detection.tagger_loader`:
     options checked now, the base and adapters loaded when the function returned is called (it pickles)."""
-    from phiner.detect import SiteRules
+    from phiner.analyze import SiteRules
 
     if rules is not None and not rules.is_file():
         raise PhinerError(f"{rules}: no such rules file")
@@ -101,7 +101,7 @@ def registry_loader(
 def adapter_tagger_loader(
     base: str | None, adapters: dict[str, Path], name: str | None = None, **options: Any
 ) -> Callable[[], Any]:
-    """A loader of the :class:`phiner.infer.tagger.Tagger` that reads through adapter ``name`` (None: the default)
+    """A loader of the :class:`phiner.analyze.tagger.Tagger` that reads through adapter ``name`` (None: the default)
     of the registry :func:`registry_loader` makes: what ``predict`` and ``redact --adapter`` take in place of
     :func:`phiner.cli.detection.tagger_loader`."""
     return functools.partial(_tagger, registry_loader(base, adapters, **options), name)
@@ -119,8 +119,8 @@ def _load(
     builtin: bool,
     kwargs: dict,
 ):
-    from phiner.detect import Detector, SiteRules
-    from phiner.infer.adapters import AdapterRegistry
+    from phiner.analyze import Detector, SiteRules
+    from phiner.analyze.registry import AdapterRegistry
 
     detector = Detector.default(SiteRules.load(rules) if rules is not None else None, builtin=builtin)
     return AdapterRegistry.load(base, adapters, default=default, detector=detector, **kwargs)

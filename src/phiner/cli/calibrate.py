@@ -90,7 +90,7 @@ def calibrate(
 
 def check_model(model: Path) -> None:
     """Refuse a ``--model`` that is no folder calibrate can load and write into (a run, merged or export folder)."""
-    from phiner.infer.onnx import is_export
+    from phiner.analyze.onnx import is_export
     from phiner.model.base import check_run_folder
 
     if not is_export(model):

@@ -70,8 +70,8 @@ def tagger_loader(
 ) -> Callable[[], Any]:
     """:func:`load_tagger` in two steps: its options checked now, the model loaded when the function returned is
     called. That function pickles (by reference), so a Ray actor calls it on its own node, once."""
-    from phiner.detect import SiteRules
-    from phiner.infer.tagger import check_thresholds, run_thresholds
+    from phiner.analyze import SiteRules
+    from phiner.analyze.tagger import check_thresholds, run_thresholds
 
     resolved = resolve_model(model)
     if rules is not None and not rules.is_file():
@@ -98,8 +98,8 @@ def tagger_loader(
 def _load(model: Path | None, rules: Path | None, builtin: bool, thresholds: dict[str, float], kwargs: dict):
     """The tagger :func:`tagger_loader` checked the options of; ``model`` None is resolved where it runs (the
     shipped model's folder differs from one install to another)."""
-    from phiner.detect import Detector, SiteRules
-    from phiner.infer.tagger import Tagger
+    from phiner.analyze import Detector, SiteRules
+    from phiner.analyze.tagger import Tagger
 
     detector = Detector.default(SiteRules.load(rules) if rules is not None else None, builtin=builtin)
     return Tagger.load(resolve_model(model), detector=detector, thresholds=thresholds, **kwargs)

@@ -41,9 +41,9 @@ def evaluate(
 
     The model's entities are merged with the built-in recognizers and rules (--no-rules: the model alone),
     a site's --rules and each record's known PHI; each source's share of the caught PHI is printed."""
+    from phiner.analyze.tagger import run_windowing
     from phiner.data.dataset import load_records
     from phiner.evaluate.evaluation import evaluate_tagger
-    from phiner.infer.tagger import run_windowing
 
     records = load_records(data, split)
     model = resolve_model(model)

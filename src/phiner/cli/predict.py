@@ -94,7 +94,7 @@ def predict(
     if input is not None and is_table_job(input, output, engine):
         if output is None:
             raise PhinerError("--output (a folder of part files) is needed with a table --input.")
-        from phiner.deid.batch import RedactOptions
+        from phiner.jobs.batch import RedactOptions
 
         options = RedactOptions(
             text_field=text_column,
@@ -136,7 +136,7 @@ def predict(
     if max_chars < 1:
         raise PhinerError(f"`max_chars` should be at least 1, got {max_chars}")
     if input is not None:  # every bad line and field named before the model loads
-        from phiner.deid.batch import line_limit, max_line_bytes
+        from phiner.jobs.batch import line_limit, max_line_bytes
 
         limit = max_line_bytes(max_chars)
         records = iter_jsonl(input, require_tags=False, max_bytes=limit, why=line_limit(max_chars))
@@ -177,7 +177,7 @@ def predict(
 
 
 def print_entities(title: str, spans: list[dict]) -> None:
-    from phiner.infer.tagger import DISPLAY_NAMES, group_by_type
+    from phiner.analyze.tagger import DISPLAY_NAMES, group_by_type
 
     out.print(f"--- {title} ---")
     for kind, texts in group_by_type(spans).items():

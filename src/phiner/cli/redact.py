@@ -120,10 +120,10 @@ def redact(
     address: Address = None,
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
+    from phiner.anonymize.operators import check_operators
+    from phiner.anonymize.surrogates import SurrogateSettings, load_secret
     from phiner.core.records import atomic_write, check_text
-    from phiner.deid.batch import RedactOptions, read_text_file, redact_documents
-    from phiner.deid.operators import check_operators
-    from phiner.deid.surrogates import SurrogateSettings, load_secret
+    from phiner.jobs.batch import RedactOptions, read_text_file, redact_documents
 
     check_operators(operator, {})
     overrides = _overrides(keep or [], override or [])
@@ -203,7 +203,7 @@ def redact(
         if text is None and not document.strip():
             raise PhinerError(f"{input}: no text (the file is empty or blank)")
     elif not input.is_dir():  # a bad line fails before the model is loaded
-        from phiner.deid.batch import scan_jsonl
+        from phiner.jobs.batch import scan_jsonl
 
         scanned = scan_jsonl(input, options)
     tagger = loader()
@@ -231,8 +231,8 @@ def _differ(input: Optional[Path], output: Optional[Path], key: Optional[Path]) 
 
 def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
     """``--keep`` and ``--override`` as one type -> operator map; errors name the option and entry only."""
+    from phiner.anonymize.operators import OPERATORS
     from phiner.core.labels import PHI_TYPES
-    from phiner.deid.operators import OPERATORS
 
     overrides: dict[str, str] = {}
     entries = [("--keep", i, kind, "keep") for i, kind in enumerate(keep, start=1)]
@@ -255,7 +255,7 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
 def _redact_many(
     tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path], scanned: Optional[int]
 ) -> None:
-    from phiner.deid.batch import redact_folder, redact_jsonl
+    from phiner.jobs.batch import redact_folder, redact_jsonl
 
     with progress("documents") as advance:
         if input.is_dir():

@@ -58,7 +58,7 @@ def serve(
     """
     import logging
 
-    from phiner.deid.surrogates import load_secret
+    from phiner.anonymize.surrogates import load_secret
     from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
     from phiner.serve.app import serve as run_service
 

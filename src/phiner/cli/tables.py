@@ -15,8 +15,8 @@ from phiner.cli.app import console, out, progress
 from phiner.core.errors import PhinerError
 
 if TYPE_CHECKING:
-    from phiner.deid.batch import RedactOptions
-    from phiner.deid.tables import Mode
+    from phiner.jobs.batch import RedactOptions
+    from phiner.jobs.tables import Mode
     from phiner.ray import RaySettings
 
 Engine = Annotated[
@@ -54,7 +54,7 @@ Address = Annotated[
 
 def exists_or_glob(input: Path) -> None:
     """Refuse an ``--input`` that is neither a file or folder nor a glob."""
-    from phiner.deid.tables import is_glob
+    from phiner.jobs.tables import is_glob
 
     if not input.exists() and not is_glob(input):
         raise PhinerError(f"{input}: no such file or folder")
@@ -64,7 +64,7 @@ def is_table_job(input: Path, output: Path | None, engine: str) -> bool:
     """Whether ``--input`` makes a table job: a .csv or .parquet file, a glob, a folder with no .txt file in it
     (with one it is a folder of texts), or a .jsonl file into a folder or on Ray (a .jsonl
     into a .jsonl file in this process is the JSONL job)."""
-    from phiner.deid.tables import table_format
+    from phiner.jobs.tables import table_format
 
     if input.is_dir():
         return not any(name.endswith(".txt") for _, _, names in os.walk(input) for name in names)
@@ -112,7 +112,7 @@ def run_tables(
     ray: RaySettings | None,
 ) -> None:
     """Plan the job, refuse bad rows (before the model loads), then run it here or on Ray."""
-    from phiner.deid.tables import TableJob, run_table_job, scan_tables
+    from phiner.jobs.tables import TableJob, run_table_job, scan_tables
 
     if ray is not None and resume:
         raise PhinerError("--resume works in one process; a Ray job that failed left nothing: run it again")

@@ -72,7 +72,7 @@ def validate_record(obj: Any, *, require_tags: bool = True) -> dict[str, Any]:
 
 def check_known(known: Any, where: str = "known") -> dict[str, list[str]]:
     """The PHI known about a record's patient, as ``{type: [values]}`` (a single string stands for a list of
-    one); see :mod:`phiner.detect.known`. Errors name the type or entry, never a value.
+    one); see :mod:`phiner.analyze.known`. Errors name the type or entry, never a value.
 
     >>> check_known({"PATIENT": "Kari Nordmann", "ID": ["14033143010"]})
     {'PATIENT': ['Kari Nordmann'], 'ID': ['14033143010']}

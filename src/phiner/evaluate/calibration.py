@@ -2,7 +2,7 @@
 
 The model decides a token by its arg-max label, so a token it thinks 40% likely to be a name is kept. A
 threshold per type trades precision for recall: a token whose likeliest PHI type is T is PHI when P(not O)
-reaches T's threshold (:func:`phiner.infer.tagger.decide`). :func:`calibrate` lowers the thresholds of the
+reaches T's threshold (:func:`phiner.analyze.tagger.decide`). :func:`calibrate` lowers the thresholds of the
 types where that buys the most recall for the least over-redaction, until the character recall on a
 validation set reaches the target or the over-redaction budget is spent, with the tagger's detector
 (recognizers, rules, known PHI) in place, since recall is the whole system's. The model runs once; each
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from phiner.analyze.detector import merge_all
+from phiner.analyze.tagger import Tagger, _to_spans, readable_texts
 from phiner.core.errors import PhinerError
 from phiner.core.labels import ENTITY_TYPES
 from phiner.core.records import Span
-from phiner.detect.detector import merge_all
 from phiner.evaluate.metrics import char_counts, deid_scores
-from phiner.infer.tagger import Tagger, _to_spans, readable_texts
 
 GRID = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.002, 0.001)
 """Thresholds tried, from the strictest down."""

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from phiner.analyze.tagger import Tagger, decide
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import write_jsonl
 from phiner.evaluate.metrics import confusion, deid_scores, per_type_report, seqeval_scores
-from phiner.infer.tagger import Tagger, decide
 from phiner.model.windows import align_labels
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from phiner.analyze.onnx import ONNX_INFO, OnnxModel
 from phiner.core.errors import PhinerError
 from phiner.core.records import write_json
 from phiner.core.runfolder import RunFolder, refuse_existing, writing
-from phiner.infer.onnx import ONNX_INFO, OnnxModel
 
 PARITY_TOLERANCE = 0.005
 """Largest strict-span F1 difference to the PyTorch model that an export may have; an export beyond it is not
@@ -163,8 +163,8 @@ def _torch_export(model, tokenizer, path: Path) -> None:
 
 def check_parity(torch_model, onnx_model: OnnxModel, tokenizer, records: list[dict]) -> dict[str, Any]:
     """Strict span F1 of both models on ``records`` (fp32 PyTorch as reference) and the largest logit gap."""
+    from phiner.analyze.tagger import DEFAULT_WINDOWING, Tagger, batched_logits
     from phiner.evaluate.evaluation import evaluate_tagger
-    from phiner.infer.tagger import DEFAULT_WINDOWING, Tagger, batched_logits
     from phiner.model.windows import encode
 
     if not records:

@@ -39,10 +39,10 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from phiner.anonymize.operators import OPERATORS, check_operators
 from phiner.core.errors import PhinerError, TimeLimitError, UnknownAdapterError
 from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.core.records import check_text
-from phiner.deid.operators import OPERATORS, check_operators
 from phiner.model.adapters import ADAPTER_NAME, AdapterConflict
 from phiner.serve.batcher import Batcher, Busy
 
@@ -131,7 +131,7 @@ _RULES_SCHEMA: dict[str, Any] = {
 Known = Annotated[dict[str, list[str]], WithJsonSchema(_KNOWN_SCHEMA)]
 """PHI known about a text's patient, by type (checked by :func:`phiner.core.records.check_known`)."""
 Rules = Annotated[dict[str, Any], WithJsonSchema(_RULES_SCHEMA)]
-"""A request's own rules, the shape of a rules file (checked by :meth:`phiner.detect.SiteRules.from_dict`)."""
+"""A request's own rules, the shape of a rules file (checked by :meth:`phiner.analyze.SiteRules.from_dict`)."""
 
 
 def _one_or_many(schema: dict[str, Any], model: type[BaseModel]) -> None:
@@ -197,11 +197,11 @@ class TextsIn(BaseModel):
         return [check_known(k, "known") if k is not None else None for k in given]
 
     def site_rules(self):
-        """The request's rules as :class:`phiner.detect.SiteRules` (checked, and held to the limits)."""
+        """The request's rules as :class:`phiner.analyze.SiteRules` (checked, and held to the limits)."""
         if not self.rules:
             return None
-        from phiner.detect import SiteRules
-        from phiner.detect.rules import KEYS
+        from phiner.analyze import SiteRules
+        from phiner.analyze.rules import KEYS
 
         for key, value in self.rules.items():
             if key in KEYS and value is not None and not isinstance(value, list):
@@ -353,8 +353,8 @@ def create_app(
 ) -> FastAPI:
     """The app; ``api_key`` (if set) is required in the ``X-API-Key`` header of every /v1 call.
 
-    ``tagger`` is a :class:`phiner.infer.tagger.Tagger` (one model), or an
-    :class:`phiner.infer.adapters.AdapterRegistry`: then requests name their ``adapter``, ``GET /v1/adapters`` lists
+    ``tagger`` is a :class:`phiner.analyze.tagger.Tagger` (one model), or an
+    :class:`phiner.analyze.registry.AdapterRegistry`: then requests name their ``adapter``, ``GET /v1/adapters`` lists
     them, and ``POST /v1/adapters`` and ``DELETE /v1/adapters/{name}`` load and unload them at run time (only where
     ``api_key`` is set: they read folders on the server). ``secret`` is what surrogates derive from (a fresh random
     one per process when None: then a patient keeps one date shift across requests only until the server restarts).
@@ -364,7 +364,7 @@ def create_app(
     :func:`serve` (the main thread: see :meth:`phiner.serve.batcher.Batcher.run` for why). A request body not
     received in full within ``body_timeout`` seconds of its headers is answered 408, and its connection closed.
     """
-    from phiner.infer.adapters import AdapterRegistry
+    from phiner.analyze.registry import AdapterRegistry
 
     if api_key is not None and not valid_api_key(api_key):
         raise PhinerError("the API key should be a non-empty string of printable ASCII characters")

@@ -5,10 +5,10 @@ passes run fastest; see there).
 Why: a request of one note fills a forward pass with one or two windows, so callers taking turns a request at a
 time get the throughput of batch size 1; gathering the windows of the requests waiting fills passes as offline
 prediction does. Only the forward passes are shared: each request is cut into its own windows, and tallied, given
-its thresholds, rules and known PHI, on its own thread (:meth:`phiner.infer.tagger.Tagger.through`).
+its thresholds, rules and known PHI, on its own thread (:meth:`phiner.analyze.tagger.Tagger.through`).
 
 - Each pass is planned over the windows waiting (up to ``plan_passes x max_windows`` of them): sorted by length
-  and cut as offline prediction cuts its windows (:func:`phiner.infer.tagger.batches`: at most ``max_windows``
+  and cut as offline prediction cuts its windows (:func:`phiner.analyze.tagger.batches`: at most ``max_windows``
   windows and, beyond one, at most :data:`MAX_BATCH_TOKENS` padded tokens a pass, so a pass takes no more memory
   than offline), and the pass run is the one that holds the window of the request that has waited longest. Why: a
   pass pads its windows to its longest, notes' windows come in every length, and a pass costs about its padded
@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from phiner.analyze.tagger import MAX_BATCH_TOKENS, TIME_LIMIT, Tagger, batched_logits, batches
 from phiner.core.errors import PhinerError
-from phiner.infer.tagger import MAX_BATCH_TOKENS, TIME_LIMIT, Tagger, batched_logits, batches
 
 
 class Busy(PhinerError):

@@ -26,7 +26,7 @@ SAMPLE_NOTE = (
 
 def run_quickstart(out: str | Path, *, seed: int = 0, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Build data, train, evaluate and tag one sample under ``out``; return metrics and the sample."""
-    from phiner.infer.tagger import Tagger
+    from phiner.analyze.tagger import Tagger
     from phiner.train.trainer import train
 
     out = Path(out)

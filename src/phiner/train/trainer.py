@@ -15,13 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
+from phiner.analyze.tagger import Tagger
 from phiner.core.config import RunConfig
 from phiner.core.errors import PhinerError
 from phiner.core.runfolder import ADAPTER_CONFIG, METRICS, RunFolder, refuse_existing, writing
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
 from phiner.evaluate.metrics import compute_metrics
-from phiner.infer.tagger import Tagger
 from phiner.model.base import add_lora, count_parameters, load_base_model, load_tokenizer, max_window, resolve_base
 from phiner.model.hardware import cuda, device_name, keep_freed_memory, resolve_attention, resolve_precision
 from phiner.model.windows import Windowing, encode, fit_stride

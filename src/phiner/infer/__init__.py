@@ -1,1 +1,0 @@
-"""From texts to spans: the Tagger over a PyTorch or ONNX backend."""

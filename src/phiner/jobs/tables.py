@@ -1,0 +1,703 @@
+"""Table jobs in one process: JSONL, CSV and Parquet in and out, from a file, a folder of them or a glob.
+
+Rows travel as Arrow tables (pyarrow), ``options.buffer`` rows at a time, so memory stays bounded however large
+the input: Parquet by :meth:`pyarrow.parquet.ParquetFile.iter_batches`, CSV by pyarrow's streaming reader,
+JSONL a buffer of lines at a time. ``redact`` replaces the text column (``options.text_field``) by the redacted
+text and drops the known PHI columns; ``predict`` keeps both; every other column is kept as it is, and
+``entities`` is appended as a JSON string, or written as a long table (one row per entity, with its document's
+id) to ``entities_out``. CSV is read as text, every column a string, so that ids such as ``007`` come back as
+written; JSONL rows become one table per buffer, so a key that a row lacks and another has is written as null.
+Each input file becomes one part file of the same relative name in the output folder, in the input's format
+unless another is asked for. :func:`transform` is the one step per batch, shared with the Ray engine
+(:mod:`phiner.ray`): both give the same rows.
+
+A job reads only inside its input: links that point out of the input's folder (a glob's: the folder before its
+first wildcard) are skipped and counted, and links to folders are not followed. Its output may not be in the
+input.
+
+Nothing is half-written. A job first reads the columns it needs of every input (no model) and refuses it,
+naming each bad row's file, row, id and column (never a value), before it writes anything: a text over
+``options.max_chars``, a CSV quote that is never closed, a column name that two columns have. It then writes
+into a hidden folder beside the output (0700), one chunk file per buffer, each committed by a file listing its
+documents' ids; a part file is made from its chunks when its input is done, and the folder is renamed into
+place when every part is. A killed job leaves only that folder, and ``resume=True`` goes on from it, skipping
+the rows whose ids are committed: by id, not by position (a row's ``id_field`` value, else a hash of its
+text). Every file is created 0600.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+import os
+import re
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from phiner.anonymize.surrogates import document_id
+from phiner.core.errors import PhinerError, RecordError
+from phiner.core.records import atomic_write, iter_objects, open_private, record_known
+from phiner.jobs.batch import (
+    MAX_CHARS,
+    RedactOptions,
+    check_record,
+    chunks,
+    files_under,
+    keep_secret,
+    line_limit,
+    make_folder,
+    max_line_bytes,
+    problems_error,
+    redact_documents,
+)
+
+Format = Literal["jsonl", "csv", "parquet"]
+Mode = Literal["redact", "predict"]
+FORMATS: dict[str, Format] = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+ENTITIES = "entities"
+"""The column appended to each row: its entities as a JSON list (redact: audit items; predict: spans)."""
+ENTITY_FIELDS: dict[Mode, list[pa.Field]] = {
+    "redact": [
+        pa.field("start", pa.int64()),
+        pa.field("end", pa.int64()),
+        pa.field("label", pa.string()),
+        pa.field("original_start", pa.int64()),
+        pa.field("original_end", pa.int64()),
+        pa.field("replacement", pa.string()),
+        pa.field("operator", pa.string()),
+        pa.field("source", pa.string()),
+    ],
+    "predict": [
+        pa.field("start", pa.int64()),
+        pa.field("end", pa.int64()),
+        pa.field("label", pa.string()),
+        pa.field("score", pa.float64()),
+        pa.field("text", pa.string()),
+        pa.field("source", pa.string()),
+    ],
+}
+"""The columns of a long entities table (``entities_out``), after the document's id column."""
+
+
+def table_format(path: str | Path) -> Format | None:
+    """The table format a file name says, or None.
+
+    >>> table_format("notes/part-1.parquet"), table_format("note.txt")
+    ('parquet', None)
+    """
+    return FORMATS.get(Path(path).suffix.lower())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The job's files.
+
+
+def find_tables(input: str | Path) -> tuple[Path, list[Path], int]:
+    """An input's table files, sorted, the folder their part names are relative to, and how many were skipped
+    as links pointing out of it: a file (its folder), the files under a folder, or a glob's matches (the folder
+    before its first wildcard). Links to folders are not followed. All must be of one format."""
+    path = Path(input)
+    if path.is_file():
+        if table_format(path) is None:
+            raise PhinerError(f"{path}: not a .jsonl, .csv or .parquet file")
+        return path.parent, [path], 0
+    if path.is_dir():
+        base = path
+        tables, outside = files_under(path, lambda name: table_format(name) is not None)
+    elif is_glob(input):
+        base = Path(os.path.normpath(_glob_base(str(input))))
+        tables, outside = _glob_inside(str(input), base)
+    else:
+        raise PhinerError(f"{input}: no such file or folder, and no glob")
+    if not tables:
+        raise PhinerError(f"{input}: no .jsonl, .csv or .parquet files")
+    kinds = sorted({table_format(p) for p in tables})
+    if len(kinds) > 1:
+        raise PhinerError(f"{input}: holds {' and '.join(kinds)} files; one job reads one format (pick with a glob)")
+    return base, tables, outside
+
+
+def _glob_inside(pattern: str, base: Path) -> tuple[list[Path], int]:
+    """A glob's table files inside ``base`` (sorted), and how many were skipped as pointing out of it; a
+    match reached through a link to a folder is not read."""
+    root = base.resolve()
+    found, outside = [], 0
+    for path in {Path(os.path.normpath(match)) for match in glob.glob(pattern, recursive=True)}:
+        if table_format(path) is None or not path.is_file():
+            continue
+        if not path.is_relative_to(base) or not path.resolve().is_relative_to(root):
+            outside += 1
+            continue
+        parts = path.relative_to(base).parts
+        if not any((base.joinpath(*parts[:i])).is_symlink() for i in range(1, len(parts))):
+            found.append(path)
+    return sorted(found), outside
+
+
+def is_glob(pattern: str | Path) -> bool:
+    """Whether a path holds a wildcard (``*``, ``?`` or ``[``).
+
+    >>> is_glob("exports/2024-*.csv"), is_glob("notes.csv")
+    (True, False)
+    """
+    return any(char in str(pattern) for char in "*?[")
+
+
+def _glob_base(pattern: str) -> Path:
+    fixed = []
+    for part in Path(pattern).parts:
+        if is_glob(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
+
+
+@dataclass(frozen=True)
+class TableJob:
+    """One table job: its inputs (one format), what it does, and where it writes."""
+
+    inputs: tuple[Path, ...]
+    base: Path
+    """The folder the part names are relative to."""
+    output: Path
+    """The folder of part files."""
+    output_format: Format
+    mode: Mode = "redact"
+    entities_out: Path | None = None
+    """Where the long entities table goes; None: each row's ``entities`` column."""
+    links_skipped: int = 0
+    """Input files not read: links that point out of the input's folder."""
+
+    @classmethod
+    def plan(
+        cls,
+        input: str | Path,
+        output: str | Path,
+        *,
+        mode: Mode = "redact",
+        output_format: str | None = None,
+        entities_out: str | Path | None = None,
+    ) -> TableJob:
+        """The job of ``input`` (a file, folder or glob) into the folder ``output``; refuses paths that clash:
+        an output (or ``entities_out``) that is the input or inside its folder (a glob's: the folder before its
+        first wildcard), an ``entities_out`` inside the output."""
+        base, inputs, outside = find_tables(input)
+        output = Path(output)
+        if output_format is not None and output_format not in FORMATS.values():
+            raise PhinerError(f"`--output-format` should be jsonl, csv or parquet, got {output_format!r}")
+        if table_format(output) is not None:
+            raise PhinerError(f"{output}: the output of a table job is a folder of part files; name a folder")
+        one_file = Path(input).is_file()
+        root = Path(input).resolve() if one_file else base.resolve()
+        if output.resolve().is_relative_to(root):
+            what = "should differ from the input" if one_file else "should not be the input folder or inside it"
+            raise PhinerError(f"{output}: the output folder {what}")
+        if entities_out is not None:
+            entities_out = Path(entities_out)
+            if table_format(entities_out) is None:
+                raise PhinerError(f"{entities_out}: --entities-out should end in .jsonl, .csv or .parquet")
+            where = entities_out.resolve()
+            if where.is_relative_to(root) or where.is_relative_to(output.resolve()):
+                raise PhinerError(f"{entities_out}: --entities-out should be outside the input and the output")
+        chosen = output_format or table_format(inputs[0])
+        return cls(tuple(inputs), base, output, chosen, mode, entities_out, outside)
+
+    @property
+    def input_format(self) -> Format:
+        return table_format(self.inputs[0])
+
+    @property
+    def partial(self) -> Path:
+        """The hidden folder the job grows in, renamed to ``output`` when done."""
+        return self.output.with_name(f".{self.output.name}.partial")
+
+    def part(self, path: Path) -> Path:
+        """An input's part file in the output folder: its relative name, with the output format's suffix."""
+        return path.relative_to(self.base).with_suffix(f".{self.output_format}")
+
+    def chunks(self, path: Path) -> Path:
+        """The folder of an input's committed buffers while the job runs."""
+        return self.partial / ".chunks" / path.relative_to(self.base)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reading.
+
+
+def read_batches(
+    path: Path, size: int, columns: list[str] | None = None, max_chars: int = MAX_CHARS
+) -> Iterator[pa.Table]:
+    """A table file's rows (``columns`` of them, or all), ``size`` at a time: never the whole file in memory
+    (a CSV is read in blocks of :func:`csv_block_bytes`)."""
+    kind = table_format(path)
+    if kind == "parquet":
+        with pq.ParquetFile(path) as parquet:
+            yield from _rebatch(parquet.iter_batches(batch_size=size, columns=columns), size)
+    elif kind == "csv":
+        yield from _rebatch(pacsv.open_csv(path, **csv_read_options([path], columns, max_chars)), size)
+    else:
+        for rows in chunks((obj for _, obj in iter_objects(path)), size):
+            yield jsonl_table(rows, columns)
+
+
+CSV_BLOCK_BYTES = 16 << 20
+"""pyarrow's CSV reader reads blocks of this size (or more, see :func:`csv_block_bytes`): a row must fit."""
+
+
+def csv_block_bytes(max_chars: int = MAX_CHARS) -> int:
+    """The bytes pyarrow reads of a CSV at a time: :data:`CSV_BLOCK_BYTES`, or more where a row with a text of
+    ``max_chars`` characters (up to 4 bytes each) may not fit."""
+    return max(CSV_BLOCK_BYTES, 8 * max_chars)
+
+
+def csv_read_options(paths: list[Path], columns: list[str] | None = None, max_chars: int = MAX_CHARS) -> dict[str, Any]:
+    """pyarrow's CSV options for these files: quoted values may hold newlines (notes do), and every column is
+    read as a string (none inferred as a number or a date, none as null), so it is written back as it was."""
+    names = dict.fromkeys(name for path in paths for name in _csv_names(path))
+    return {
+        "read_options": pacsv.ReadOptions(block_size=csv_block_bytes(max_chars)),
+        "parse_options": pacsv.ParseOptions(newlines_in_values=True),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, include_columns=columns or []
+        ),
+    }
+
+
+def jsonl_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pa.Table:
+    """JSONL rows as one table: every key any row has (or ``columns``), in the order first seen; a row that
+    lacks one holds null there.
+
+    >>> jsonl_table([{"id": 1}, {"id": 2, "text": "x"}]).to_pylist()
+    [{'id': 1, 'text': None}, {'id': 2, 'text': 'x'}]
+    """
+    names = columns or list(dict.fromkeys(key for row in rows for key in row))
+    return pa.Table.from_pydict({name: [row.get(name) for row in rows] for name in names})
+
+
+def _rebatch(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        while count >= size:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, size)
+            rest = table.slice(size)
+            pending, count = rest.to_batches(), rest.num_rows
+    if count:
+        yield pa.Table.from_batches(pending)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Checking the input before anything is written.
+
+
+def scan_tables(job: TableJob, options: RedactOptions) -> int:
+    """How many rows the job's inputs hold; refuses them, naming each problem's file, row, id and column (the
+    first 20), if a column is missing, repeated or would be overwritten, a CSV quote is never closed, or a row
+    has no string text (or one over ``options.max_chars``), id or patient."""
+    if job.entities_out is not None and options.id_field is None:
+        raise PhinerError("--entities-out needs --id-column: each entity row names its document by its id")
+    problems: list[str] = []
+    total = 0
+    for path in job.inputs:
+        try:
+            count, found = _scan_file(path, job, options)
+        except (pa.ArrowException, OSError, csv.Error, UnicodeError) as err:  # Arrow's messages may quote the data
+            count, found = 0, [f"{path}: cannot be read as {job.input_format} ({type(err).__name__})"]
+        if count == 0 and not found:
+            found = [f"{path}: no rows"]
+        total += count
+        problems += found
+    if problems:
+        raise problems_error(f"{len(problems)} problem(s) in the input", problems)
+    return total
+
+
+def _scan_file(path: Path, job: TableJob, options: RedactOptions) -> tuple[int, list[str]]:
+    if job.input_format == "jsonl":
+        return _scan_jsonl(path, job, options)
+    if job.input_format == "csv":
+        line = csv_unclosed_quote(path)
+        if line is not None:
+            unclosed = "a quoted value opens here and is never closed (it would hold every row after it)"
+            return 0, [f"{path}: line {line}: {unclosed}"]
+    names = pq.read_schema(path).names if job.input_format == "parquet" else _csv_names(path)
+    found = [f"{path}: {p}" for p in _column_problems(names, job, options)]
+    if found:
+        return 0, found
+    if job.output_format == "csv" and job.input_format == "parquet":
+        found = [f"{path}: {p}" for p in _csv_type_problems(pq.read_schema(path), job, options)]
+    count = 0
+    try:
+        for table in read_batches(path, options.buffer, _needed(names, options), options.max_chars):
+            for row in _rows(table, options):
+                count += 1
+                found += [f"{path}: row {count}{_id_note(row, options)}: {p}" for p in _row_problems(row, options)]
+    except pa.ArrowInvalid as err:
+        if job.input_format != "csv" or "straddl" not in str(err):  # pyarrow's: a row larger than a block
+            raise
+        block = csv_block_bytes(options.max_chars)
+        size = f"{block >> 20} MiB" if block % (1 << 20) == 0 else f"{block >> 10} KiB"
+        found.append(
+            f"{path}: row {count + 1} or a later row is larger than the {size} read at a time "
+            f"(is a value over --max-chars ({options.max_chars:,})?)"
+        )
+    return count, found
+
+
+_FIELD_START_QUOTE = re.compile(rb'[,\r\n]"')
+_BOM = b"\xef\xbb\xbf"
+
+
+def csv_unclosed_quote(path: Path, size: int = 1 << 20) -> int | None:
+    """The line where a quoted CSV value opens that is never closed (pyarrow would read every row after it
+    as its text), or None; ``size`` bytes are read at a time. As pyarrow reads CSV: a quote opens a value
+    only at the value's start, and two quotes in a quoted value stand for one."""
+    start, plain, quoted, quote = range(4)  # `quote`: a quote in a quoted value, its meaning in the next byte
+    state, line, opened = start, 1, None
+    with open(path, "rb") as fh:
+        if fh.read(len(_BOM)) != _BOM:
+            fh.seek(0)
+        while chunk := fh.read(size):
+            pos = counted = 0
+            while pos < len(chunk):
+                if state == quote:
+                    state, pos = (quoted, pos + 1) if chunk[pos] == 0x22 else (plain, pos)
+                elif state == start and chunk[pos] == 0x22:
+                    line += chunk.count(b"\n", counted, pos)
+                    state, pos, counted, opened = quoted, pos + 1, pos, line
+                elif state in (start, plain):
+                    found = _FIELD_START_QUOTE.search(chunk, pos)
+                    if found is None:
+                        state, pos = (start if chunk[-1] in b",\r\n" else plain), len(chunk)
+                    else:
+                        line += chunk.count(b"\n", counted, found.start() + 1)
+                        state, pos, counted, opened = quoted, found.end(), found.start() + 1, line
+                else:
+                    end = chunk.find(b'"', pos)
+                    if end < 0:
+                        pos = len(chunk)
+                    elif end + 1 == len(chunk):
+                        state, pos = quote, len(chunk)
+                    elif chunk[end + 1] == 0x22:
+                        pos = end + 2
+                    else:
+                        state, pos = plain, end + 1
+            line += chunk.count(b"\n", counted)
+    return opened if state == quoted else None
+
+
+def _scan_jsonl(path: Path, job: TableJob, options: RedactOptions) -> tuple[int, list[str]]:
+    count, found = 0, []
+    try:
+        objects = iter_objects(path, max_bytes=max_line_bytes(options.max_chars), why=line_limit(options.max_chars))
+        for lines in chunks(objects, options.buffer):
+            for lineno, obj in lines:
+                problems = _row_problems(obj, options)
+                if isinstance(obj, dict) and job.entities_out is None and ENTITIES in obj:
+                    problems.append(_ENTITIES_TAKEN)
+                found += [f"{path}:{lineno}{_id_note(obj, options)}: {p}" for p in problems]
+            count += len(lines)
+            if any(not isinstance(obj, dict) for _, obj in lines):
+                continue
+            try:
+                table = jsonl_table([obj for _, obj in lines])
+            except pa.ArrowException:  # its message quotes a value
+                first, last = lines[0][0], lines[-1][0]
+                found.append(f"{path}:{first}-{last}: a key holds values of different kinds in these lines")
+                continue
+            if job.output_format == "csv":
+                problems = _csv_type_problems(table.schema, job, options)
+                found += [f"{path}:{lines[0][0]}-{lines[-1][0]}: {p}" for p in problems]
+    except RecordError as err:  # not JSON: reading stops there
+        found.append(str(err))
+    return count, found
+
+
+def _csv_names(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return next(csv.reader(fh), [])
+
+
+_ENTITIES_TAKEN = f"column `{ENTITIES}` exists already (phiner writes the entities there): rename it"
+
+
+def _column_problems(names: list[str], job: TableJob, options: RedactOptions) -> list[str]:
+    """Columns of a CSV or Parquet file that repeat a name, columns the job needs that it lacks, and columns
+    it would overwrite."""
+    problems, first = [], {}
+    for i, name in enumerate(names, start=1):
+        if name in first:
+            problems.append(f"column {i} repeats the name of column {first[name]} (`{name}`): name each once")
+        first.setdefault(name, i)
+    needed = [
+        (options.text_field, "--text-column"),
+        (options.id_field, "--id-column"),
+        (options.patient_field, "--patient-column"),
+    ]
+    problems += [f"column `{n}` ({flag}) is missing" for n, flag in needed if n is not None and n not in names]
+    if job.entities_out is None and ENTITIES in names:
+        problems.append(_ENTITIES_TAKEN)
+    if options.keep_original is not None and options.keep_original in names:
+        problems.append(f"column `{options.keep_original}` (--keep-original) exists already")
+    return problems
+
+
+def _csv_type_problems(schema: pa.Schema, job: TableJob, options: RedactOptions) -> list[str]:
+    """Nested columns (lists, structs) that a CSV output cannot hold; redact drops the known PHI columns."""
+    dropped = {options.known_field, *options.known_columns} if job.mode == "redact" else set()
+    return [
+        f"column `{f.name}` holds {f.type}, which CSV cannot: choose --output-format jsonl or parquet"
+        for f in schema
+        if pa.types.is_nested(f.type) and f.name not in dropped
+    ]
+
+
+def _row_problems(row: Any, options: RedactOptions) -> list[str]:
+    try:
+        check_record(row, options)
+    except RecordError as err:
+        return [str(err)]
+    return []
+
+
+def _id_note(row: Any, options: RedactOptions) -> str:
+    value = row.get(options.id_field) if options.id_field and isinstance(row, dict) else None
+    return f" (id {value})" if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+
+
+def _needed(names: list[str], options: RedactOptions) -> list[str]:
+    wanted = (options.text_field, options.id_field, options.patient_field, options.known_field, *options.known_columns)
+    return [name for name in dict.fromkeys(wanted) if name is not None and name in names]
+
+
+def _rows(table: pa.Table, options: RedactOptions) -> list[dict[str, Any]]:
+    """The columns a row is checked and redacted by, as mappings; a known PHI struct's null fields (keys
+    other rows have) are absent."""
+    rows = table.select(_needed(table.column_names, options)).to_pylist()
+    for row in rows:
+        known = row.get(options.known_field) if options.known_field else None
+        if isinstance(known, dict):
+            row[options.known_field] = {k: v for k, v in known.items() if v is not None}
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# One batch: the step both engines share.
+
+
+def transform(tagger, table: pa.Table, options: RedactOptions, mode: Mode = "redact") -> pa.Table:
+    """A batch of rows done: ``redact`` replaces the text column and drops the known PHI columns, ``predict``
+    keeps both; ``entities`` is appended. A bad row raises, naming its id and column: the jobs refuse such
+    input before they start, so this guards a dataset given to :mod:`phiner.ray` directly."""
+    rows = _rows(table, options)
+    for row in rows:
+        problems = _row_problems(row, options)
+        if problems:
+            raise RecordError(f"a row{_id_note(row, options)}: {problems[0]}")
+    texts = [row[options.text_field] for row in rows]
+    known = [record_known(row, options.known_field, options.known_columns) for row in rows]
+    if mode == "predict":
+        found = [[s.to_dict() for s in p.spans] for p in tagger.read(texts, known=known)]
+        return _with_entities(table, found)
+    ids = [str(row[options.id_field]) for row in rows] if options.id_field else None
+    patients = [str(row[options.patient_field]) for row in rows] if options.patient_field else None
+    done = redact_documents(tagger, texts, options, ids=ids, patients=patients, known=known)
+    out = _replace(table, options.text_field, [redaction.text for redaction, _ in done])
+    out = out.drop_columns([c for c in (options.known_field, *options.known_columns) if c in out.column_names])
+    if options.keep_original is not None:
+        out = out.append_column(options.keep_original, pa.array(texts, pa.string()))
+    return _with_entities(out, [[item.to_dict() for item in redaction.items] for redaction, _ in done])
+
+
+def _replace(table: pa.Table, name: str, values: list[str]) -> pa.Table:
+    index = table.schema.get_field_index(name)
+    kind = table.schema.field(index).type
+    kind = kind if pa.types.is_string(kind) or pa.types.is_large_string(kind) else pa.string()
+    return table.set_column(index, pa.field(name, kind), pa.array(values, kind))
+
+
+def _with_entities(table: pa.Table, found: list[list[dict[str, Any]]]) -> pa.Table:
+    encoded = [json.dumps(items, ensure_ascii=False) for items in found]
+    return table.append_column(ENTITIES, pa.array(encoded, pa.string()))
+
+
+def row_ids(table: pa.Table, options: RedactOptions) -> list[str]:
+    """Each row's document id, as surrogates and a resumed job know it: its id column's value, else a hash of
+    its text."""
+    if options.id_field is not None:
+        return [str(value) for value in table.column(options.id_field).to_pylist()]
+    return [document_id(text) for text in table.column(options.text_field).to_pylist()]
+
+
+def entity_table(table: pa.Table, options: RedactOptions, mode: Mode) -> pa.Table:
+    """A done batch's ``entities`` as a long table: one row per entity, its document's id column first."""
+    ids = table.column(options.id_field).to_pylist()
+    rows = [
+        {options.id_field: key, **item}
+        for key, found in zip(ids, table.column(ENTITIES).to_pylist())
+        for item in json.loads(found)
+    ]
+    schema = pa.schema([table.schema.field(options.id_field), *ENTITY_FIELDS[mode]])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def jsonl_bytes(table: pa.Table) -> bytes:
+    """A table's rows as JSONL (values JSON lacks, such as dates, as their text)."""
+    lines = (json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in table.to_pylist())
+    return "".join(lines).encode("utf-8")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The job.
+
+
+def run_table_job(
+    tagger,
+    job: TableJob,
+    options: RedactOptions,
+    *,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+    scanned: int | None = None,
+) -> dict[str, float]:
+    """Do ``job`` with ``tagger`` (see the module's docstring): rows written now and skipped as done before.
+
+    ``scanned`` is :func:`scan_tables`' count where the caller has checked the inputs with these options.
+    """
+    started = time.perf_counter()
+    total = scanned if scanned is not None else scan_tables(job, options)
+    if _whole(job.output) and not job.partial.exists():
+        if not resume:
+            raise FileExistsError(f"{job.output} exists; choose another --output or remove it.")
+        return {"skipped": total, "written": 0, "seconds": 0.0}
+    fresh = not job.partial.exists()
+    try:
+        options = _open(job, options, resume)
+        written = sum(_write_part(tagger, job, path, options, progress) for path in job.inputs)
+    except BaseException:
+        if fresh and job.partial.is_dir() and not any(job.partial.rglob("*.ids.json")):  # nothing to resume
+            shutil.rmtree(job.partial)
+        raise
+    _finish(job)
+    return {"skipped": total - written, "written": written, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def _whole(output: Path) -> bool:
+    return output.exists() and (not output.is_dir() or any(output.iterdir()))
+
+
+def _open(job: TableJob, options: RedactOptions, resume: bool) -> RedactOptions:
+    if job.partial.exists() and not resume:
+        raise FileExistsError(
+            f"{job.partial} holds an interrupted job; pass --resume to continue it, or remove it to start again."
+        )
+    if job.entities_out is not None and job.entities_out.exists() and not resume:
+        raise FileExistsError(f"{job.entities_out} exists; choose another --entities-out or remove it.")
+    make_folder(job.output.parent)
+    job.partial.mkdir(mode=0o700, exist_ok=True)
+    for stray in job.partial.rglob(".*"):  # a temporary file of a write that was killed
+        if stray.is_file():
+            stray.unlink()
+    return keep_secret(job.partial / "state.json", options, resume=resume)
+
+
+def _write_part(
+    tagger, job: TableJob, path: Path, options: RedactOptions, progress: Callable[[int], None] | None
+) -> int:
+    """One input into its part file, a committed chunk per buffer; rows already committed are skipped."""
+    if (job.partial / job.part(path)).exists():
+        return 0
+    folder = job.chunks(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    index = len(list(folder.glob("*.ids.json")))  # commits happen in order: chunks 0 .. index-1
+    done = Counter(key for i in range(index) for key in json.loads((folder / f"{i:06d}.ids.json").read_bytes()))
+    written = 0
+    for table in read_batches(path, options.buffer, max_chars=options.max_chars):
+        table = _not_done(table, options, done)
+        if table.num_rows == 0:
+            continue
+        out = transform(tagger, table, options, job.mode)
+        if job.entities_out is not None:
+            _write_chunk(entity_table(out, options, job.mode), folder / f"{index:06d}.entities.parquet")
+            out = out.drop_columns([ENTITIES])
+        _write_chunk(out, folder / f"{index:06d}.parquet")
+        with atomic_write(folder / f"{index:06d}.ids.json") as fh:  # the commit, once the chunk is on disk
+            json.dump(row_ids(table, options), fh)
+        index, written = index + 1, written + table.num_rows
+        if progress:
+            progress(table.num_rows)
+    parts = [folder / f"{i:06d}.parquet" for i in range(index)]
+    _merge(parts, job.partial / job.part(path), job.output_format)
+    for chunk in parts:
+        chunk.unlink()
+    return written
+
+
+def _not_done(table: pa.Table, options: RedactOptions, done: Counter) -> pa.Table:
+    """The rows not yet written: each committed id stands for one row that has it (ids may repeat)."""
+    if not done:
+        return table
+    keep = []
+    for i, key in enumerate(row_ids(table, options)):
+        if done[key] > 0:
+            done[key] -= 1
+        else:
+            keep.append(i)
+    return table.take(pa.array(keep, pa.int64())) if len(keep) < table.num_rows else table
+
+
+def _write_chunk(table: pa.Table, path: Path) -> None:
+    with open_private(path, "wb") as fh:
+        pq.write_table(table, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _merge(files: list[Path], dst: Path, kind: Format) -> None:
+    """Chunk files into one file of ``kind``, a chunk at a time, atomically and 0600. Their columns are unified
+    (a JSONL key may first appear in a later chunk)."""
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(dst, "wb") as fh:
+        if kind == "jsonl":
+            for f in files:
+                fh.write(jsonl_bytes(_conform(pq.read_table(f), schema)))
+            return
+        writer = pq.ParquetWriter(fh, schema) if kind == "parquet" else pacsv.CSVWriter(fh, schema)
+        with writer:
+            for f in files:
+                writer.write_table(_conform(pq.read_table(f), schema))
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = [
+        table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _finish(job: TableJob) -> None:
+    """The long entities table (from the committed chunks), then the output folder renamed into place."""
+    if job.entities_out is not None:
+        found = []
+        for path in job.inputs:
+            folder = job.chunks(path)
+            found += [folder / f"{i:06d}.entities.parquet" for i in range(len(list(folder.glob("*.ids.json"))))]
+        _merge(found, job.entities_out, table_format(job.entities_out))
+    shutil.rmtree(job.partial / ".chunks")
+    (job.partial / "state.json").unlink()
+    os.replace(job.partial, job.output)
