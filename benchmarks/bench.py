@@ -2,8 +2,8 @@
 
     python benchmarks/bench.py [--quick] [--json FILE] [--base-model roberta-base-random|minilm|FOLDER] ...
 
-It lives outside the installed package (it is a measurement, not a feature); see the README's speed section
-for a recorded run.
+It lives outside the installed package (it is a measurement, not a feature); see benchmarks/RESULTS.md, "Speed",
+for recorded runs.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Train several notes recipes side by side and rank them by PHI character recall on the Nor-DeID
-validation notes: the sweep behind the README's "Long notes and realistic text" recipe.
+validation notes: the sweep behind the recipe in benchmarks/RESULTS.md, "Long notes and realistic text".
 
 Each recipe is one `phiner train` process (minilm, the phiner preset, with the recipe's data, epochs,
 learning rate, window and starting point); ``--parallel`` of them run at once (a GPU with spare cores runs
