@@ -28,4 +28,18 @@ def test_given_the_layers_contract_then_import_linter_keeps_it():
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run([linter], capture_output=True, text=True, cwd=root, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "1 kept, 0 broken" in result.stdout
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_given_the_contracts_then_they_name_the_pipelines_layers():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    layers, independence = config["tool"]["importlinter"]["contracts"]
+    rows = [set(row.split(" | ")) for row in layers["layers"]]
+    level = {module: i for i, row in enumerate(rows) for module in row}
+    assert level["phiner.jobs"] < level["phiner.pipeline"] and level["phiner.serve"] < level["phiner.pipeline"]
+    assert level["phiner.pipeline"] < level["phiner.analyze"] == level["phiner.anonymize"]
+    assert independence["type"] == "independence"
+    assert set(independence["modules"]) == {"phiner.analyze", "phiner.anonymize"}

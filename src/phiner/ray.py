@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phiner.core.errors import PhinerError
-from phiner.jobs.batch import RedactOptions, chunks, make_folder
+from phiner.jobs.batch import chunks, make_folder
 from phiner.jobs.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
+from phiner.pipeline import RedactOptions
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -6,13 +6,14 @@ import phiner
 from phiner.analyze.registry import AdapterRegistry
 from phiner.analyze.tagger import Tagger
 from phiner.core.errors import PhinerError, UnknownAdapterError
+from phiner.pipeline import Pipeline
 
 TEXTS = ["Notat 3: Kari kom i dag.", "Notat 40: Berit kom i dag.", "Notat 7: Per kom i dag."]
 
 
 @pytest.fixture(scope="module")
 def registry(adapter_runs):
-    return phiner.load(adapter_runs["patient"], adapters=adapter_runs, detector=None)
+    return phiner.load(adapter_runs["patient"], adapters=adapter_runs, detector=None).analyzer
 
 
 def found(spans):
@@ -68,7 +69,7 @@ def test_given_a_taken_name_or_the_default_then_add_and_remove_refuse(registry, 
 
 
 def test_given_one_adapters_tagger_then_redact_works_as_a_taggers_does(registry):
-    [redaction] = registry.tagger("loc").redact(TEXTS[:1], "tag")
+    [redaction] = Pipeline(registry.tagger("loc")).redact(TEXTS[:1], "tag")
     assert redaction.text == "Notat 3: [LOC] kom i dag."
 
 

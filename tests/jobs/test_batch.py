@@ -9,15 +9,8 @@ import pytest
 
 from conftest import NAME, run_cli
 from phiner.analyze.tagger import Tagger
-from phiner.jobs.batch import RedactOptions, redact_folder, redact_jsonl
-
-
-def test_given_texts_then_the_python_api_redacts_them(name_tagger, roberta_tokenizer):
-    tagger = Tagger(name_tagger, roberta_tokenizer)
-    [tagged, masked] = [tagger.redact([f"Ring {NAME} i dag."], operator=op)[0] for op in ("tag", "mask")]
-    assert tagged.text == "Ring [PATIENT] i dag."
-    assert masked.text == "Ring ******** i dag."
-    assert tagged.items[0].to_dict()["original_start"] == 5
+from phiner.jobs.batch import redact_folder, redact_jsonl
+from phiner.pipeline import RedactOptions
 
 
 def write_corpus(path, n):
@@ -326,15 +319,6 @@ def test_given_a_link_out_of_the_input_folder_then_it_is_not_followed(name_tagge
     assert all(mode(p) == 0o600 for p in dst.rglob("*.txt"))
 
 
-def test_given_two_documents_at_the_same_position_then_their_surrogates_differ(name_tagger, roberta_tokenizer):
-    # finding 1: every document at position i got the same surrogate draws under one seed
-    tagger = Tagger(name_tagger, roberta_tokenizer)
-    found = {
-        tagger.redact([f"{NAME} kom {i}."], operator="surrogate", seed=1)[0].items[0].replacement for i in range(6)
-    }
-    assert len(found) > 1
-
-
 def test_given_one_patient_in_two_jobs_then_the_date_shift_and_names_agree(name_tagger, roberta_tokenizer, tmp_path):
     # finding 1: a patient's documents in different files got unrelated shifts (and unrelated ones the same)
     tagger, secret = Tagger(name_tagger, roberta_tokenizer), b"k" * 32
@@ -407,24 +391,3 @@ def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_documen
         assert mode(dst) == 0o600 and mode(key) == 0o600
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(f".out{trial}")) == []
     assert sum(0 < done < n for done, _ in cut) >= 7, cut  # most kills fell in the middle of a job
-
-
-def test_given_no_secret_then_one_call_still_gives_one_patient_one_surrogate(name_tagger, roberta_tokenizer):
-    tagger = Tagger(name_tagger, roberta_tokenizer)
-    done = tagger.redact([f"{NAME} {i}" for i in range(4)], operator="surrogate", patient_ids=["p"] * 4)
-    assert len({r.items[0].replacement for r in done}) == 1
-
-
-@pytest.mark.parametrize(
-    "options,message",
-    [
-        (dict(operator="shred"), "`operator` names an unknown operator"),
-        (dict(overrides={"NAME": "mask"}), "`overrides` entry 1 names an unknown entity type"),
-        (dict(buffer=0), "`buffer` should be at least 1"),
-    ],
-)
-def test_given_bad_redact_options_then_they_are_refused_when_made(options, message):
-    from phiner.core.errors import PhinerError
-
-    with pytest.raises(PhinerError, match=message):
-        RedactOptions(**options)

@@ -174,8 +174,8 @@ def test_given_a_repeated_column_name_then_the_job_is_refused_before_the_model_l
 def test_given_a_job_that_fails_before_its_first_commit_then_no_partial_folder_keeps_its_secret(
     name_tagger, roberta_tokenizer, tmp_path
 ):
-    from phiner.jobs.batch import RedactOptions
     from phiner.jobs.tables import TableJob, run_table_job
+    from phiner.pipeline import RedactOptions
 
     class Broken:
         def read(self, texts, known=None, rules=None):

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_cli
-from phiner.jobs.batch import RedactOptions
+from phiner.pipeline import RedactOptions
 
 ray = pytest.importorskip("ray")
 

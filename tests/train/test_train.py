@@ -75,7 +75,7 @@ def test_given_a_note_longer_than_one_window_then_predict_reads_it_in_several_wi
     out, _ = tiny_run
     tagger = phiner.load(out)
     long_text = "Pasienten har det bra. " * 400 + "Ring Kari Nordmann på 91711663."
-    records = list(tagger.predict_records([{"text": long_text, "id": 1}, {"text": "kort", "id": 2}]))
+    records = list(tagger.analyzer.predict_records([{"text": long_text, "id": 1}, {"text": "kort", "id": 2}]))
     assert [r["id"] for r in records] == [1, 2]
     assert records[0]["windows"] > 5 and records[1]["windows"] == 1
     assert records[0]["entities"], "the tiny run should tag something in a long text"

@@ -360,38 +360,6 @@ class Tagger:
         )
         return tally(features, logits, len(texts))
 
-    def redact(
-        self,
-        texts: Iterable[str],
-        operator: str = "tag",
-        *,
-        overrides: dict[str, str] | None = None,
-        seed: int | None = None,
-        secret: bytes | None = None,
-        ids: list[str] | None = None,
-        patient_ids: list[str | None] | None = None,
-        known: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
-        rules: SiteRules | None = None,
-    ) -> list:
-        """Safe texts: each a :class:`phiner.anonymize.operators.Redaction` (``.text`` and audit ``.items``).
-
-        Surrogates derive from ``secret`` (or a test ``seed``; a fresh random secret when neither is given) and
-        each text's identity: its ``ids`` entry, else a hash of the text; or its ``patient_ids`` entry, so that
-        every text of one patient gets the same date shift and name map, in any call. ``known`` and ``rules``
-        are as in :meth:`read`.
-        """
-        from phiner.jobs.batch import RedactOptions, redact_documents
-
-        texts = list(texts)
-        for name, values in (("ids", ids), ("patient_ids", patient_ids)):
-            if values is not None and len(values) != len(texts):
-                raise PhinerError(f"{name} has {len(values)} entries for {len(texts)} texts")
-        options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed, secret=secret)
-        return [
-            r
-            for r, _ in redact_documents(self, texts, options, ids=ids, patients=patient_ids, known=known, rules=rules)
-        ]
-
     def through(
         self, logits_reader: Callable[[dict[str, list]], list[np.ndarray]], deadline: float | None = None
     ) -> "Tagger":

@@ -94,7 +94,7 @@ def predict(
     if input is not None and is_table_job(input, output, engine):
         if output is None:
             raise PhinerError("--output (a folder of part files) is needed with a table --input.")
-        from phiner.jobs.batch import RedactOptions
+        from phiner.pipeline import RedactOptions
 
         options = RedactOptions(
             text_field=text_column,

@@ -123,7 +123,8 @@ def redact(
     from phiner.anonymize.operators import check_operators
     from phiner.anonymize.surrogates import SurrogateSettings, load_secret
     from phiner.core.records import atomic_write, check_text
-    from phiner.jobs.batch import RedactOptions, read_text_file, redact_documents
+    from phiner.jobs.batch import read_text_file
+    from phiner.pipeline import RedactOptions, redact_documents
 
     check_operators(operator, {})
     overrides = _overrides(keep or [], override or [])

@@ -15,8 +15,8 @@ from phiner.cli.app import console, out, progress
 from phiner.core.errors import PhinerError
 
 if TYPE_CHECKING:
-    from phiner.jobs.batch import RedactOptions
     from phiner.jobs.tables import Mode
+    from phiner.pipeline import RedactOptions
     from phiner.ray import RaySettings
 
 Engine = Annotated[

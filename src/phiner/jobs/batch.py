@@ -17,12 +17,10 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from phiner.anonymize.operators import Redaction, check_operators, redact
-from phiner.anonymize.surrogates import DocumentContext, SurrogateSettings, document_id
 from phiner.core.errors import PhinerError, RecordError
 from phiner.core.records import (
     MAX_REPORTED_PROBLEMS,
@@ -33,70 +31,7 @@ from phiner.core.records import (
     open_private,
     record_known,
 )
-
-MAX_CHARS = 1_000_000
-"""The longest text (characters) a JSONL or table job takes by default (``--max-chars``)."""
-
-
-@dataclass
-class RedactOptions:
-    """How found spans become safe text, and where a record keeps its text and identity."""
-
-    operator: str = field(default="tag", metadata={"help": "tag, mask, remove or surrogate."})
-    overrides: dict[str, str] = field(default_factory=dict, metadata={"help": "Type -> operator, or keep."})
-    seed: int | None = field(default=None, metadata={"help": "Test seed of surrogates (not secret)."})
-    secret: bytes | None = field(default=None, repr=False, metadata={"help": "Secret surrogates derive from."})
-    text_field: str = field(default="text", metadata={"help": "JSONL key holding the text."})
-    id_field: str | None = field(default=None, metadata={"help": "JSONL key holding the document id."})
-    patient_field: str | None = field(default=None, metadata={"help": "JSONL key holding the patient id."})
-    keep_original: str | None = field(default=None, metadata={"help": "Key to keep the original text under."})
-    known_field: str | None = field(default="known", metadata={"help": "JSONL key holding the known PHI."})
-    known_columns: dict[str, str] = field(
-        default_factory=dict, metadata={"help": "JSONL key -> type: structured fields that are known PHI."}
-    )
-    buffer: int = field(default=256, metadata={"help": "Documents tagged together."})
-    max_chars: int = field(default=MAX_CHARS, metadata={"help": "Longest text (characters) a job takes."})
-    surrogates: SurrogateSettings = field(
-        default_factory=SurrogateSettings, metadata={"help": "Date shift range, age shift, age cap."}
-    )
-
-    def __post_init__(self) -> None:
-        check_operators(self.operator, self.overrides)
-        if self.buffer < 1:
-            raise PhinerError(f"`buffer` should be at least 1, got {self.buffer}")
-        if self.max_chars < 1:
-            raise PhinerError(f"`max_chars` should be at least 1, got {self.max_chars}")
-
-
-def redact_documents(
-    tagger,
-    texts: list[str],
-    options: RedactOptions,
-    *,
-    ids: list[str] | None = None,
-    patients: list[str | None] | None = None,
-    known: list[dict[str, list[str]] | None] | None = None,
-    rules=None,
-) -> list[tuple[Redaction, DocumentContext]]:
-    """Tag ``texts`` and redact each with its own document context (surrogates consistent within it).
-
-    A document's context derives from ``options.secret`` (or ``options.seed``) and its id (a hash of its
-    text where ``ids`` is None), or its patient's id where one is given. ``known`` is each text's known PHI
-    and ``rules`` a request's own rules (see :meth:`phiner.analyze.tagger.Tagger.read`).
-    """
-    found = [p.spans for p in tagger.read(texts, known=known, rules=rules)]
-    if options.secret is None and options.seed is None:  # one fresh secret for the call: its patients agree
-        options = replace(options, secret=os.urandom(32))
-    ids = ids if ids is not None else [document_id(t) for t in texts]
-    patients = patients if patients is not None else [None] * len(texts)
-    out = []
-    for text, spans, key, patient in zip(texts, found, ids, patients):
-        context = DocumentContext.for_document(
-            options.seed, key, settings=options.surrogates, secret=options.secret, patient=patient
-        )
-        out.append((redact(text, spans, options.operator, options.overrides, context), context))
-    return out
-
+from phiner.pipeline import RedactOptions, redact_documents
 
 # ----------------------------------------------------------------------------------------------------------------
 # JSONL jobs.

@@ -48,8 +48,6 @@ from phiner.anonymize.surrogates import document_id
 from phiner.core.errors import PhinerError, RecordError
 from phiner.core.records import atomic_write, iter_objects, open_private, record_known
 from phiner.jobs.batch import (
-    MAX_CHARS,
-    RedactOptions,
     check_record,
     chunks,
     files_under,
@@ -58,8 +56,8 @@ from phiner.jobs.batch import (
     make_folder,
     max_line_bytes,
     problems_error,
-    redact_documents,
 )
+from phiner.pipeline import MAX_CHARS, RedactOptions, redact_documents
 
 Format = Literal["jsonl", "csv", "parquet"]
 Mode = Literal["redact", "predict"]

@@ -44,6 +44,7 @@ from phiner.core.errors import PhinerError, TimeLimitError, UnknownAdapterError
 from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.core.records import check_text
 from phiner.model.adapters import ADAPTER_NAME, AdapterConflict
+from phiner.pipeline import Pipeline
 from phiner.serve.batcher import Batcher, Busy
 
 API_KEY_HEADER = "X-API-Key"
@@ -571,7 +572,7 @@ def create_app(
         overrides = {**body.overrides, **{t: "keep" for t in body.keep}}
         known, rules = body.known_list(), body.site_rules()
         with batched(texts, body.adapter) as reader:
-            done = reader.redact(
+            done = Pipeline(reader).redact(
                 texts,
                 body.operator,
                 overrides=overrides,
