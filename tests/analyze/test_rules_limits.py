@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import NAME, run_cli
+from helpers import call, running
 from phiner.analyze import SiteRules
 from phiner.analyze.linear import LinearRegex, PatternError
 from phiner.analyze.rules import MAX_SPANS, RulesError
 from phiner.serve.app import create_app
-from serve.test_serve import call, running
 
 
 def _max_rss_mb() -> float:

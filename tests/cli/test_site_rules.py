@@ -6,10 +6,10 @@ import json
 import pytest
 
 from conftest import NAME, hand_set_tagger, run_cli
+from helpers import call, running
 from phiner.analyze import Detector, SiteRules
 from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
-from serve.test_serve import call, running
 
 TEXT = f"Pasient {NAME} fikk Paracetamol. Zorblax ringte 22 11 33 44."
 RULES = """deny:

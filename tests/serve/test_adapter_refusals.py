@@ -6,9 +6,8 @@ import json
 import shutil
 
 import pytest
-from test_adapters import delete
-from test_serve import API_KEY, call, running
 
+from helpers import API_KEY, call, delete, running
 from phiner.analyze.registry import AdapterRegistry
 from phiner.serve.app import create_app
 

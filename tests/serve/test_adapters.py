@@ -6,15 +6,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_entrypoint import wait_for_health
-from test_serve import API_KEY, call, free_port, running
 
 from conftest import run_cli
+from helpers import API_KEY, call, delete, free_port, running, wait_for_health
 from phiner.analyze.registry import AdapterRegistry
 from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
@@ -33,15 +30,6 @@ def served(adapter_runs):
 
 def labels(body):
     return [(e["text"], e["label"]) for e in body["entities"]]
-
-
-def delete(base, path, key=API_KEY):
-    request = urllib.request.Request(base + path, method="DELETE", headers={"X-API-Key": key} if key else {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 def test_given_each_adapter_named_then_each_answers_with_its_own_labels(served):

@@ -11,24 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_serve import free_port
+
+from helpers import free_port, wait_for_health
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-
-
-def wait_for_health(base, server, seconds=120):
-    """Poll ``base``/health until it answers 200, failing with the server's stderr if it exits first."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.stderr.read().decode()[-2000:]
-        try:
-            with urllib.request.urlopen(base + "/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.25)
-    raise AssertionError("the service did not answer /health in time")
 
 
 def healthcheck_command() -> list[str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from test_serve import running
 
+from helpers import running
 from phiner.analyze.registry import AdapterRegistry
 from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app

@@ -6,9 +6,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_serve import API_KEY, call, running
 
 from conftest import NAME
+from helpers import API_KEY, call, running
 from phiner.analyze.registry import AdapterRegistry
 from phiner.analyze.tagger import Tagger
 from phiner.core.errors import PhinerError

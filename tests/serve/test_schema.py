@@ -8,9 +8,8 @@ import urllib.request
 
 import pytest
 from jsonschema import Draft202012Validator
-from test_adapters import delete
-from test_serve import API_KEY, call, chunked_head, raw_request, running
 
+from helpers import API_KEY, call, chunked_head, delete, raw_request, running
 from phiner.analyze.registry import AdapterRegistry
 from phiner.serve.app import ErrorOut, create_app
 

@@ -12,9 +12,8 @@ from contextlib import contextmanager
 
 import pytest
 import uvicorn
-from test_entrypoint import wait_for_health
-from test_serve import free_port
 
+from helpers import free_port, wait_for_health
 from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app, server_config
 
