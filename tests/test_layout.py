@@ -32,8 +32,9 @@ def test_given_the_layers_contract_then_import_linter_keeps_it():
 
 
 def test_given_the_contracts_then_they_name_the_pipelines_layers():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     config = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
     layers, independence = config["tool"]["importlinter"]["contracts"]

@@ -6,21 +6,33 @@ __version__ = "0.1.0"
 def load(run=None, *, adapters=None, default_adapter=None, **kwargs):
     """A :class:`phiner.pipeline.Pipeline` over a run folder: ``phiner.load(RUN).predict(texts)``,
     ``.redact(texts, "surrogate", secret=...)``; with no run, the model shipped with phiner. Its ``analyzer`` is a
-    :class:`phiner.analyze.tagger.Tagger`.
+    :class:`phiner.analyze.tagger.Tagger`, built as the command line and the service build theirs
+    (:func:`phiner.analyze.config.build_analyzer`).
 
     With ``adapters`` ({name: run folder}), the analyzer is an :class:`phiner.analyze.registry.AdapterRegistry`:
     one base model in memory (``run``: a base such as ``minilm``, or a run folder standing for its base; None: the
-    first adapter's) and each run's LoRA and head beside it, ``predict(texts, adapter="nb-notes")``."""
+    first adapter's) and each run's LoRA and head beside it, ``predict(texts, adapter="nb-notes")``.
+
+    ``kwargs`` are :class:`phiner.analyze.config.AnalyzerConfig` fields (``rules``, ``builtin``, ``precision``,
+    ``windowing``, ``batch_size``), and ``thresholds`` (the thresholds used, in place of the run's) and
+    ``detector=None`` (the model's spans alone)."""
+    from phiner.analyze.config import AnalyzerConfig, build_analyzer
     from phiner.pipeline import Pipeline
 
+    if "detector" in kwargs:
+        if kwargs.pop("detector") is not None:
+            raise TypeError("phiner.load takes detector=None only; give rules= and builtin= for the rest")
+        kwargs["detection"] = False
+    if kwargs.get("thresholds") is not None:
+        kwargs["run_thresholds"] = False
+    elif "thresholds" in kwargs:
+        kwargs.pop("thresholds")
     if adapters is not None:
-        from phiner.analyze.registry import AdapterRegistry
+        if not adapters:
+            from phiner.core.errors import PhinerError
 
-        return Pipeline(AdapterRegistry.load(run, adapters, default=default_adapter, **kwargs))
-    from phiner.analyze.tagger import Tagger
-
-    if run is None:
-        from phiner.model.base import default_model
-
-        run = default_model()
-    return Pipeline(Tagger.load(run, **kwargs))
+            raise PhinerError("give at least one adapter, as {name: run folder}")
+        config = AnalyzerConfig(adapters=adapters, base=run, default_adapter=default_adapter, **kwargs)
+    else:
+        config = AnalyzerConfig(model=run, **kwargs)
+    return Pipeline(build_analyzer(config))

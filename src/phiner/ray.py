@@ -88,7 +88,8 @@ def redact_dataset(
     dropped, its audit items in ``entities`` (JSON); ``options.buffer`` rows tagged together.
 
     The model is ``model`` (a run folder, merged model or ONNX export; None: the shipped one), loaded once per
-    actor by ``load()`` where given (it must pickle: the CLI's loader adds site rules and thresholds).
+    actor by ``load()`` where given (it must pickle: ``functools.partial(build_analyzer, config)`` of an
+    :class:`phiner.analyze.config.AnalyzerConfig`, as the CLI's loader is).
     """
     options = options or RedactOptions()
     if options.secret is None and options.seed is None:  # one secret for every actor: one patient, one shift
@@ -109,13 +110,17 @@ def predict_dataset(
 
 
 def _map(ds, mode: Mode, model, options: RedactOptions, settings: RaySettings, load) -> ray.data.Dataset:
-    import phiner
+    from phiner.analyze.config import AnalyzerConfig, build_analyzer
 
     ray = _ray()
     # A block per batch: one big block would go to one actor, and a retried task would redo all of it.
     return ds.repartition(target_num_rows_per_block=options.buffer).map_batches(
         Worker,
-        fn_constructor_kwargs={"load": load or functools.partial(phiner.load, model), "options": options, "mode": mode},
+        fn_constructor_kwargs={
+            "load": load or functools.partial(build_analyzer, AnalyzerConfig(model=model)),
+            "options": options,
+            "mode": mode,
+        },
         batch_size=options.buffer,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=settings.workers),

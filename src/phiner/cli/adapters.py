@@ -73,7 +73,7 @@ def check_choice(
         raise PhinerError("--default-adapter should name one of the --adapter entries")
 
 
-def registry_loader(
+def registry_config(
     base: str | None,
     adapters: dict[str, Path],
     *,
@@ -81,21 +81,25 @@ def registry_loader(
     rules: Path | None = None,
     no_rules: bool = False,
     **kwargs: Any,
-) -> Callable[[], Any]:
-    """An :class:`phiner.analyze.registry.AdapterRegistry` in two steps, as :func:`phiner.cli.detection.tagger_loader`:
-    options checked now, the base and adapters loaded when the function returned is called (it pickles)."""
-    from phiner.analyze import SiteRules
+):
+    """The :class:`~phiner.analyze.config.AnalyzerConfig` of adapters on one base, each run checked first (the
+    errors name the ``--adapter`` entry)."""
+    from phiner.analyze.config import AnalyzerConfig
 
-    if rules is not None and not rules.is_file():
-        raise PhinerError(f"{rules}: no such rules file")
-    if rules is not None:
-        SiteRules.load(rules)
     for name, run in adapters.items():
         if not run.is_dir():
             raise PhinerError(f"--adapter {name}: {run} is not a folder; give a run folder from `phiner train`")
-    runs = {name: run.resolve() for name, run in adapters.items()}
-    absolute_rules = rules.resolve() if rules is not None else None
-    return functools.partial(_load, base, runs, default, absolute_rules, not no_rules, kwargs)
+    return AnalyzerConfig(
+        adapters=adapters, base=base, default_adapter=default, rules=rules, builtin=not no_rules, **kwargs
+    )
+
+
+def registry_loader(base: str | None, adapters: dict[str, Path], **options: Any) -> Callable[[], Any]:
+    """An :class:`phiner.analyze.registry.AdapterRegistry` in two steps, as :func:`phiner.cli.detection.tagger_loader`:
+    options checked now, the base and adapters loaded when the function returned is called (it pickles)."""
+    from phiner.analyze.config import build_analyzer
+
+    return functools.partial(build_analyzer, registry_config(base, adapters, **options))
 
 
 def adapter_tagger_loader(
@@ -104,26 +108,9 @@ def adapter_tagger_loader(
     """A loader of the :class:`phiner.analyze.tagger.Tagger` that reads through adapter ``name`` (None: the default)
     of the registry :func:`registry_loader` makes: what ``predict`` and ``redact --adapter`` take in place of
     :func:`phiner.cli.detection.tagger_loader`."""
-    return functools.partial(_tagger, registry_loader(base, adapters, **options), name)
+    from phiner.analyze.config import build_adapter_view
 
-
-def _tagger(load_registry: Callable[[], Any], name: str | None):
-    return load_registry().tagger(name)
-
-
-def _load(
-    base: str | None,
-    adapters: dict[str, Path],
-    default: str | None,
-    rules: Path | None,
-    builtin: bool,
-    kwargs: dict,
-):
-    from phiner.analyze import Detector, SiteRules
-    from phiner.analyze.registry import AdapterRegistry
-
-    detector = Detector.default(SiteRules.load(rules) if rules is not None else None, builtin=builtin)
-    return AdapterRegistry.load(base, adapters, default=default, detector=detector, **kwargs)
+    return functools.partial(build_adapter_view, registry_config(base, adapters, **options), name)
 
 
 def tagger_or_adapter_loader(

@@ -68,41 +68,27 @@ def tagger_loader(
     thresholds: list[str] | None = None,
     **kwargs: Any,
 ) -> Callable[[], Any]:
-    """:func:`load_tagger` in two steps: its options checked now, the model loaded when the function returned is
-    called. That function pickles (by reference), so a Ray actor calls it on its own node, once."""
-    from phiner.analyze import SiteRules
-    from phiner.analyze.tagger import check_thresholds, run_thresholds
+    """:func:`load_tagger` in two steps: its options checked now (an :class:`~phiner.analyze.config.AnalyzerConfig`),
+    the model loaded when the function returned is called. That function pickles, so a Ray actor calls it on its
+    own node, once."""
+    from phiner.analyze.config import AnalyzerConfig, build_analyzer
+    from phiner.analyze.tagger import check_thresholds
 
-    resolved = resolve_model(model)
-    if rules is not None and not rules.is_file():
-        raise PhinerError(f"{rules}: no such rules file")
-    if rules is not None:
-        SiteRules.load(rules)  # its errors now, not in every actor
-    chosen = dict(run_thresholds(resolved))
+    overrides: dict[str, float | None] = {}
     for i, item in enumerate(thresholds or [], start=1):
         kind, sep, value = item.partition("=")
         if not sep:
             raise PhinerError(f"--threshold entry {i} should be TYPE=P (e.g. DATE=0.2) or TYPE=argmax")
         if value.strip().lower() == "argmax":
-            chosen.pop(kind.strip(), None)
+            overrides[kind.strip()] = None
             continue
         try:
-            chosen[kind.strip()] = float(value)
+            overrides[kind.strip()] = float(value)
         except ValueError:
             raise PhinerError(f"--threshold entry {i}: P should be a number, e.g. DATE=0.2") from None
-    chosen = check_thresholds(chosen, where="--threshold")
-    absolute = (None if p is None else Path(p).resolve() for p in (model, rules))  # an actor may run elsewhere
-    return functools.partial(_load, *absolute, not no_rules, chosen, kwargs)
-
-
-def _load(model: Path | None, rules: Path | None, builtin: bool, thresholds: dict[str, float], kwargs: dict):
-    """The tagger :func:`tagger_loader` checked the options of; ``model`` None is resolved where it runs (the
-    shipped model's folder differs from one install to another)."""
-    from phiner.analyze import Detector, SiteRules
-    from phiner.analyze.tagger import Tagger
-
-    detector = Detector.default(SiteRules.load(rules) if rules is not None else None, builtin=builtin)
-    return Tagger.load(resolve_model(model), detector=detector, thresholds=thresholds, **kwargs)
+    check_thresholds({k: v for k, v in overrides.items() if v is not None}, where="--threshold")
+    config = AnalyzerConfig(model=model, rules=rules, builtin=not no_rules, thresholds=overrides, **kwargs)
+    return functools.partial(build_analyzer, config)
 
 
 def resolve_model(model: Path | None) -> Path:
