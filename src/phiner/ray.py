@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from phiner.core.errors import PhinerError
 from phiner.jobs.batch import chunks, make_folder
 from phiner.jobs.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
-from phiner.pipeline import RedactOptions
+from phiner.pipeline import MAX_CHARS, RedactOptions
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -133,14 +133,15 @@ def _map(ds, mode: Mode, model, options: RedactOptions, settings: RaySettings, l
 # Files in and out.
 
 
-def read_tables(job: TableJob) -> ray.data.Dataset:
-    """The job's inputs as a dataset, read as the one-process job reads them."""
+def read_tables(job: TableJob, max_chars: int = MAX_CHARS) -> ray.data.Dataset:
+    """The job's inputs as a dataset, read as the one-process job reads them (CSV blocks sized so that a value of
+    ``max_chars`` characters fits in one)."""
     ray = _ray()
     paths = [str(p) for p in job.inputs]
     if job.input_format == "parquet":
         return ray.data.read_parquet(paths, partitioning=None)
     if job.input_format == "csv":
-        return ray.data.read_csv(paths, partitioning=None, **csv_read_options(list(job.inputs)))
+        return ray.data.read_csv(paths, partitioning=None, **csv_read_options(list(job.inputs), max_chars=max_chars))
     source, _ = _jsonl_io()
     return ray.data.read_datasource(source(paths))
 
@@ -214,7 +215,7 @@ def run_table_job(
         make_folder(job.output.parent)
         job.partial.mkdir(mode=0o700)
         mapped = (redact_dataset if job.mode == "redact" else predict_dataset)(
-            read_tables(job), options=options, settings=settings, load=load
+            read_tables(job, options.max_chars), options=options, settings=settings, load=load
         )
         write_tables(mapped, job.partial, job.output_format)
     except BaseException:

@@ -184,3 +184,15 @@ def test_given_a_dataset_row_with_no_text_then_redact_dataset_fails_naming_its_i
     with pytest.raises(Exception) as failure:
         done.take_all()
     assert "a row (id n003): field `text` should be a string, got NoneType" in str(failure.value)
+
+
+def test_given_a_csv_value_over_the_default_block_then_ray_reads_it_within_max_chars(cluster, tmp_path):
+    from phiner.jobs.tables import TableJob, csv_block_bytes
+    from phiner.ray import read_tables
+
+    big = "a" * (csv_block_bytes() + 1_000)  # one value longer than a CSV block at the default --max-chars
+    src = tmp_path / "big.csv"
+    src.write_text(f"id,text\n1,{big}\n2,kort\n", encoding="utf-8")
+    job = TableJob.plan(src, tmp_path / "out")
+    rows = read_tables(job, max_chars=len(big) + 1).take_all()
+    assert [len(row["text"]) for row in rows] == [len(big), 4]
