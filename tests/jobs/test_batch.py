@@ -227,7 +227,7 @@ def test_given_a_field_option_then_that_key_is_read_and_replaced(monkeypatch, ca
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(json.dumps({"body": f"Ring {NAME}."}) + "\n", encoding="utf-8")
     code, _, err = run_cli(
-        monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst, "--field", "body"
+        monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst, "--text-field", "body"
     )
     assert code == 0, err
     assert json.loads(dst.read_text(encoding="utf-8"))["body"] == "Ring [PATIENT]."
@@ -364,7 +364,7 @@ def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_documen
     src = tmp_path / "in.jsonl"
     n = 2000
     write_patient_corpus(src, n)
-    args = ("--operator", "surrogate", "--id-field", "id", "--patient-field", "patient", "--buffer", "64")
+    args = ("--operator", "surrogate", "--id-field", "id", "--patient-field", "patient", "--batch-size", "64")
     cut = []  # (documents in the partial output, entries in the partial key) when each job was killed
     for trial in range(10):
         dst, key = tmp_path / f"out{trial}.jsonl", tmp_path / f"key{trial}.jsonl"

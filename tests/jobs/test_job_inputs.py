@@ -200,7 +200,7 @@ def test_given_a_text_over_the_limit_then_the_table_job_is_refused_naming_file_r
     src, dst = tmp_path / f"notes{suffix}", tmp_path / "out"
     write_table(src, [{"id": "1", "note": "kort"}, {"id": "2", "note": MARKER * 200}])
     code, out, err = redact(
-        monkeypatch, capsys, name_model_dir, src, dst, "--text-column", "note", "--id-column", "id", "--max-chars", 1000
+        monkeypatch, capsys, name_model_dir, src, dst, "--text-field", "note", "--id-field", "id", "--max-chars", 1000
     )
     assert code == 2, out
     where = f"{src}:2 (id 2)" if suffix == ".jsonl" else f"{src}: row 2 (id 2)"
@@ -280,7 +280,7 @@ def test_given_entities_out_inside_the_input_or_the_output_then_the_job_is_refus
     write_table(src / "a.csv", [{"id": "1", "text": "x"}])
     for entities in (src / "e.parquet", dst / "e.parquet"):
         code, _, err = redact(
-            monkeypatch, capsys, name_model_dir, src, dst, "--id-column", "id", "--entities-out", entities
+            monkeypatch, capsys, name_model_dir, src, dst, "--id-field", "id", "--entities-out", entities
         )
         assert code == 2 and "--entities-out should be outside the input and the output" in err, err
     assert left(tmp_path) == ["in"]

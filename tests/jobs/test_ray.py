@@ -79,7 +79,7 @@ def test_given_the_same_secret_and_ids_then_ray_writes_the_rows_of_the_one_proce
     args = ["redact", "--input", folder / f"notes.{kind}", "--operator", "surrogate", "--secret-file", secret]
     # fp32: bf16 sums move a token at a threshold's edge with the batch's padding and the thread count, in either
     # engine (1 of 100 notes differed with the shipped model's thresholds); fp32 reads every batch alike.
-    args += ["--id-column", "note_id", "--patient-column", "patient", "--batch-size", BATCH, "--precision", "fp32"]
+    args += ["--id-field", "note_id", "--patient-field", "patient", "--batch-size", BATCH, "--precision", "fp32"]
     code, _, err = run_cli(monkeypatch, capsys, *args, "--output", tmp_path / "local")
     assert code == 0, err
     code, out, err = run_cli(
@@ -99,7 +99,7 @@ def test_given_predict_on_ray_then_each_row_keeps_its_text_and_gets_the_one_proc
     cluster, notes, monkeypatch, capsys, tmp_path
 ):
     folder, items = notes
-    args = ["predict", "--input", folder / "notes.jsonl", "--id-column", "note_id", "--batch-size", BATCH]
+    args = ["predict", "--input", folder / "notes.jsonl", "--id-field", "note_id", "--batch-size", BATCH]
     args += ["--precision", "fp32"]
     code, _, err = run_cli(monkeypatch, capsys, *args, "--output", tmp_path / "local")
     assert code == 0, err
@@ -165,7 +165,7 @@ def test_given_a_row_with_no_text_then_the_ray_job_names_file_row_id_and_column_
     broken[5]["text"] = None
     src, dst = tmp_path / "broken.parquet", tmp_path / "out"
     pq.write_table(pa.Table.from_pylist(broken), src)
-    args = ("redact", "--input", src, "--output", dst, "--id-column", "note_id", "--engine", "ray")
+    args = ("redact", "--input", src, "--output", dst, "--id-field", "note_id", "--engine", "ray")
     code, _, err = run_cli(monkeypatch, capsys, *args)
     assert code == 2 and f"{src}: row 6 (id n005): field `text` should be a string, got NoneType" in err
     assert "nothing was written" in err and items[0]["text"][:30] not in err

@@ -59,7 +59,7 @@ def test_given_a_parquet_table_then_redact_replaces_the_text_and_keeps_every_oth
 ):
     src, dst = tmp_path / "notes.parquet", tmp_path / "out"
     write_parquet(src, rows(5))
-    code, out, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-column", "id", "--batch-size", "2")
+    code, out, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-field", "id", "--batch-size", "2")
     assert code == 0, err
     assert "wrote 5 rows" in out
     [part] = list(dst.iterdir())
@@ -83,7 +83,7 @@ def test_given_a_csv_table_then_every_column_comes_back_as_written(monkeypatch, 
     # ids with leading zeros, empty values and dates are text in CSV: none may turn into a number, null or date
     src, dst = tmp_path / "notes.csv", tmp_path / "out"
     write_csv(src, rows(4))
-    code, _, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-column", "mrn")
+    code, _, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-field", "mrn")
     assert code == 0, err
     done = read_csv(dst / "notes.csv")
     assert list(done[0]) == ["id", "mrn", "text", "ward", "admitted", "entities"]
@@ -118,7 +118,7 @@ def test_given_a_folder_of_tables_then_each_file_becomes_a_part_of_the_same_name
     (src / "2024").mkdir(parents=True)
     write_parquet(src / "a.parquet", rows(2))
     write_parquet(src / "2024" / "b.parquet", rows(3, start=2))
-    code, out, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-column", "id")
+    code, out, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-field", "id")
     assert code == 0, err
     assert pq.read_table(dst / "a.parquet").column("id").to_pylist() == [0, 1]
     assert pq.read_table(dst / "2024" / "b.parquet").column("id").to_pylist() == [2, 3, 4]
@@ -136,7 +136,7 @@ def test_given_entities_out_then_a_long_table_names_each_entity_by_document_id(
 ):
     src, dst, entities = tmp_path / "notes.parquet", tmp_path / "out", tmp_path / "entities.csv"
     write_parquet(src, rows(3))
-    args = ("--id-column", "mrn", "--entities-out", entities, "--batch-size", "2")
+    args = ("--id-field", "mrn", "--entities-out", entities, "--batch-size", "2")
     code, _, err = redact(monkeypatch, capsys, name_model_dir, src, dst, *args)
     assert code == 0, err
     assert "entities" not in pq.read_table(dst / "notes.parquet").column_names
@@ -163,9 +163,9 @@ def test_given_predict_on_a_table_then_the_text_is_kept_and_entities_added(
 @pytest.mark.parametrize(
     "args,expected",
     [
-        (("--text-column", "body"), "column `body` (--text-column) is missing"),
-        (("--id-column", "note_id"), "column `note_id` (--id-column) is missing"),
-        (("--patient-column", "pid"), "column `pid` (--patient-column) is missing"),
+        (("--text-field", "body"), "column `body` (--text-column) is missing"),
+        (("--id-field", "note_id"), "column `note_id` (--id-column) is missing"),
+        (("--patient-field", "pid"), "column `pid` (--patient-column) is missing"),
     ],
     ids=["text", "id", "patient"],
 )
@@ -189,11 +189,11 @@ def test_given_rows_with_a_null_or_a_number_as_text_then_each_is_named_by_file_r
     pq.write_table(table, src)
     bad_type = tmp_path / "typed.parquet"
     pq.write_table(table.set_column(2, "text", pa.array([1, 2, 3, 4])), bad_type)
-    code, _, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-column", "mrn")
+    code, _, err = redact(monkeypatch, capsys, name_model_dir, src, dst, "--id-field", "mrn")
     assert code == 2 and "nothing was written" in err
     assert f"{src}: row 2 (id 0000001): field `text` should be a string, got NoneType" in err
     assert NAME not in err and not dst.exists() and not (tmp_path / ".out.partial").exists()
-    code, _, err = redact(monkeypatch, capsys, name_model_dir, bad_type, dst, "--id-column", "mrn")
+    code, _, err = redact(monkeypatch, capsys, name_model_dir, bad_type, dst, "--id-field", "mrn")
     assert code == 2 and f"{bad_type}: row 4 (id 0000003): field `text` should be a string, got int" in err
 
 
@@ -212,7 +212,7 @@ def test_given_a_killed_table_job_then_resume_by_id_writes_each_row_once_even_wi
     n = 10_000
     src, dst = tmp_path / "notes.parquet", tmp_path / "out"
     write_parquet(src, rows(n))
-    args = ("--id-column", "id", "--batch-size", "100", "--operator", "surrogate")
+    args = ("--id-field", "id", "--batch-size", "100", "--operator", "surrogate")
     job = run_redact(name_model_dir, src, dst, *args)
     commits = tmp_path / ".out.partial" / ".chunks" / "notes.parquet"
     deadline = time.time() + 240

@@ -11,6 +11,7 @@ import sys
 
 from phiner.cli import calibrate, data, evaluate, export, predict, redact, serve, train  # noqa: F401  (they register)
 from phiner.cli.app import app, console
+from phiner.cli.options import renamed
 from phiner.core.errors import PhinerError
 
 __all__ = ["app", "main"]
@@ -19,8 +20,11 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Entry point: domain errors become one line on stderr and exit code 2, no traceback."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args, notes = renamed(sys.argv[1:])
+    for note in notes:
+        console.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
     try:
-        app()
+        app(args=args, prog_name="phiner")
     except (PhinerError, FileExistsError, ValueError) as err:
         console.print(f"[red]error:[/red] {err}", highlight=False)
         sys.exit(2)

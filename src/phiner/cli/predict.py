@@ -18,6 +18,7 @@ from phiner.cli.detection import (
     Thresholds,
     known_columns,
 )
+from phiner.cli.options import BatchSize, IdField, Resume, TextField
 from phiner.cli.tables import (
     Address,
     CpusPerWorker,
@@ -61,13 +62,11 @@ def predict(
     precision: Precision = "auto",
     known_field: KnownField = "known",
     known_column: KnownColumns = None,
-    text_column: Annotated[str, typer.Option(help="Tables: the column holding the text (kept as it is).")] = "text",
-    id_column: Annotated[
-        Optional[str], typer.Option(help="Tables: the column holding each document's id (--resume follows it).")
-    ] = None,
-    batch_size: Annotated[int, typer.Option(help="Tables: rows tagged and written together.")] = 256,
+    text_field: TextField = "text",
+    id_field: IdField = None,
+    batch_size: BatchSize = 256,
     max_chars: MaxChars = 1_000_000,
-    resume: Annotated[bool, typer.Option(help="Tables: continue an interrupted job, skipping rows written.")] = False,
+    resume: Resume = False,
     output_format: OutputFormat = None,
     entities_out: EntitiesOut = None,
     engine: Engine = "local",
@@ -97,8 +96,8 @@ def predict(
         from phiner.pipeline import RedactOptions
 
         options = RedactOptions(
-            text_field=text_column,
-            id_field=id_column,
+            text_field=text_field,
+            id_field=id_field,
             known_field=known_field,
             known_columns=columns,
             buffer=batch_size,
@@ -117,8 +116,8 @@ def predict(
         )
         return
     table_only = {
-        "--text-column": text_column != "text",
-        "--id-column": id_column is not None,
+        "--text-field": text_field != "text",
+        "--id-field": id_field is not None,
         "--resume": resume,
         "--output-format": output_format is not None,
         "--entities-out": entities_out is not None,

@@ -19,6 +19,7 @@ from phiner.cli.detection import (
     Thresholds,
     known_columns,
 )
+from phiner.cli.options import BatchSize, IdField, PatientField, Resume, TextField
 from phiner.cli.tables import (
     Address,
     CpusPerWorker,
@@ -54,26 +55,9 @@ def redact(
     operator: Annotated[str, typer.Option(help="tag, mask, remove or surrogate.")] = "tag",
     keep: Annotated[Optional[list[str]], typer.Option(help="Entity type to leave as is; repeat for several.")] = None,
     override: Annotated[Optional[list[str]], typer.Option(help="TYPE=OPERATOR for one type, e.g. DATE=mask.")] = None,
-    field: Annotated[
-        str,
-        typer.Option("--field", "--text-column", help="Key or column holding the text; the redacted text replaces it."),
-    ] = "text",
-    id_field: Annotated[
-        Optional[str],
-        typer.Option(
-            "--id-field",
-            "--id-column",
-            help="Key or column holding each document's id (surrogates and --resume follow it; else a hash of the text).",
-        ),
-    ] = None,
-    patient_field: Annotated[
-        Optional[str],
-        typer.Option(
-            "--patient-field",
-            "--patient-column",
-            help="Key or column holding the patient id: one date shift and name map per patient, in any file or run (with a secret).",
-        ),
-    ] = None,
+    text_field: TextField = "text",
+    id_field: IdField = None,
+    patient_field: PatientField = None,
     keep_original: Annotated[
         Optional[str], typer.Option(help="Also keep the original text under this JSONL key (PHI stays in the output!).")
     ] = None,
@@ -88,19 +72,12 @@ def redact(
         Optional[Path],
         typer.Option(help="Write per-document date offsets and name maps here (secret; JSONL or one text)."),
     ] = None,
-    resume: Annotated[bool, typer.Option(help="Continue an interrupted job: skip documents already written.")] = False,
+    resume: Resume = False,
     age_shift: Annotated[int, typer.Option(help="Surrogate ages: add this many years (ages over 89 become 90+).")] = 0,
     date_shift_days: Annotated[
         tuple[int, int], typer.Option(help="Surrogate dates: per-document shift, MIN MAX days, either sign.")
     ] = (30, 365),
-    buffer: Annotated[
-        int,
-        typer.Option(
-            "--buffer",
-            "--batch-size",
-            help="Documents tagged and written together (a resumed job redoes at most one buffer; Ray: rows per batch).",
-        ),
-    ] = 256,
+    batch_size: BatchSize = 256,
     max_chars: MaxChars = 1_000_000,
     rules: Rules = None,
     no_rules: NoRules = False,
@@ -158,13 +135,13 @@ def redact(
         overrides=overrides,
         seed=seed,
         secret=secret,
-        text_field=field,
+        text_field=text_field,
         id_field=id_field,
         patient_field=patient_field,
         keep_original=keep_original,
         known_field=known_field,
         known_columns=known_columns(known_column),
-        buffer=buffer,
+        buffer=batch_size,
         max_chars=max_chars,
         surrogates=SurrogateSettings(
             date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift

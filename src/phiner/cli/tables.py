@@ -29,7 +29,7 @@ EntitiesOut = Annotated[
     Optional[Path],
     typer.Option(
         help="Table jobs: the entities as a long table here (.jsonl, .csv or .parquet; one row per entity, named "
-        "by --id-column) instead of an `entities` column."
+        "by --id-field) instead of an `entities` column."
     ),
 ]
 Workers = Annotated[Optional[int], typer.Option(help="--engine ray: actors, each loading the model once [default: 1].")]

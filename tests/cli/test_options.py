@@ -1,0 +1,68 @@
+"""predict and redact name the same thing the same way; the old names work for one release, each with a
+deprecation line on stderr."""
+
+import json
+import re
+
+import pytest
+
+from conftest import NAME, run_cli
+from phiner.cli.options import DEPRECATED, renamed
+
+
+def names(monkeypatch, capsys, command: str) -> dict[str, str]:
+    """Each option of ``command --help`` and its help text, as printed."""
+    monkeypatch.setenv("COLUMNS", "400")
+    code, out, _ = run_cli(monkeypatch, capsys, command, "--help")
+    assert code == 0
+    rows = {}
+    for line in out.splitlines():
+        match = re.match(r"^│\s+(--[a-z-]+)(?:\s+--[a-z-]+)*\s+(?:<[^>]+>\s+)?(.*?)\s*│$", line)
+        if match:
+            rows[match.group(1)] = match.group(2)
+    return rows
+
+
+def test_given_predict_and_redact_then_their_shared_options_have_one_name_and_one_help(monkeypatch, capsys):
+    predict, redact = names(monkeypatch, capsys, "predict"), names(monkeypatch, capsys, "redact")
+    shared = ["--text-field", "--id-field", "--batch-size", "--max-chars", "--resume", "--known-field",
+              "--known-column", "--rules", "--no-rules", "--threshold", "--model", "--output-format", "--engine"]  # fmt: skip
+    for option in shared:
+        assert option in predict and option in redact, option
+        assert predict[option] == redact[option], option
+    for old in ("--text-column", "--id-column", "--buffer", "--field", "--patient-column"):
+        assert old not in predict and old not in redact
+
+
+def test_given_an_old_option_name_then_it_still_works_with_a_deprecation_line(
+    name_model_dir, monkeypatch, capsys, tmp_path
+):
+    src = tmp_path / "notes.jsonl"
+    src.write_text(json.dumps({"note": f"Ring {NAME}.", "nid": "a"}) + "\n")
+    args = ["redact", "--model", name_model_dir, "--input", src, "--output", tmp_path / "out.jsonl"]
+    code, _, err = run_cli(monkeypatch, capsys, *args, "--field", "note", "--id-column", "nid", "--buffer=8")
+    assert code == 0, err
+    for old, new in (("--field", "--text-field"), ("--id-column", "--id-field"), ("--buffer", "--batch-size")):
+        assert f"{old} is deprecated and goes in the next release; use {new}" in err
+    [row] = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert row["note"] == "Ring [PATIENT]."
+
+
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["redact", "--text", "--buffer"], ["redact", "--text", "--buffer"]),  # a value, not an option
+        (["redact", "--no-rules", "--buffer", "4"], ["redact", "--no-rules", "--batch-size", "4"]),
+        (["predict", "--id-column=x"], ["predict", "--id-field=x"]),
+        (["redact", "--", "--field"], ["redact", "--", "--field"]),
+        (["train", "--batch-size", "4"], ["train", "--batch-size", "4"]),
+    ],
+)
+def test_given_arguments_then_only_old_option_names_are_renamed(argv, expected):
+    assert renamed(argv)[0] == expected
+
+
+def test_given_the_old_names_then_each_maps_to_an_option_its_command_has(monkeypatch, capsys):
+    for command, old_names in DEPRECATED.items():
+        options = names(monkeypatch, capsys, command)
+        assert all(new in options for new in old_names.values()), command
