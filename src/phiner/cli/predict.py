@@ -28,12 +28,11 @@ from phiner.cli.tables import (
     MaxChars,
     OutputFormat,
     Workers,
-    exists_or_glob,
-    is_table_job,
     ray_settings,
     run_tables,
 )
 from phiner.core.errors import PhinerError
+from phiner.core.records import iter_jsonl, read_jsonl, record_known, write_jsonl
 
 
 @app.command()
@@ -77,102 +76,76 @@ def predict(
 ) -> None:
     """Tag PHI: one --text printed as its entities grouped by type, or --input JSONL to --output JSONL (each
     entity with its source: model, pattern:..., context:..., rule:NAME, known)."""
-    from phiner.core.records import check_text, iter_jsonl, read_jsonl, record_known, write_jsonl
+    from phiner.jobs.plan import JobRequest, plan_predict
+    from phiner.pipeline import RedactOptions
 
-    if (text is None) == (input is None):
-        raise PhinerError("Give exactly one of --text or --input.")
-    if input is not None:
-        exists_or_glob(input)
-    if text is not None:
-        check_text(text, "--text")
+    request = JobRequest(
+        text, input, output, engine, output_format, entities_out, resume, text_field=text_field, id_field=id_field
+    )
+    kind = plan_predict(request)
     columns = known_columns(known_column)
     ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
     loader = tagger_or_adapter_loader(
         model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold, precision=precision
     )
-    if input is not None and is_table_job(input, output, engine):
-        if output is None:
-            raise PhinerError("--output (a folder of part files) is needed with a table --input.")
-        from phiner.pipeline import RedactOptions
-
-        options = RedactOptions(
-            text_field=text_field,
-            id_field=id_field,
-            known_field=known_field,
-            known_columns=columns,
-            buffer=batch_size,
-            max_chars=max_chars,
-        )
-        run_tables(
-            "predict",
-            loader,
-            input,
-            output,
-            options,
-            output_format=output_format,
-            entities_out=entities_out,
-            resume=resume,
-            ray=ray,
-        )
-        return
-    table_only = {
-        "--text-field": text_field != "text",
-        "--id-field": id_field is not None,
-        "--resume": resume,
-        "--output-format": output_format is not None,
-        "--entities-out": entities_out is not None,
-        "--engine ray": ray is not None,
-    }
-    if any(table_only.values()):
-        raise PhinerError(
-            f"{', '.join(k for k, v in table_only.items() if v)}: only with tables (a .csv or .parquet --input, a "
-            "folder or glob of tables, or a .jsonl --input into an --output folder)."
-        )
-    if input is not None and not input.is_file():
-        raise PhinerError(f"{input}: no such file")
-    if input is not None and output is not None and output.resolve() == input.resolve():
-        raise PhinerError(f"{output}: the output should differ from the input")
-    if max_chars < 1:
-        raise PhinerError(f"`max_chars` should be at least 1, got {max_chars}")
-    if input is not None:  # every bad line and field named before the model loads
-        from phiner.jobs.batch import line_limit, max_line_bytes
-
-        limit = max_line_bytes(max_chars)
-        records = iter_jsonl(input, require_tags=False, max_bytes=limit, why=line_limit(max_chars))
-        for lineno, item in enumerate(records, start=1):
-            if len(item["text"]) > max_chars:
-                raise PhinerError(
-                    f"{input}: record {lineno}: field `text` holds {len(item['text']):,} characters, over "
-                    f"--max-chars ({max_chars:,})"
-                )
-            try:
-                record_known(item, known_field, columns)
-            except PhinerError as err:
-                raise PhinerError(f"{input}: record {lineno}: {err}") from None
-    tagger = loader()
-    if input is not None and output is not None:
-        records = iter_jsonl(input, require_tags=False)
-        count = write_jsonl(output, tagger.predict_records(records, known_field=known_field, known_columns=columns))
-        if count == 0:
-            output.unlink()
-            raise PhinerError(f"{input}: no records (the file is empty or blank); nothing was written")
-        out.print(f"wrote {count} records to {output} (they hold PHI: the file is readable by its owner only)")
+    if kind == "tables":
+        options = RedactOptions(text_field=text_field, id_field=id_field, known_field=known_field,
+                                known_columns=columns, buffer=batch_size, max_chars=max_chars)  # fmt: skip
+        run_tables("predict", loader, input, output, options, output_format=output_format,
+                   entities_out=entities_out, resume=resume, ray=ray)  # fmt: skip
         return
     if input is not None:
-        records = read_jsonl(input, require_tags=False)
-        if not records:
-            raise PhinerError(f"{input}: no records (the file is empty or blank)")
-        index = record or 0
-        if not 0 <= index < len(records):
-            raise PhinerError(f"--record should be from 0 to {len(records) - 1} ({input} holds {len(records)} records)")
-        item = records[index]
-    else:
-        item = {"text": text}
+        _scan(input, known_field, columns, max_chars)
+    tagger = loader()
+    if input is not None and output is not None:
+        _predict_jsonl(tagger, input, output, known_field, columns)
+        return
+    item = _record(input, record) if input is not None else {"text": text}
     found = tagger.read([item["text"]], known=[record_known(item, known_field, columns)])[0].spans
     print_entities("Predicted Entities", [s.to_dict() for s in found])
     if "ner_tags" in item:
         gold = [{**t, "text": item["text"][t["start"] : t["end"]]} for t in item["ner_tags"]]
         print_entities("Real Entities", gold)
+
+
+def _scan(input: Path, known_field: str, columns: dict[str, str], max_chars: int) -> None:
+    """Every bad line and field of a JSONL input named before the model loads."""
+    from phiner.jobs.batch import line_limit, max_line_bytes
+
+    if max_chars < 1:
+        raise PhinerError(f"`max_chars` should be at least 1, got {max_chars}")
+    limit = max_line_bytes(max_chars)
+    for lineno, item in enumerate(iter_jsonl(input, require_tags=False, max_bytes=limit, why=line_limit(max_chars)), 1):
+        if len(item["text"]) > max_chars:
+            raise PhinerError(
+                f"{input}: record {lineno}: field `text` holds {len(item['text']):,} characters, over "
+                f"--max-chars ({max_chars:,})"
+            )
+        try:
+            record_known(item, known_field, columns)
+        except PhinerError as err:
+            raise PhinerError(f"{input}: record {lineno}: {err}") from None
+
+
+def _predict_jsonl(tagger, input: Path, output: Path, known_field: str, columns: dict[str, str]) -> None:
+    """Each record of ``input`` with its entities, to ``output`` (0600)."""
+    records = iter_jsonl(input, require_tags=False)
+    count = write_jsonl(output, tagger.predict_records(records, known_field=known_field, known_columns=columns))
+    if count == 0:
+        output.unlink()
+        raise PhinerError(f"{input}: no records (the file is empty or blank); nothing was written")
+    out.print(f"wrote {count} records to {output} (they hold PHI: the file is readable by its owner only)")
+
+
+def _record(input: Path, record: int | None) -> dict:
+    """Record ``record`` (0: the first) of a JSONL input."""
+    records = read_jsonl(input, require_tags=False)
+    if not records:
+        raise PhinerError(f"{input}: no records (the file is empty or blank)")
+    index = record or 0
+    if not 0 <= index < len(records):
+        raise PhinerError(f"--record should be from 0 to {len(records) - 1} ({input} holds {len(records)} records)")
+    return records[index]
 
 
 def print_entities(title: str, spans: list[dict]) -> None:

@@ -29,8 +29,6 @@ from phiner.cli.tables import (
     MaxChars,
     OutputFormat,
     Workers,
-    exists_or_glob,
-    is_table_job,
     ray_settings,
     run_tables,
 )
@@ -98,113 +96,81 @@ def redact(
 ) -> None:
     """De-identify: find PHI and replace it (tags by default, or masks, removal, realistic surrogates)."""
     from phiner.anonymize.operators import check_operators
-    from phiner.anonymize.surrogates import SurrogateSettings, load_secret
-    from phiner.core.records import atomic_write, check_text
-    from phiner.jobs.batch import read_text_file
-    from phiner.pipeline import RedactOptions, redact_documents
+    from phiner.jobs.plan import JobRequest, plan_redact
 
     check_operators(operator, {})
     overrides = _overrides(keep or [], override or [])
-    if (text is None) == (input is None):
-        raise PhinerError("Give exactly one of --text or --input.")
-    if input is not None:
-        exists_or_glob(input)
+    request = JobRequest(
+        text, input, output, engine, output_format, entities_out, resume, key, text_field, id_field
+    )  # fmt: skip
+    kind = plan_redact(request)
     ray = ray_settings(engine, workers, num_cpus_per_worker, num_gpus_per_worker, address)
     loader = tagger_or_adapter_loader(
         model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold, precision=precision
     )
-    if text is not None:
-        check_text(text, "--text")
+    options = _options(
+        operator, overrides, seed, secret_file, text_field, id_field, patient_field, keep_original, known_field,
+        known_column, batch_size, max_chars, date_shift_days, age_shift,
+    )  # fmt: skip
+    if kind == "tables":
+        run_tables("redact", loader, input, output, options, output_format=output_format, entities_out=entities_out,
+                   resume=resume, ray=ray)  # fmt: skip
+    elif kind == "text":
+        _redact_one(loader, request, options)
+    else:
+        _redact_many(loader, request, options, kind)
+
+
+def _options(
+    operator, overrides, seed, secret_file, text_field, id_field, patient_field, keep_original, known_field,
+    known_column, batch_size, max_chars, date_shift_days, age_shift,
+):  # fmt: skip
+    """The job's :class:`phiner.pipeline.RedactOptions`, with its secret read (refused beside a seed), and a
+    warning where the output will not be what the user may think."""
+    from phiner.anonymize.surrogates import SurrogateSettings, load_secret
+    from phiner.pipeline import RedactOptions
+
     secret = load_secret(secret_file)
     if secret is not None and seed is not None:
         raise PhinerError("Give --seed (tests and examples) or a secret (--secret-file, $PHINER_SECRET), not both.")
     if patient_field and secret is None and seed is None:
-        console.print(
-            "[yellow]warning:[/yellow] no secret (--secret-file or $PHINER_SECRET): a patient keeps one "
-            "date shift and name map within this job only.",
-            highlight=False,
-        )
+        warn("no secret (--secret-file or $PHINER_SECRET): a patient keeps one date shift and name map within "
+             "this job only.")  # fmt: skip
     if keep_original:
-        console.print(
-            "[yellow]warning:[/yellow] --keep-original writes the original text (PHI) beside the "
-            "redacted text: the output is not de-identified.",
-            highlight=False,
-        )
-    options = RedactOptions(
-        operator=operator,
-        overrides=overrides,
-        seed=seed,
-        secret=secret,
-        text_field=text_field,
-        id_field=id_field,
-        patient_field=patient_field,
-        keep_original=keep_original,
-        known_field=known_field,
-        known_columns=known_columns(known_column),
-        buffer=batch_size,
-        max_chars=max_chars,
-        surrogates=SurrogateSettings(
-            date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift
-        ),
+        warn("--keep-original writes the original text (PHI) beside the redacted text: the output is not "
+             "de-identified.")  # fmt: skip
+    shifts = SurrogateSettings(
+        date_shift_min=date_shift_days[0], date_shift_max=date_shift_days[1], age_shift=age_shift
     )
-    if input is not None and is_table_job(input, output, engine):
-        if output is None:
-            raise PhinerError("--output (a folder of part files) is needed with a table --input.")
-        if key is not None:
-            raise PhinerError("--key works with one text or a .jsonl --input into a .jsonl --output, not with tables.")
-        run_tables(
-            "redact",
-            loader,
-            input,
-            output,
-            options,
-            output_format=output_format,
-            entities_out=entities_out,
-            resume=resume,
-            ray=ray,
-        )
-        return
-    if output_format is not None or entities_out is not None or ray is not None:
-        raise PhinerError(
-            "--output-format, --entities-out and --engine ray work with tables: a .csv or .parquet --input, a "
-            "folder or glob of tables, or a .jsonl --input into an --output folder."
-        )
-    one_text = text is not None or (input.is_file() and input.suffix != ".jsonl")
-    if not one_text and output is None:
-        raise PhinerError("--output is needed with a folder or a .jsonl --input.")
-    if key is not None and input is not None and input.is_dir():
-        raise PhinerError("--key works with a .jsonl input or one text, not a folder.")
-    scanned = document = None
-    if one_text:
-        _differ(input, output, key)
-        document = text if text is not None else read_text_file(input)
-        if text is None and not document.strip():
-            raise PhinerError(f"{input}: no text (the file is empty or blank)")
-    elif not input.is_dir():  # a bad line fails before the model is loaded
-        from phiner.jobs.batch import scan_jsonl
-
-        scanned = scan_jsonl(input, options)
-    tagger = loader()
-    if one_text:
-        [(redaction, context)] = redact_documents(tagger, [document], options)
-        if key:
-            with atomic_write(key) as fh:
-                fh.write(json.dumps({"line": 0, **context.key()}, ensure_ascii=False) + "\n")
-        if output is None:
-            out.print(redaction.text, markup=False)
-        else:
-            with atomic_write(output) as fh:
-                fh.write(redaction.text)
-        return
-    _redact_many(tagger, input, output, options, resume=resume, key=key, scanned=scanned)
+    return RedactOptions(
+        operator=operator, overrides=overrides, seed=seed, secret=secret, text_field=text_field, id_field=id_field,
+        patient_field=patient_field, keep_original=keep_original, known_field=known_field,
+        known_columns=known_columns(known_column), buffer=batch_size, max_chars=max_chars, surrogates=shifts,
+    )  # fmt: skip
 
 
-def _differ(input: Optional[Path], output: Optional[Path], key: Optional[Path]) -> None:
-    """Refuse one text's output or key that is its input file, or each other."""
-    if output is not None and input is not None and output.resolve() == input.resolve():
-        raise PhinerError(f"{output}: the output should differ from the input")
-    if key is not None and key.resolve() in {p.resolve() for p in (input, output) if p is not None}:
-        raise PhinerError(f"{key}: the key file should differ from the input and the output")
+def warn(message: str) -> None:
+    console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
+def _redact_one(loader, request, options) -> None:
+    """One text (``--text``, or a text file) redacted to stdout or ``--output``, its key to ``--key``."""
+    from phiner.core.records import atomic_write
+    from phiner.jobs.batch import read_text_file
+    from phiner.pipeline import redact_documents
+
+    document = request.text if request.text is not None else read_text_file(request.input)
+    if request.text is None and not document.strip():
+        raise PhinerError(f"{request.input}: no text (the file is empty or blank)")
+    [(redaction, context)] = redact_documents(loader(), [document], options)
+    if request.key:
+        with atomic_write(request.key) as fh:
+            fh.write(json.dumps({"line": 0, **context.key()}, ensure_ascii=False) + "\n")
+    if request.output is None:
+        out.print(redaction.text, markup=False)
+    else:
+        with atomic_write(request.output) as fh:
+            fh.write(redaction.text)
 
 
 def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
@@ -230,21 +196,19 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
     return overrides
 
 
-def _redact_many(
-    tagger, input: Path, output: Path, options, *, resume: bool, key: Optional[Path], scanned: Optional[int]
-) -> None:
-    from phiner.jobs.batch import redact_folder, redact_jsonl
+def _redact_many(loader, request, options, kind: str) -> None:
+    """A folder of .txt files or a JSONL file (its bad lines refused before the model loads) redacted."""
+    from phiner.jobs.batch import redact_folder, redact_jsonl, scan_jsonl
 
+    input, output = request.input, request.output
+    scanned = scan_jsonl(input, options) if kind == "jsonl" else None
+    tagger = loader()
     with progress("documents") as advance:
-        if input.is_dir():
-            stats = redact_folder(tagger, input, output, options, resume=resume, progress=advance)
+        if kind == "folder":
+            stats = redact_folder(tagger, input, output, options, resume=request.resume, progress=advance)
         else:
-            stats = redact_jsonl(
-                tagger, input, output, options, resume=resume, key_file=key, progress=advance, scanned=scanned
-            )
+            stats = redact_jsonl(tagger, input, output, options, resume=request.resume, key_file=request.key,
+                                 progress=advance, scanned=scanned)  # fmt: skip
     out.print(f"wrote {stats['written']} documents to {output} (skipped {stats['skipped']} already done)")
     if stats.get("links_skipped"):
-        console.print(
-            f"[yellow]warning:[/yellow] skipped {stats['links_skipped']} link(s) pointing out of {input}",
-            highlight=False,
-        )
+        warn(f"skipped {stats['links_skipped']} link(s) pointing out of {input}")

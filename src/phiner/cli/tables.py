@@ -4,7 +4,6 @@ and the one function that runs a table job, in this process or on Ray."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -50,30 +49,6 @@ Address = Annotated[
         help="--engine ray: join this running cluster (auto, or HOST:PORT of `ray start --head`) [default: a local one]."
     ),
 ]
-
-
-def exists_or_glob(input: Path) -> None:
-    """Refuse an ``--input`` that is neither a file or folder nor a glob."""
-    from phiner.jobs.tables import is_glob
-
-    if not input.exists() and not is_glob(input):
-        raise PhinerError(f"{input}: no such file or folder")
-
-
-def is_table_job(input: Path, output: Path | None, engine: str) -> bool:
-    """Whether ``--input`` makes a table job: a .csv or .parquet file, a glob, a folder with no .txt file in it
-    (with one it is a folder of texts), or a .jsonl file into a folder or on Ray (a .jsonl
-    into a .jsonl file in this process is the JSONL job)."""
-    from phiner.jobs.tables import table_format
-
-    if input.is_dir():
-        return not any(name.endswith(".txt") for _, _, names in os.walk(input) for name in names)
-    if not input.exists():
-        return True
-    kind = table_format(input)
-    if kind in ("csv", "parquet"):
-        return True
-    return kind == "jsonl" and (engine == "ray" or (output is not None and output.suffix.lower() != ".jsonl"))
 
 
 def ray_settings(
