@@ -11,7 +11,8 @@ from jsonschema import Draft202012Validator
 
 from helpers import API_KEY, call, chunked_head, delete, raw_request, running
 from phiner.analyze.registry import AdapterRegistry
-from phiner.serve.app import ErrorOut, create_app
+from phiner.serve.app import create_app
+from phiner.serve.schemas import ErrorOut
 
 NOTE = "Notat 3: Kari kom i dag."
 

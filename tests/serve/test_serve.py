@@ -290,7 +290,7 @@ def test_given_a_long_request_doing_its_own_work_then_short_requests_are_still_r
 ):
     # a request over TURN_MAX_CHARS tallies and runs its recognizers beside the passes: holding the turn for its
     # seconds of work, it would stop every pass, and short requests sent then would wait for all of it
-    from phiner.serve.app import TURN_MAX_CHARS
+    from phiner.serve.service import TURN_MAX_CHARS
 
     tagger = Tagger(name_tagger, roberta_tokenizer)
     app = create_app(tagger, max_body_bytes=2_000_000, request_timeout=120)

@@ -25,7 +25,7 @@ its thresholds, rules and known PHI, on its own thread (:meth:`phiner.analyze.ta
   and makes the callers of a rarely named adapter wait for their group.
 - One CPU-heavy step at a time (:class:`Turn`): a request holds the turn while it cuts its texts into windows and
   while it tallies, merges and redacts them, and lends it while it waits for its logits; the worker takes it for
-  each pass (the service lets long requests work beside the passes: :data:`phiner.serve.app.TURN_MAX_CHARS`).
+  each pass (the service lets long requests work beside the passes: :data:`phiner.serve.service.TURN_MAX_CHARS`).
   Why: a pass spreads each operation over all the cores, and a request's Python work beside it takes a core from
   under it, so the operation waits for its slowest share; offline prediction does these steps in turn too.
 - Every forward pass and every change to the model (:meth:`Batcher.call`) runs on the worker: nothing else
