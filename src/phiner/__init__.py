@@ -21,7 +21,9 @@ def load(run=None, *, adapters=None, default_adapter=None, **kwargs):
 
     if "detector" in kwargs:
         if kwargs.pop("detector") is not None:
-            raise TypeError("phiner.load takes detector=None only; give rules= and builtin= for the rest")
+            from phiner.core.errors import Errors, UsageError
+
+            raise UsageError(Errors.E240)
         kwargs["detection"] = False
     if kwargs.get("thresholds") is not None:
         kwargs["run_thresholds"] = False
@@ -29,9 +31,9 @@ def load(run=None, *, adapters=None, default_adapter=None, **kwargs):
         kwargs.pop("thresholds")
     if adapters is not None:
         if not adapters:
-            from phiner.core.errors import PhinerError
+            from phiner.core.errors import Errors, PhinerError
 
-            raise PhinerError("give at least one adapter, as {name: run folder}")
+            raise PhinerError(Errors.E150.format())
         config = AnalyzerConfig(adapters=adapters, base=run, default_adapter=default_adapter, **kwargs)
     else:
         config = AnalyzerConfig(model=run, **kwargs)

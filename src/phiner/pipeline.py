@@ -17,7 +17,7 @@ from typing import Any
 from phiner.analyze import SiteRules
 from phiner.anonymize.operators import Redaction, check_operators, redact
 from phiner.anonymize.surrogates import DocumentContext, SurrogateSettings, document_id
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import Span
 
 MAX_CHARS = 1_000_000
@@ -49,9 +49,9 @@ class RedactOptions:
     def __post_init__(self) -> None:
         check_operators(self.operator, self.overrides)
         if self.buffer < 1:
-            raise PhinerError(f"`buffer` should be at least 1, got {self.buffer}")
+            raise PhinerError(Errors.E186.format(given=self.buffer))
         if self.max_chars < 1:
-            raise PhinerError(f"`max_chars` should be at least 1, got {self.max_chars}")
+            raise PhinerError(Errors.E187.format(given=self.max_chars))
 
 
 def redact_documents(
@@ -129,7 +129,7 @@ class Pipeline:
         texts = list(texts)
         for name, values in (("ids", ids), ("patient_ids", patient_ids)):
             if values is not None and len(values) != len(texts):
-                raise PhinerError(f"{name} has {len(values)} entries for {len(texts)} texts")
+                raise PhinerError(Errors.E153.format(name=name, count=len(values), count2=len(texts)))
         options = RedactOptions(operator=operator, overrides=dict(overrides or {}), seed=seed, secret=secret)
         return [
             r

@@ -20,7 +20,9 @@ from typing import Any
 try:
     from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 except ImportError as err:  # the optional extra
-    raise ImportError("phiner.presidio needs presidio-analyzer: pip install 'phiner[presidio]'") from err
+    from phiner.core.errors import Errors, MissingExtraError
+
+    raise MissingExtraError(Errors.E246) from err
 
 from phiner.core.records import Span
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError
 from phiner.jobs.batch import chunks, make_folder
 from phiner.jobs.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
 from phiner.pipeline import MAX_CHARS, RedactOptions
@@ -58,12 +58,9 @@ class RaySettings:
 
     def __post_init__(self) -> None:
         if self.workers < 1:
-            raise PhinerError(f"`workers` should be at least 1, got {self.workers}")
+            raise PhinerError(Errors.E241.format(given=self.workers))
         if self.num_cpus_per_worker <= 0 or self.num_gpus_per_worker < 0:
-            raise PhinerError(
-                f"`num_cpus_per_worker` should be above 0 and `num_gpus_per_worker` at least 0, got "
-                f"{self.num_cpus_per_worker} and {self.num_gpus_per_worker}"
-            )
+            raise PhinerError(Errors.E242.format(given=self.num_cpus_per_worker, given2=self.num_gpus_per_worker))
 
 
 class Worker:
@@ -201,11 +198,11 @@ def run_table_job(
 ) -> dict[str, float]:
     """Do ``job`` on Ray (``scanned``: its rows, as :func:`phiner.jobs.tables.scan_tables` counted them)."""
     if job.entities_out is not None:
-        raise PhinerError("--entities-out works in one process; with --engine ray the entities stay in `entities`")
+        raise PhinerError(Errors.E243)
     if job.partial.exists():
-        raise FileExistsError(f"{job.partial} holds an interrupted job; Ray jobs do not resume: remove it.")
+        raise OutputExistsError(Errors.E244.format(path=job.partial))
     if job.output.exists() and (not job.output.is_dir() or any(job.output.iterdir())):
-        raise FileExistsError(f"{job.output} exists; choose another --output or remove it.")
+        raise OutputExistsError(Errors.E202.format(path=job.output))
     ray, started = _ray(), time.perf_counter()
     own = not ray.is_initialized()
     if own:
@@ -246,5 +243,5 @@ def _ray():
         import ray
         import ray.data  # noqa: F401  (the Data library, an extra of ray)
     except ImportError:
-        raise PhinerError("--engine ray needs Ray: pip install 'phiner[ray]'") from None
+        raise PhinerError(Errors.E245) from None
     return ray

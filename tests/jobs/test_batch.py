@@ -227,7 +227,17 @@ def test_given_a_field_option_then_that_key_is_read_and_replaced(monkeypatch, ca
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text(json.dumps({"body": f"Ring {NAME}."}) + "\n", encoding="utf-8")
     code, _, err = run_cli(
-        monkeypatch, capsys, "redact", "--model", name_model_dir, "--input", src, "--output", dst, "--text-field", "body"
+        monkeypatch,
+        capsys,
+        "redact",
+        "--model",
+        name_model_dir,
+        "--input",
+        src,
+        "--output",
+        dst,
+        "--text-field",
+        "body",
     )
     assert code == 0, err
     assert json.loads(dst.read_text(encoding="utf-8"))["body"] == "Ring [PATIENT]."

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.model.windows import Windowing
 
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -63,24 +63,22 @@ class AnalyzerConfig:
 
         set_ = object.__setattr__
         if self.precision not in PRECISIONS:
-            raise PhinerError(f"`precision` should be auto, bf16 or fp32, got {self.precision!r}")
+            raise PhinerError(Errors.E142.format(given=self.precision))
         if self.batch_size < 1:
-            raise PhinerError(f"`batch_size` should be at least 1, got {self.batch_size}")
+            raise PhinerError(Errors.E143.format(given=self.batch_size))
         adapters = {check_name(name): Path(run) for name, run in dict(self.adapters).items()}
         if adapters:
             if self.model is not None:
-                raise PhinerError("give a model (one model) or adapters (adapters on one base), not both")
+                raise PhinerError(Errors.E144)
             if self.thresholds or not self.run_thresholds:
-                raise PhinerError(
-                    "thresholds go with one model; each adapter uses the thresholds calibrated in its run"
-                )
+                raise PhinerError(Errors.E145)
             if self.default_adapter is not None and self.default_adapter not in adapters:
-                raise PhinerError("the default adapter should name one of the adapters")
+                raise PhinerError(Errors.E146)
             for name, run in adapters.items():
                 if not run.is_dir():
-                    raise PhinerError(f"adapter {name}: {run} is not a folder; give a run folder from `phiner train`")
+                    raise PhinerError(Errors.E147.format(name=name, path=run))
         elif self.base is not None or self.default_adapter is not None:
-            raise PhinerError("a base and a default adapter go with adapters")
+            raise PhinerError(Errors.E148)
         set_(self, "adapters", {name: run.resolve() for name, run in adapters.items()})
         thresholds = dict(self.thresholds)
         check_thresholds({k: v for k, v in thresholds.items() if v is not None}, where="thresholds")
@@ -90,7 +88,7 @@ class AnalyzerConfig:
         if self.rules is not None:
             rules = Path(self.rules)
             if not rules.is_file():
-                raise PhinerError(f"{rules}: no such rules file")
+                raise PhinerError(Errors.E149.format(path=rules))
             SiteRules.load(rules)  # its errors now, not in every actor
             set_(self, "rules", rules.resolve())
 

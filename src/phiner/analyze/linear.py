@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from phiner.core.errors import Errors, PhinerError
+
 WORD = r"\p{L}\p{N}_\p{Mn}"
 """What Python's ``\\w`` matches, as RE2 classes (letters, digits and other numbers, ``_``, combining marks)."""
 SPACE = r"\t\n\x{0B}\f\r\x{1C}-\x{1F}\x{85}\p{Z}"
@@ -25,7 +27,7 @@ DIGIT = r"\p{Nd}"
 _CLASSES = {"d": DIGIT, "w": WORD, "s": SPACE}
 
 
-class PatternError(ValueError):
+class PatternError(PhinerError, ValueError):
     """A pattern RE2 cannot run; the message says why, never quotes the pattern."""
 
 
@@ -48,7 +50,7 @@ def translate(pattern: str) -> str:
                 if nxt.islower():
                     out.append(chars if in_class else f"[{chars}]")
                 elif in_class:
-                    raise PatternError(f"uses \\{nxt} inside [...]; write the class without it")
+                    raise PatternError(Errors.E113.format(name=nxt))
                 else:
                     out.append(f"[^{chars}]")
             elif nxt == "Z":
@@ -209,10 +211,7 @@ class LinearRegex:
         lead = bool(items) and items[0] == (c.AT, c.AT_BOUNDARY) and pattern.startswith("\\b")
         trail = len(items) > int(lead) and items[-1] == (c.AT, c.AT_BOUNDARY) and pattern.endswith("\\b")
         if len(_boundaries(parsed)) > int(lead) + int(trail):
-            raise PatternError(
-                "uses \\b or \\B other than at the start or the end of the pattern; "
-                "for alternatives write \\b(?:A|B)\\b"
-            )
+            raise PatternError(Errors.E114)
         core = pattern[2 if lead else 0 : len(pattern) - 2 if trail else len(pattern)]
         core_items = items[int(lead) : len(items) - int(trail)]
         prefix = suffix = ""
@@ -231,7 +230,7 @@ class LinearRegex:
         try:
             self._re2 = re2.compile(full, options)._regexp
         except re2.error as err:
-            raise PatternError(_why(str(err))) from None
+            raise PatternError(Errors.E002.format(problem=_why(str(err)))) from None
 
     def __getstate__(self) -> tuple[str, bool]:
         return self.pattern, self.ignore_case
@@ -277,23 +276,17 @@ def _side(kind: str | None, before: bool) -> str:
         return f"(?:^|[^{WORD}])" if before else f"(?:[^{WORD}]|$)"
     if kind == "other":
         return f"[{WORD}]"
-    raise PatternError(
-        "uses \\b next to a part that can begin or end with both word and other characters; "
-        "put \\b next to letters, digits or \\w"
-    )
+    raise PatternError(Errors.E115)
 
 
 def _why(message: str) -> str:
     """RE2's reason, without the part of the pattern it quotes."""
     reason = message.split(":", 1)[0].strip("b'\" ")
     if "perl operator" in reason or "escape" in reason or "repetition operator" in reason:
-        return (
-            "uses a construct that cannot run in linear time (lookaround, backreference, possessive or atomic); "
-            "use the rule's `group` instead of a lookaround"
-        )
+        return Errors.E116
     if "too large" in reason or "pattern too large" in message:
-        return "is too large to compile (repeat counts too high)"
-    return f"cannot be compiled to run in linear time ({reason})"
+        return Errors.E117
+    return Errors.E118.format(reason=reason)
 
 
 def _char_offsets(text: str, data: bytes):

@@ -38,7 +38,7 @@ from phiner.analyze.tagger import (
     run_windowing,
     tally,
 )
-from phiner.core.errors import ModelNotFoundError, PhinerError, UnknownAdapterError
+from phiner.core.errors import Errors, ModelNotFoundError, PhinerError, UnknownAdapterError
 from phiner.core.labels import ENTITY_TYPES, LABELS
 from phiner.core.records import Span
 from phiner.core.runfolder import METRICS, RunFolder
@@ -107,7 +107,7 @@ class AdapterRegistry:
         """A registry over ``base`` (a base model, or a run folder standing for its base; None: the first
         adapter's base) with each run of ``adapters`` loaded under its name."""
         if not adapters:
-            raise PhinerError("give at least one adapter, as {name: run folder}")
+            raise PhinerError(Errors.E150.format())
         first = next(iter(adapters.values()))
         registry = cls(base_of(base) if base is not None else run_base(first), **kwargs)
         for name, run in adapters.items():
@@ -128,7 +128,7 @@ class AdapterRegistry:
         run that serving it reads is read and checked first: a run refused leaves the registry as it was."""
         check_name(name)
         if name in self.adapters:
-            raise AdapterConflict("an adapter of that name is loaded already; remove it first")
+            raise AdapterConflict(Errors.E079)
         run = Path(run)
         try:
             windowing, thresholds = run_windowing(run), run_thresholds(run)  # their errors before the model changes
@@ -138,7 +138,7 @@ class AdapterRegistry:
         except PhinerError:
             raise
         except OSError as err:  # a folder that cannot be read (permissions, a name too long)
-            raise ModelNotFoundError(f"the run folder cannot be read ({err.strerror or type(err).__name__})") from None
+            raise ModelNotFoundError(Errors.E151.format(reason=err.strerror or type(err).__name__)) from None
         try:
             tagger = Tagger(
                 self.shared.model,
@@ -164,9 +164,9 @@ class AdapterRegistry:
     def remove(self, name: str) -> None:
         """Unload adapter ``name``; the default is kept (texts that name no adapter would change model)."""
         if name not in self.adapters:
-            raise UnknownAdapterError("no adapter of that name is loaded")
+            raise UnknownAdapterError(Errors.E084)
         if name == self.default:
-            raise AdapterConflict("the default adapter cannot be removed: texts that name no adapter are read with it")
+            raise AdapterConflict(Errors.E152)
         with self._lock:
             self.shared.detach(name)
             del self.adapters[name]
@@ -201,7 +201,7 @@ class AdapterRegistry:
         texts = list(texts)
         names = [adapter] * len(texts) if adapter is None or isinstance(adapter, str) else list(adapter)
         if len(names) != len(texts):
-            raise PhinerError(f"adapter has {len(names)} entries for {len(texts)} texts")
+            raise PhinerError(Errors.E153.format(name="adapter", count=len(names), count2=len(texts)))
         taggers = [self.tagger(name) for name in names]
         readable = readable_texts(texts, known)
         found = [
@@ -243,10 +243,8 @@ class AdapterRegistry:
         """The lock, for one forward pass through adapters ``names``, which should still be loaded."""
         with self._lock:
             if any(name not in self.adapters for name in names):
-                raise UnknownAdapterError("an adapter was removed while its texts were read; read them again")
+                raise UnknownAdapterError(Errors.E154)
             yield
 
     def _unknown(self):
-        raise UnknownAdapterError(
-            "no adapter of that name is loaded; the adapters loaded are " + ", ".join(self.adapters)
-        )
+        raise UnknownAdapterError(Errors.E155.format(choices=", ".join(self.adapters)))

@@ -36,7 +36,7 @@ from typing import Any
 
 from phiner.analyze.linear import LinearRegex, PatternError
 from phiner.analyze.terms import TermMatcher, fold_term
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.labels import PHI_TYPES
 from phiner.core.records import Span
 
@@ -98,11 +98,11 @@ class SiteRules:
         try:
             raw = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise RulesError(f"{path}: cannot read the rules file ({type(err).__name__})") from None
+            raise RulesError(Errors.E119.format(path=path, error=type(err).__name__)) from None
         try:
             data, node = parse_yaml(raw, str(path))
         except YamlError as err:
-            raise RulesError(str(err)) from None
+            raise RulesError(Errors.E002.format(problem=err)) from None
         lines = _lines(node) if node is not None else {}
         return cls.from_dict(data if data is not None else {}, where=str(path), lines=lines)
 
@@ -116,13 +116,15 @@ class SiteRules:
             while at and at not in lines:
                 at = at[:-1]
             place = f"{where}:{lines[at]}" if at in lines else where
-            return RulesError(f"{place}: {_dotted(path if show else path[:-1])} {message}")
+            return RulesError(
+                Errors.E120.format(where=place, entry=_dotted(path if show else path[:-1]), problem=message)
+            )
 
         if not isinstance(data, Mapping):
-            raise fail((), f"should be a mapping with keys {', '.join(KEYS)}, got {type(data).__name__}")
+            raise fail((), Errors.E121.format(choices=", ".join(KEYS), type=type(data).__name__))
         for key in data:
             if key not in KEYS:  # the key itself is not shown: in a request it is anything a caller sent
-                raise fail((key,), f"has an unknown key; use {', '.join(KEYS)}", show=False)
+                raise fail((key,), Errors.E122.format(choices=", ".join(KEYS)), show=False)
         rules = cls(
             deny=_deny(data.get("deny") or [], fail),
             patterns=_patterns(data.get("patterns") or [], fail, explain=bool(lines)),
@@ -146,7 +148,7 @@ class SiteRules:
             if len(spans) > MAX_SPANS:
                 break
         if len(spans) > MAX_SPANS:
-            raise RulesError(f"the rules found over {MAX_SPANS:,} spans in one text; narrow their terms or patterns")
+            raise RulesError(Errors.E123.format(limit=MAX_SPANS))
         return spans
 
     def allowed(self) -> TermMatcher:
@@ -194,7 +196,7 @@ def _lines(node, path: tuple = ()) -> dict[tuple, int]:
 
 def _label(value: Any, path: tuple, fail) -> str:
     if value not in PHI_TYPES:
-        raise fail(path, f"should be one of {', '.join(PHI_TYPES)}")
+        raise fail(path, Errors.E124.format(choices=", ".join(PHI_TYPES)))
     return value
 
 
@@ -202,7 +204,7 @@ def _score(value: Any, path: tuple, fail, default: float) -> float:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise fail(path, "should be a number above 0 and at most 1")
+        raise fail(path, Errors.E125)
     return float(value)
 
 
@@ -210,44 +212,44 @@ def _rule_name(value: Any, path: tuple, fail, default: str | None = None) -> str
     if value is None and default is not None:
         return default
     if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise fail(path, "should be a name of 1-40 letters, digits, '_', '.' or '-'")
+        raise fail(path, Errors.E126)
     return value
 
 
 def _strings(items: Any, path: tuple, fail) -> list[str]:
     if not isinstance(items, list):
-        raise fail(path, f"should be a list, got {type(items).__name__}")
+        raise fail(path, Errors.E127.format(type=type(items).__name__))
     out = []
     for i, item in enumerate(items):
         if isinstance(item, Mapping) and set(item) == {"text"}:
             item = item["text"]
         if not isinstance(item, str) or not item.strip():
-            raise fail((*path, i), "should be a non-empty string")
+            raise fail((*path, i), Errors.E128)
         out.append(item)
     return out
 
 
 def _deny(items: Any, fail) -> list[tuple[str, str, float, str]]:
     if not isinstance(items, list):
-        raise fail(("deny",), f"should be a list, got {type(items).__name__}")
+        raise fail(("deny",), Errors.E127.format(type=type(items).__name__))
     out = []
     for i, item in enumerate(items):
         path = ("deny", i)
         if not isinstance(item, Mapping):
-            raise fail(path, "should be a mapping with `text` (or `terms`) and `label`")
+            raise fail(path, Errors.E129)
         extra = set(item) - {"text", "terms", "label", "score", "name"}
         if extra:
             key = sorted(map(str, extra))[0]
-            raise fail((*path, key), "has an unknown key; use text, terms, label, score, name", show=False)
+            raise fail((*path, key), Errors.E130, show=False)
         if ("text" in item) == ("terms" in item):
-            raise fail(path, "should have exactly one of `text` and `terms`")
+            raise fail(path, Errors.E131)
         terms = [item["text"]] if "text" in item else item["terms"]
         key = "text" if "text" in item else "terms"
         if "text" in item and (not isinstance(terms[0], str) or not terms[0].strip()):
-            raise fail((*path, key), "should be a non-empty string")
+            raise fail((*path, key), Errors.E128)
         terms = _strings(terms, (*path, key), fail) if key == "terms" else terms
         if "label" not in item:
-            raise fail(path, "is missing `label`")
+            raise fail(path, Errors.E132)
         label = _label(item["label"], (*path, "label"), fail)
         score = _score(item.get("score"), (*path, "score"), fail, DENY_SCORE)
         name = _rule_name(item.get("name"), (*path, "name"), fail, default="deny")
@@ -259,52 +261,49 @@ def _patterns(items: Any, fail, explain: bool = True) -> list[PatternRule]:
     """The patterns; ``explain`` adds re's own message to a bad regex's error (it may quote a character of
     the regex: a file's author sees it, a service request's caller does not)."""
     if not isinstance(items, list):
-        raise fail(("patterns",), f"should be a list, got {type(items).__name__}")
+        raise fail(("patterns",), Errors.E127.format(type=type(items).__name__))
     out = []
     for i, item in enumerate(items):
         path = ("patterns", i)
         if not isinstance(item, Mapping):
-            raise fail(path, "should be a mapping with `name`, `regex` and `label`")
+            raise fail(path, Errors.E133)
         extra = set(item) - {"name", "regex", "label", "score", "group", "ignore_case"}
         if extra:  # the key itself is not shown: in a request it is anything a caller sent
             key = sorted(map(str, extra))[0]
-            raise fail(
-                (*path, key),
-                "has a key that is not a pattern key; use name, regex, label, score, group, ignore_case",
-                show=False,
-            )
+            raise fail((*path, key), Errors.E134, show=False)
         for key in ("name", "regex", "label"):
             if key not in item:
-                raise fail(path, f"is missing `{key}`")
+                raise fail(path, Errors.E135.format(key=key))
         name = _rule_name(item["name"], (*path, "name"), fail)
         if not isinstance(item["regex"], str) or not item["regex"]:
-            raise fail((*path, "regex"), "should be a non-empty string")
+            raise fail((*path, "regex"), Errors.E128)
         ignore_case = item.get("ignore_case", False)
         if not isinstance(ignore_case, bool):
-            raise fail((*path, "ignore_case"), "should be true or false")
+            raise fail((*path, "ignore_case"), Errors.E136)
         try:
             regex = LinearRegex(item["regex"], ignore_case=ignore_case)
         except re.error as err:
-            raise fail(
-                (*path, "regex"),
-                f"is not a valid regular expression ({err.msg + ' ' if explain else ''}at position {err.pos})",
-            ) from None
+            if explain:  # not from the catalogue: re's own words may quote the regex (a group's name, an escape)
+                raise fail(
+                    (*path, "regex"), f"is not a valid regular expression ({err.msg} at position {err.pos})"
+                ) from None
+            raise fail((*path, "regex"), Errors.E137.format(position=err.pos)) from None
         except PatternError as err:
-            raise fail((*path, "regex"), str(err)) from None
+            raise fail((*path, "regex"), Errors.E002.format(problem=err)) from None
         except RecursionError:
-            raise fail((*path, "regex"), "nests too deeply") from None
+            raise fail((*path, "regex"), Errors.E138) from None
         if regex.matches_empty():
-            raise fail((*path, "regex"), "matches the empty string; it would match everywhere")
+            raise fail((*path, "regex"), Errors.E139)
         group = item.get("group", 0)
         if isinstance(group, bool) or not isinstance(group, (int, str)):
-            raise fail((*path, "group"), "should be a group number or name")
+            raise fail((*path, "group"), Errors.E140)
         if (
             isinstance(group, int)
             and not 0 <= group <= regex.groups
             or isinstance(group, str)
             and group not in regex.groupindex
         ):
-            raise fail((*path, "group"), f"names no group of the regex (it has {regex.groups})")
+            raise fail((*path, "group"), Errors.E141.format(count=regex.groups))
         label = _label(item["label"], (*path, "label"), fail)
         score = _score(item.get("score"), (*path, "score"), fail, 0.9)
         out.append(PatternRule(name, regex, label, score, group))

@@ -17,7 +17,7 @@ from typing import Any, Callable, ContextManager, Iterable, Iterator, Literal, M
 import numpy as np
 
 from phiner.analyze import Detector, SiteRules
-from phiner.core.errors import PhinerError, TimeLimitError
+from phiner.core.errors import Errors, PhinerError, TimeLimitError
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import Span
 from phiner.core.runfolder import THRESHOLDS, RunFolder
@@ -126,9 +126,7 @@ def bf16_linears(model, bf16: bool = True) -> None:
         if bf16 and module.weight.dtype == torch.float32:
             module.to(torch.bfloat16)
         elif not bf16 and module.weight.dtype == torch.bfloat16:
-            raise PhinerError(
-                "this model was read in bf16, which keeps its linear layers in bf16; load it again to read it in fp32"
-            )
+            raise PhinerError(Errors.E156)
 
 
 DEFAULT_WINDOWING = Windowing(max_length=256, pad_to_max_length=False, stride=64)
@@ -159,9 +157,9 @@ def check_thresholds(thresholds: Mapping[str, Any], where: str = "thresholds") -
     out = {}
     for kind, value in thresholds.items():
         if kind not in ENTITY_TYPES:
-            raise PhinerError(f"`{where}` names an unknown type; the model's types are {', '.join(ENTITY_TYPES)}")
+            raise PhinerError(Errors.E157.format(where=where, choices=", ".join(ENTITY_TYPES)))
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-            raise PhinerError(f"`{where}.{kind}` should be a probability above 0 and at most 1")
+            raise PhinerError(Errors.E158.format(where=where, label=kind))
         out[kind] = float(value)
     return out
 
@@ -327,7 +325,7 @@ class Tagger:
     def in_time(self) -> None:
         """:class:`TimeLimitError` where :attr:`deadline` has passed."""
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise TimeLimitError(TIME_LIMIT)
+            raise TimeLimitError(Errors.E159)
 
     def entities(
         self,
@@ -413,9 +411,9 @@ def readable_texts(
     texts = list(texts)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise PhinerError(f"texts[{i}] should be a string, got {type(text).__name__}")
+            raise PhinerError(Errors.E160.format(index=i, type=type(text).__name__))
     if known is not None and len(known) != len(texts):
-        raise PhinerError(f"known has {len(known)} entries for {len(texts)} texts")
+        raise PhinerError(Errors.E153.format(name="known", count=len(known), count2=len(texts)))
     return [readable(text) for text in texts]
 
 
@@ -430,7 +428,7 @@ def tally(features: dict[str, list], logits: list[np.ndarray], n_texts: int) -> 
     return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
 
-TIME_LIMIT = "the request took over the per-request time limit; send fewer or shorter texts"
+TIME_LIMIT = Errors.E159
 
 _UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
 from phiner.anonymize.surrogates import DocumentContext, SurrogateSettings, surrogate
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import Span
 
 __all__ = [
@@ -85,7 +85,7 @@ class Mask(Operator):
 
     def __init__(self, char: str = "*", fixed: str | None = None) -> None:
         if fixed is None and len(char) != 1:
-            raise PhinerError(f"mask char should be one character, got {len(char)}")
+            raise PhinerError(Errors.E168.format(length=len(char)))
         self.char, self.fixed = char, fixed
 
     def replace(self, text: str, span: Span, context: DocumentContext) -> str:
@@ -131,16 +131,12 @@ def check_operators(
     from phiner.core.labels import PHI_TYPES
 
     if operator not in OPERATORS:
-        raise PhinerError(f"`{operator_field}` names an unknown operator; choose one of {', '.join(OPERATORS)}.")
+        raise PhinerError(Errors.E169.format(field=operator_field, choices=", ".join(OPERATORS)))
     for i, (kind, op) in enumerate(overrides.items(), start=1):
         if kind not in PHI_TYPES:
-            raise PhinerError(
-                f"`{overrides_field}` entry {i} names an unknown entity type; choose one of {', '.join(PHI_TYPES)}."
-            )
+            raise PhinerError(Errors.E170.format(field=overrides_field, index=i, choices=", ".join(PHI_TYPES)))
         if op not in OPERATORS:
-            raise PhinerError(
-                f"`{overrides_field}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}."
-            )
+            raise PhinerError(Errors.E171.format(field=overrides_field, index=i, choices=", ".join(OPERATORS)))
 
 
 def get_operator(operator: Operator | str) -> Operator:
@@ -149,7 +145,7 @@ def get_operator(operator: Operator | str) -> Operator:
         return operator
     if isinstance(operator, str) and operator in OPERATORS:
         return OPERATORS[operator]()
-    raise PhinerError(f"an operator is unknown; expected an Operator or one of {', '.join(OPERATORS)}")
+    raise PhinerError(Errors.E172.format(choices=", ".join(OPERATORS)))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -202,9 +198,7 @@ def validate_spans(spans: Iterable[SpanLike], length: int) -> list[tuple[int, Sp
     checked.sort(key=lambda pair: (pair[1].start, pair[1].end))
     for (i, a), (j, b) in zip(checked, checked[1:]):
         if b.start < a.end:
-            raise SpanError(
-                f"spans[{i}] [{a.start}, {a.end}) and spans[{j}] [{b.start}, {b.end}) overlap; spans must not overlap"
-            )
+            raise SpanError(Errors.E173.format(index=i, start=a.start, end=a.end, index2=j, start2=b.start, end2=b.end))
     return checked
 
 
@@ -212,23 +206,23 @@ def _as_span(span: SpanLike, i: int, length: int) -> Span:
     if isinstance(span, Mapping):
         missing = [key for key in ("start", "end", "label") if key not in span]
         if missing:
-            raise SpanError(f"spans[{i}] is missing `{missing[0]}`")
+            raise SpanError(Errors.E174.format(index=i, key=missing[0]))
         start, end, label, source = span["start"], span["end"], span["label"], span.get("source")
     elif isinstance(span, Span):
         start, end, label, source = span.start, span.end, span.label, span.source
     else:
-        raise SpanError(f"spans[{i}] should be a Span or a mapping, got {type(span).__name__}")
+        raise SpanError(Errors.E175.format(index=i, type=type(span).__name__))
     for key, value in (("start", start), ("end", end)):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise SpanError(f"spans[{i}].{key} should be an integer, got {type(value).__name__}")
+            raise SpanError(Errors.E176.format(index=i, key=key, type=type(value).__name__))
     if not isinstance(label, str) or not label:
-        raise SpanError(f"spans[{i}].label should be a non-empty string, got {type(label).__name__}")
+        raise SpanError(Errors.E177.format(index=i, type=type(label).__name__))
     if end <= start:
-        raise SpanError(f"spans[{i}] [{start}, {end}) has end <= start; end is exclusive and must exceed start")
+        raise SpanError(Errors.E178.format(index=i, start=start, end=end))
     if start < 0 or end > length:
-        raise SpanError(f"spans[{i}] [{start}, {end}) is out of range for a text of length {length}")
+        raise SpanError(Errors.E179.format(index=i, start=start, end=end, length=length))
     if source is not None and not isinstance(source, str):
-        raise SpanError(f"spans[{i}].source should be a string, got {type(source).__name__}")
+        raise SpanError(Errors.E180.format(index=i, type=type(source).__name__))
     return Span(start, end, label, source=source)
 
 
@@ -249,7 +243,7 @@ def redact(
     the document's surrogate state; without one, a fresh random (not reproducible) context is used.
     """
     if not isinstance(text, str):
-        raise SpanError(f"text should be a string, got {type(text).__name__}")
+        raise SpanError(Errors.E181.format(type=type(text).__name__))
     checked = validate_spans(spans, len(text))
     default, by_label = get_operator(operator), _resolve_overrides(overrides)
     context = context if context is not None else DocumentContext()

@@ -8,19 +8,23 @@ import typing
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from phiner.core.errors import Errors, SettingError
+
 DESIGN_TARGET_MODULES = ["query", "key", "value", "output.dense", "intermediate.dense"]
 Bias = Literal["none", "all", "lora_only"]
 LORA_BIASES: tuple[str, ...] = typing.get_args(Bias)
 
 
 def check_types(obj: Any, prefix: str) -> None:
-    """Refuse a field whose value is not of its annotated type, naming the field (``train.max_length``)."""
+    """Refuse a field whose value is not of its annotated type, naming the field (``train.max_length``).
+
+    Its errors, as every check here, are :class:`SettingError`: a ``ValueError`` too, as callers catch."""
     hints = typing.get_type_hints(type(obj))
     for f in fields(obj):
         value, allowed = getattr(obj, f.name), _types(hints[f.name])
         if isinstance(value, bool) and bool not in allowed or not isinstance(value, allowed):
             names = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
-            raise ValueError(f"`{prefix}.{f.name}` should be {names}, got {type(value).__name__}.")
+            raise SettingError(Errors.E026.format(entry=f"{prefix}.{f.name}", choices=names, type=type(value).__name__))
 
 
 def _types(hint: Any) -> tuple[type, ...]:
@@ -49,13 +53,13 @@ class LoraSettings:
     def __post_init__(self) -> None:
         check_types(self, "lora")
         if self.r <= 0:
-            raise ValueError(f"`lora.r` should be positive, got {self.r}.")
+            raise SettingError(Errors.E027.format(given=self.r))
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"`lora.dropout` should be in [0, 1), got {self.dropout}.")
+            raise SettingError(Errors.E028.format(given=self.dropout))
         if self.bias not in LORA_BIASES:
-            raise ValueError(f"`lora.bias` should be one of {', '.join(LORA_BIASES)}, got {self.bias!r}.")
+            raise SettingError(Errors.E029.format(choices=", ".join(LORA_BIASES), given=self.bias))
         if not self.target_modules:
-            raise ValueError("`lora.target_modules` should name at least one module, got an empty list.")
+            raise SettingError(Errors.E030)
 
 
 Precision = Literal["fp32", "bf16", "auto"]
@@ -114,25 +118,23 @@ class TrainSettings:
         check_types(self, "train")
         problems = []
         if self.epochs <= 0 and self.max_steps <= 0:
-            problems.append(f"`train.epochs` should be positive when `train.max_steps` is unset, got {self.epochs}.")
+            problems.append(Errors.E031.format(given=self.epochs))
         if self.learning_rate <= 0:
-            problems.append(f"`train.learning_rate` should be positive, got {self.learning_rate}.")
+            problems.append(Errors.E032.format(given=self.learning_rate))
         if self.batch_size <= 0:
-            problems.append(f"`train.batch_size` should be positive, got {self.batch_size}.")
+            problems.append(Errors.E033.format(given=self.batch_size))
         if not 8 <= self.max_length <= 8192:
-            problems.append(f"`train.max_length` should be between 8 and 8192 tokens, got {self.max_length}.")
+            problems.append(Errors.E034.format(given=self.max_length))
         if self.stride is not None and not 0 <= self.stride < self.max_length // 2:
-            problems.append(
-                f"`train.stride` should be in [0, max_length/2 = {self.max_length // 2}), got {self.stride}."
-            )
+            problems.append(Errors.E035.format(limit=self.max_length // 2, given=self.stride))
         if self.precision not in PRECISIONS:
-            problems.append(f"`train.precision` should be one of {', '.join(PRECISIONS)}, got {self.precision!r}.")
+            problems.append(Errors.E036.format(choices=", ".join(PRECISIONS), given=self.precision))
         if self.attention not in ATTENTIONS:
-            problems.append(f"`train.attention` should be one of {', '.join(ATTENTIONS)}, got {self.attention!r}.")
+            problems.append(Errors.E037.format(choices=", ".join(ATTENTIONS), given=self.attention))
         if not 0 <= self.warmup_ratio < 1:
-            problems.append(f"`train.warmup_ratio` should be in [0, 1), got {self.warmup_ratio}.")
+            problems.append(Errors.E038.format(given=self.warmup_ratio))
         if problems:
-            raise ValueError(" ".join(problems))
+            raise SettingError(Errors.E002.format(problem=" ".join(problems)))
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -159,7 +161,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 def preset(name: str, **overrides: Any) -> "TrainSettings":
     """``TrainSettings`` of a named preset, with the given fields (those not None) set on top."""
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; expected one of {', '.join(PRESETS)}.")
+        raise SettingError(Errors.E039.format(given=name, choices=", ".join(PRESETS)))
     return TrainSettings(**{**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}})
 
 
@@ -181,9 +183,7 @@ class RunConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
-            raise ValueError(
-                f"unknown config key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(known))}."
-            )
+            raise SettingError(Errors.E040.format(key=", ".join(sorted(unknown)), choices=", ".join(sorted(known))))
         return cls(
             base_model=d.get("base_model", "roberta-base"),
             data=list(d.get("data", [])),

@@ -1,6 +1,23 @@
-"""Domain errors. Their messages name the file, line and field, never the text they came from."""
+"""Domain errors. Their messages name the file, line and field, never the text they came from; each comes from the
+catalogue :class:`phiner.core.messages.Errors` (re-exported here), whose templates name only fields that hold no
+PHI."""
 
 from __future__ import annotations
+
+from phiner.core.messages import Errors
+
+__all__ = [
+    "Errors",
+    "MissingExtraError",
+    "ModelNotFoundError",
+    "OutputExistsError",
+    "PhinerError",
+    "RecordError",
+    "SettingError",
+    "TimeLimitError",
+    "UnknownAdapterError",
+    "UsageError",
+]
 
 
 class PhinerError(Exception):
@@ -13,7 +30,23 @@ class RecordError(PhinerError, ValueError):
     def __init__(self, problem: str, *, source: str | None = None, line: int | None = None) -> None:
         self.problem, self.source, self.line = problem, source, line
         where = ":".join(str(p) for p in (source, line) if p is not None)
-        super().__init__(f"{where}: {problem}" if where else problem)
+        super().__init__(Errors.E001.format(where=where, problem=problem) if where else problem)
+
+
+class SettingError(PhinerError, ValueError):
+    """A setting, an argument or a config field that phiner cannot use (a ``ValueError`` too, as before)."""
+
+
+class OutputExistsError(PhinerError, FileExistsError):
+    """An output that exists already and that phiner will not replace (a ``FileExistsError`` too)."""
+
+
+class UsageError(PhinerError, TypeError):
+    """A call with an argument that phiner's API does not take (a ``TypeError`` too)."""
+
+
+class MissingExtraError(PhinerError, ImportError):
+    """A module of an optional extra imported without the extra installed (an ``ImportError`` too)."""
 
 
 class ModelNotFoundError(PhinerError, OSError):

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import RecordError
+from phiner.core.errors import Errors, RecordError
 from phiner.core.labels import PHI_TYPES
 
 MAX_REPORTED_PROBLEMS = 20
@@ -46,26 +46,33 @@ def validate_record(obj: Any, *, require_tags: bool = True) -> dict[str, Any]:
     [{'start': 0, 'end': 12, 'label': 'PATIENT'}]
     """
     if not isinstance(obj, dict):
-        raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
+        raise RecordError(Errors.E003.format(type=type(obj).__name__))
     if "text" not in obj:
-        raise RecordError("missing field `text`")
+        raise RecordError(Errors.E004)
     text = obj["text"]
     if not isinstance(text, str):
-        raise RecordError(f"field `text` should be a string, got {type(text).__name__}")
+        raise RecordError(Errors.E005.format(type=type(text).__name__))
     if "ner_tags" not in obj:
         if require_tags:
-            raise RecordError("missing field `ner_tags` (use [] for a text with no PHI)")
+            raise RecordError(Errors.E006)
         return obj
     tags = obj["ner_tags"]
     if not isinstance(tags, list):
-        raise RecordError(f"field `ner_tags` should be a list, got {type(tags).__name__}")
+        raise RecordError(Errors.E007.format(type=type(tags).__name__))
     checked = [_validate_tag(tag, i, len(text)) for i, tag in enumerate(tags)]
     order = sorted(range(len(checked)), key=lambda i: (checked[i]["start"], checked[i]["end"]))
     for a, b in zip(order, order[1:]):
         if checked[b]["start"] < checked[a]["end"]:
+            first, second = checked[a], checked[b]
             raise RecordError(
-                f"ner_tags[{a}] [{checked[a]['start']}, {checked[a]['end']}) and ner_tags[{b}] "
-                f"[{checked[b]['start']}, {checked[b]['end']}) overlap; spans must not overlap"
+                Errors.E008.format(
+                    index=a,
+                    start=first["start"],
+                    end=first["end"],
+                    index2=b,
+                    start2=second["start"],
+                    end2=second["end"],
+                )
             )
     return {**obj, "ner_tags": [checked[i] for i in order]}
 
@@ -80,17 +87,17 @@ def check_known(known: Any, where: str = "known") -> dict[str, list[str]]:
     if known is None:
         return {}
     if not isinstance(known, Mapping):
-        raise RecordError(f"`{where}` should be a mapping of type to values, got {type(known).__name__}")
+        raise RecordError(Errors.E009.format(where=where, type=type(known).__name__))
     out: dict[str, list[str]] = {}
     for label, values in known.items():
         if label not in PHI_TYPES:
-            raise RecordError(f"`{where}` has an unknown type; use {', '.join(PHI_TYPES)}")
+            raise RecordError(Errors.E010.format(where=where, choices=", ".join(PHI_TYPES)))
         values = [values] if isinstance(values, str) else values
         if not isinstance(values, Sequence) or isinstance(values, (bytes, bytearray)):
-            raise RecordError(f"`{where}.{label}` should be a string or a list of strings")
+            raise RecordError(Errors.E011.format(where=where, label=label))
         for i, value in enumerate(values):
             if not isinstance(value, str):
-                raise RecordError(f"`{where}.{label}[{i}]` should be a string, got {type(value).__name__}")
+                raise RecordError(Errors.E012.format(where=where, label=label, index=i, type=type(value).__name__))
         out[label] = [v for v in values if v.strip()]
     return out
 
@@ -102,41 +109,41 @@ def record_known(
     structured fields of the record, e.g. ``{"givenName": "PATIENT", "socialSecurityNumber": "ID"}``)."""
     known: dict[str, list[str]] = {}
     if field is not None and field in record:
-        known = check_known(record[field], f"field `{field}`")
+        known = check_known(record[field], Errors.E013.format(field=field))
     for column, label in (columns or {}).items():
         value = record.get(column)
         if value is None:
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        more = check_known({label: value}, f"field `{column}`")
+        more = check_known({label: value}, Errors.E013.format(field=column))
         known.setdefault(label, []).extend(more.get(label, []))
     return known or None
 
 
 def _validate_tag(tag: Any, i: int, length: int) -> dict[str, Any]:
-    field = f"ner_tags[{i}]"
     if not isinstance(tag, dict):
-        raise RecordError(f"{field} should be an object with start, end and label, got {type(tag).__name__}")
+        raise RecordError(Errors.E014.format(index=i, type=type(tag).__name__))
     for key in ("start", "end", "label"):
         if key not in tag:
-            raise RecordError(f"{field} is missing `{key}`")
+            raise RecordError(Errors.E015.format(index=i, key=key))
     start, end, label = tag["start"], tag["end"], tag["label"]
     for key, value in (("start", start), ("end", end)):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise RecordError(f"{field}.{key} should be an integer, got {type(value).__name__}")
+            raise RecordError(Errors.E016.format(index=i, key=key, type=type(value).__name__))
     if label not in PHI_TYPES:
+        # Not from the catalogue: it shows the record's own label (up to 40 characters), text of the record.
         shown = label if isinstance(label, str) and len(label) <= 40 else type(label).__name__
-        raise RecordError(f"{field}.label {shown!r} is unknown; expected one of {', '.join(PHI_TYPES)}")
+        raise RecordError(f"ner_tags[{i}].label {shown!r} is unknown; expected one of {', '.join(PHI_TYPES)}")
     if end <= start:
-        raise RecordError(f"{field} has end <= start ({end} <= {start}); end is exclusive and must exceed start")
+        raise RecordError(Errors.E017.format(index=i, start=start, end=end))
     if start < 0 or end > length:
-        raise RecordError(f"{field} [{start}, {end}) is out of range for a text of length {length}")
+        raise RecordError(Errors.E018.format(index=i, start=start, end=end, length=length))
     return {**tag, "start": start, "end": end, "label": label}
 
 
 def iter_jsonl(
-    path: str | Path, *, require_tags: bool = True, max_bytes: int | None = None, why: str = "the limit"
+    path: str | Path, *, require_tags: bool = True, max_bytes: int | None = None, why: str = Errors.E022
 ) -> Iterator[dict[str, Any]]:
     """Yield the validated records of a JSONL file; stop at the first bad line with its line number.
 
@@ -167,13 +174,13 @@ def read_jsonl(path: str | Path, *, require_tags: bool = True) -> list[dict[str,
     if problems:
         shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
         more = len(problems) - MAX_REPORTED_PROBLEMS
-        tail = f"\n  ... and {more} more" if more > 0 else ""
-        raise RecordError(f"{len(problems)} bad line(s) in {path}:\n{shown}{tail}")
+        tail = Errors.E020.format(count=more) if more > 0 else ""
+        raise RecordError(Errors.E019.format(count=len(problems), path=path, problem=shown + tail))
     return records
 
 
 def iter_objects(
-    path: str | Path, *, max_bytes: int | None = None, why: str = "the limit"
+    path: str | Path, *, max_bytes: int | None = None, why: str = Errors.E022
 ) -> Iterator[tuple[int, Any]]:
     """``(line number, decoded JSON value)`` of each non-blank line; stops at the first line that is not JSON,
     or (with ``max_bytes``) at the first line over ``max_bytes``, which is not read whole (``why`` says why)."""
@@ -191,7 +198,7 @@ def _lines(fh, path: Path, max_bytes: int | None, why: str) -> Iterator[bytes]:
         return
     for lineno, raw in enumerate(iter(lambda: fh.readline(max_bytes + 1), b""), start=1):
         if len(raw) > max_bytes:
-            raise RecordError(f"the line is over {max_bytes:,} bytes, {why}", source=str(path), line=lineno)
+            raise RecordError(Errors.E021.format(limit=max_bytes, problem=why), source=str(path), line=lineno)
         yield raw
 
 
@@ -202,13 +209,15 @@ def _decode_line(raw: bytes, path: Path, lineno: int) -> Any:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise RecordError(f"invalid UTF-8 at byte {err.start} of the line", source=str(path), line=lineno) from None
+        raise RecordError(Errors.E023.format(position=err.start), source=str(path), line=lineno) from None
     if not line.strip():
         return _BLANK
     try:
         return json.loads(line)
     except json.JSONDecodeError as err:
-        raise RecordError(f"invalid JSON at column {err.colno}: {err.msg}", source=str(path), line=lineno) from None
+        raise RecordError(
+            Errors.E024.format(position=err.colno, reason=err.msg), source=str(path), line=lineno
+        ) from None
 
 
 def check_text(text: str, where: str) -> None:
@@ -216,7 +225,7 @@ def check_text(text: str, where: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise RecordError(f"{where} is not valid Unicode (a lone surrogate at character {err.start})") from None
+        raise RecordError(Errors.E025.format(where=where, position=err.start)) from None
 
 
 def _parse_line(raw: bytes, path: Path, lineno: int, require_tags: bool) -> dict[str, Any] | None:
@@ -226,7 +235,7 @@ def _parse_line(raw: bytes, path: Path, lineno: int, require_tags: bool) -> dict
     try:
         return validate_record(obj, require_tags=require_tags)
     except RecordError as err:
-        raise RecordError(err.problem, source=str(path), line=lineno) from None
+        raise RecordError(Errors.E002.format(problem=err.problem), source=str(path), line=lineno) from None
 
 
 def dumps_record(record: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from phiner.core.config import RunConfig
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError
 from phiner.core.labels import ID2LABEL, LABEL2ID
 from phiner.core.labels import LABELS as LABEL_LIST
 from phiner.core.records import write_json
@@ -68,9 +68,9 @@ class RunFolder:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise PhinerError(f"{path}: not valid JSON") from None
+            raise PhinerError(Errors.E042.format(path=path)) from None
         if not isinstance(data, dict):
-            raise PhinerError(f"{path}: should be a JSON object")
+            raise PhinerError(Errors.E043.format(path=path))
         return data
 
     def describe(self) -> dict[str, Any]:
@@ -98,7 +98,7 @@ class RunFolder:
         """Write one of the folder's JSON files (atomically); with ``finite``, refuse a NaN or infinite number
         (not valid JSON), naming its field, and write nothing."""
         if finite and (field := _non_finite(data)) is not None:
-            raise PhinerError(f"{self.path / name}: `{field}` is not a finite number; nothing written")
+            raise PhinerError(Errors.E044.format(path=self.path / name, field=field))
         write_json(self.path / name, data)
 
     def save_labels(self) -> None:
@@ -137,16 +137,18 @@ def read_config(path: str | Path) -> RunConfig:
     try:
         raw = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise PhinerError(f"{path}: cannot be read ({err.strerror})") from None
+        raise PhinerError(Errors.E045.format(path=path, reason=err.strerror)) from None
     except UnicodeDecodeError:
-        raise PhinerError(f"{path}: not valid YAML (not UTF-8)") from None
+        raise PhinerError(Errors.E046.format(path=path)) from None
     data = parse_yaml(raw, str(path))[0] or {}  # no aliases: a run folder may come from anyone
     if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("train", "lora")):
-        raise PhinerError(f"{path}: should be a mapping, with `train` and `lora` mappings")
+        raise PhinerError(Errors.E047.format(path=path))
     try:
         return RunConfig.from_dict(data)
-    except (TypeError, ValueError) as err:
-        raise PhinerError(f"{path}: {err}") from None
+    except ValueError as err:  # the config's own checks, from the catalogue
+        raise PhinerError(Errors.E048.format(path=path, problem=err)) from None
+    except TypeError as err:  # Python's words for a key the settings do not have (it names the key)
+        raise PhinerError(Errors.E049.format(path=path, reason=err)) from None
 
 
 def refuse_overlap(out: str | Path, inputs: Mapping[str, str | Path | None], *, option: str = "--out") -> None:
@@ -157,13 +159,12 @@ def refuse_overlap(out: str | Path, inputs: Mapping[str, str | Path | None], *, 
         if source is None:
             continue
         src = Path(source).resolve()
-        if target == src or src in target.parents:
-            where = "is" if target == src else "is inside"
-            raise PhinerError(f"{option} {out} {where} {name} {source}; write it outside its input.")
+        if target == src:
+            raise PhinerError(Errors.E050.format(option=option, path=out, option2=name, path2=source))
+        if src in target.parents:
+            raise PhinerError(Errors.E051.format(option=option, path=out, option2=name, path2=source))
         if target in src.parents:
-            raise PhinerError(
-                f"{option} {out} holds {name} {source}: replacing it would delete its input; write it elsewhere."
-            )
+            raise PhinerError(Errors.E052.format(option=option, path=out, option2=name, path2=source))
 
 
 def refuse_existing(
@@ -173,7 +174,7 @@ def refuse_existing(
     (:func:`refuse_overlap`): called before costly work, and by :func:`writing`."""
     refuse_overlap(out, inputs or {})
     if Path(out).exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; choose another --out or pass --overwrite.")
+        raise OutputExistsError(Errors.E053.format(path=out))
 
 
 @contextmanager

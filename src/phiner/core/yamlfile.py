@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 
 class YamlError(PhinerError):
@@ -27,15 +27,13 @@ def parse_yaml(raw: str, where: str) -> tuple[Any, Any]:
     try:
         for event in yaml.parse(raw, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise YamlError(
-                    f"{where}:{event.start_mark.line + 1}: uses a YAML anchor or alias (&name, *name), "
-                    "which phiner does not read"
-                )
+                raise YamlError(Errors.E041.format(where=where, line=event.start_mark.line + 1))
         node = yaml.compose(raw, Loader=yaml.SafeLoader)
         data = yaml.safe_load(raw)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         place = f"{where}:{mark.line + 1}" if mark is not None else where
         problem = getattr(err, "problem", None) or "not valid YAML"
+        # Not from the catalogue: YAML's problem may quote a character or a tag of the text (``!name``).
         raise YamlError(f"{place}: not valid YAML ({problem})") from None
     return data, node

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import RecordError
+from phiner.core.errors import Errors, RecordError
 from phiner.core.records import read_jsonl, validate_record, write_json, write_jsonl
 
 
@@ -23,7 +23,7 @@ def save_dataset(out: str | Path, splits: dict[str, list[dict[str, Any]]], info:
             try:
                 validate_record(record)
             except RecordError as err:
-                raise RecordError(f"{name} record {i}: {err.problem}") from None
+                raise RecordError(Errors.E093.format(name=name, index=i, problem=err.problem)) from None
         write_jsonl(out / f"{name}.jsonl", records)
     DatasetDict({name: Dataset.from_list(_arrow_ready(records)) for name, records in splits.items()}).save_to_disk(
         str(out / "hf")
@@ -48,9 +48,9 @@ def load_records(path: str | Path, split: str = "test", *, require_tags: bool = 
         if not file.exists():
             have = sorted(p.stem for p in path.glob("*.jsonl"))
             raise RecordError(
-                f"{path} has no split `{split}` ({file.name} missing); it has: {', '.join(have) or 'none'}"
+                Errors.E094.format(path=path, name=split, file=file.name, choices=", ".join(have) or "none")
             )
         path = file
     elif not path.exists():
-        raise RecordError(f"{path} does not exist; give a dataset folder or a JSONL file")
+        raise RecordError(Errors.E095.format(path=path))
     return read_jsonl(path, require_tags=require_tags)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import RecordError
+from phiner.core.errors import Errors, RecordError, SettingError
 from phiner.data.synth.scenarios import render_scenario
 
 FORMS = ("scenarios", "notes", "mixed")
@@ -196,7 +196,7 @@ def _join_names(text: str, spans: list[list], report: TagReport) -> list[tuple[i
 def read_split(path: str | Path, form: str = "scenarios", *, unit_as_loc: bool = False) -> tuple[list[dict], TagReport]:
     """Records of one Nor-DeID JSON file in the given form, and the report on its tags."""
     if form not in FORMS:
-        raise ValueError(f"`form` should be one of {', '.join(FORMS)}, got {form!r}.")
+        raise SettingError(Errors.E096.format(choices=", ".join(FORMS), given=form))
     path = Path(path)
     data = _load(path)
     report = TagReport()
@@ -211,7 +211,7 @@ def read_split(path: str | Path, form: str = "scenarios", *, unit_as_loc: bool =
         paired = len(scenarios) == len(data["results"])
         for i, note in enumerate(data["results"]):
             if not isinstance(note, str):
-                raise RecordError(f"results[{i}] should be a string, got {type(note).__name__}", source=str(path))
+                raise RecordError(Errors.E097.format(index=i, type=type(note).__name__), source=str(path))
             record = note_record(note, report, unit_as_loc=unit_as_loc)
             if paired and isinstance(scenarios[i], dict):
                 record["known"] = scenario_known(scenarios[i])
@@ -223,16 +223,16 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
-        raise RecordError(f"{path} does not exist; Nor-DeID-SynthData has training.json and validation.json") from None
+        raise RecordError(Errors.E098.format(path=path)) from None
     except UnicodeDecodeError as err:
-        raise RecordError(f"invalid UTF-8 at byte {err.start}", source=str(path)) from None
+        raise RecordError(Errors.E099.format(position=err.start), source=str(path)) from None
     except json.JSONDecodeError as err:
         raise RecordError(
-            f"invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}", source=str(path)
+            Errors.E100.format(line=err.lineno, position=err.colno, reason=err.msg), source=str(path)
         ) from None
     for key in ("scenarios", "results"):
         if not isinstance(data, dict) or not isinstance(data.get(key), list):
-            raise RecordError(f"missing list `{key}`; is this a Nor-DeID-SynthData file?", source=str(path))
+            raise RecordError(Errors.E101.format(key=key), source=str(path))
     return data
 
 

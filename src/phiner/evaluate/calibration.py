@@ -18,7 +18,7 @@ from typing import Any
 
 from phiner.analyze.detector import merge_all
 from phiner.analyze.tagger import Tagger, _to_spans, readable_texts
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError, SettingError
 from phiner.core.labels import ENTITY_TYPES
 from phiner.core.records import Span
 from phiner.evaluate.metrics import char_counts, deid_scores
@@ -98,9 +98,9 @@ def _overall(collected: Collected, entities: list[list[dict]]) -> tuple[float, f
 def check_calibration_set(gold: Sequence[Sequence[dict]], source: str = "the calibration set") -> None:
     """Refuse a set with no records or no PHI spans: its recall is undefined, so no threshold can be chosen."""
     if not gold:
-        raise PhinerError(f"{source}: no records to calibrate on")
+        raise PhinerError(Errors.E182.format(where=source))
     if not any(t["end"] > t["start"] for spans in gold for t in spans):
-        raise PhinerError(f"{source}: no PHI spans (ner_tags) to calibrate on; calibrate needs tagged PHI")
+        raise PhinerError(Errors.E183.format(where=source))
 
 
 def calibrate(
@@ -116,9 +116,9 @@ def calibrate(
     plot, are :func:`sweep`'s).
     """
     if not 0 < target <= 1:
-        raise ValueError(f"the recall target should be above 0 and at most 1, got {target}")
+        raise SettingError(Errors.E184.format(given=target))
     if not 0 <= max_over_redaction <= 1:
-        raise ValueError(f"the over-redaction budget should be from 0 to 1, got {max_over_redaction}")
+        raise SettingError(Errors.E185.format(given=max_over_redaction))
     check_calibration_set(collected.gold)
     kinds = [
         k for k in ENTITY_TYPES if any(t["label"] == k and t["end"] > t["start"] for g in collected.gold for t in g)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from phiner.analyze.onnx import ONNX_INFO, OnnxModel
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import write_json
 from phiner.core.runfolder import RunFolder, refuse_existing, writing
 
@@ -64,8 +64,9 @@ def export_onnx(
         }
         if abs(parity["f1_difference"]) > PARITY_TOLERANCE:
             raise PhinerError(
-                f"parity check failed: strict F1 {parity['onnx_f1']:.4f} vs PyTorch "
-                f"{parity['torch_f1']:.4f} (tolerance {PARITY_TOLERANCE}); nothing written to {out}."
+                Errors.E237.format(
+                    number=parity["onnx_f1"], number2=parity["torch_f1"], limit=PARITY_TOLERANCE, path=out
+                )
             )
         RunFolder(run).copy_travelling(tmp)
         write_json(tmp / ONNX_INFO, info)
@@ -168,7 +169,7 @@ def check_parity(torch_model, onnx_model: OnnxModel, tokenizer, records: list[di
     from phiner.model.windows import encode
 
     if not records:
-        raise PhinerError("the parity check needs labelled test records; give --data FILE_OR_DIR.")
+        raise PhinerError(Errors.E238)
     reference = Tagger(torch_model, tokenizer, precision="fp32")
     exported = Tagger(onnx_model, tokenizer)
     f1_torch = evaluate_tagger(reference, records)["strict"]["all"]["f1"]
@@ -191,4 +192,4 @@ def _run_test_data(run: Path) -> str:
     for path in config.data if config else []:
         if Path(path).is_dir() and (Path(path) / "test.jsonl").exists():
             return path
-    raise PhinerError(f"{run} names no dataset folder with a test split for the parity check; give --data FILE_OR_DIR.")
+    raise PhinerError(Errors.E239.format(path=run))

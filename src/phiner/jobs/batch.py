@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import PhinerError, RecordError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
 from phiner.core.records import (
     MAX_REPORTED_PROBLEMS,
     atomic_write,
@@ -61,8 +61,10 @@ def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
     """How many documents ``src`` holds; refuses it, naming every bad line and field (the first 20), if any
     line is not a JSON object with a string text, or lacks its id or patient field."""
     src = Path(src)
+    if not src.exists():
+        raise PhinerError(Errors.E188.format(path=src))
     if not src.is_file():
-        raise PhinerError(f"{src}: no such file" if not src.exists() else f"{src}: not a file")
+        raise PhinerError(Errors.E189.format(path=src))
     count, problems = 0, []
     try:
         for lineno, obj in iter_objects(
@@ -72,13 +74,13 @@ def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
             try:
                 check_record(obj, options)
             except RecordError as err:
-                problems.append(f"{src}:{lineno}: {err}")
+                problems.append(Errors.E190.format(path=src, line=lineno, problem=err))
     except RecordError as err:  # not JSON at all: reading stops there
         problems.append(str(err))
     if problems:
-        raise problems_error(f"{len(problems)} bad line(s) in {src}", problems)
+        raise problems_error(Errors.E191.format(count=len(problems), path=src), problems)
     if count == 0:
-        raise PhinerError(f"{src}: no documents (the file is empty or blank)")
+        raise PhinerError(Errors.E192.format(path=src))
     return count
 
 
@@ -90,38 +92,37 @@ def max_line_bytes(max_chars: int) -> int:
 
 def line_limit(max_chars: int) -> str:
     """Why a JSONL line over :func:`max_line_bytes` is refused."""
-    return f"more than a text of --max-chars ({max_chars:,}) takes"
+    return Errors.E193.format(limit=max_chars)
 
 
 def problems_error(headline: str, problems: list[str]) -> PhinerError:
     """One error listing ``problems`` (the first 20) under ``headline``: a job refuses its input whole."""
     shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
     more = len(problems) - MAX_REPORTED_PROBLEMS
-    return PhinerError(f"{headline}; nothing was written:\n{shown}" + (f"\n  ... and {more} more" if more > 0 else ""))
+    tail = Errors.E020.format(count=more) if more > 0 else ""
+    return PhinerError(Errors.E194.format(problem=headline, problem2=shown + tail))
 
 
 def check_record(obj: Any, options: RedactOptions) -> None:
     """Refuse one record (a JSONL line, or a table row as a mapping) that the job could not redact: no string text, a
     text over ``max_chars``, a missing or bad id or patient, a `keep_original` key that exists, bad known PHI."""
     if not isinstance(obj, dict):
-        raise RecordError(f"expected a JSON object, got {type(obj).__name__}")
+        raise RecordError(Errors.E003.format(type=type(obj).__name__))
     name = options.text_field
     if not isinstance(obj.get(name), str):
         if name not in obj:
-            raise RecordError(f"field `{name}` is missing (choose the text's field with --field)")
-        raise RecordError(f"field `{name}` should be a string, got {type(obj[name]).__name__}")
+            raise RecordError(Errors.E195.format(field=name))
+        raise RecordError(Errors.E196.format(field=name, type=type(obj[name]).__name__))
     if len(obj[name]) > options.max_chars:
-        raise RecordError(
-            f"field `{name}` holds {len(obj[name]):,} characters, over --max-chars ({options.max_chars:,})"
-        )
-    check_text(obj[name], f"field `{name}`")
+        raise RecordError(Errors.E197.format(field=name, length=len(obj[name]), limit=options.max_chars))
+    check_text(obj[name], Errors.E013.format(field=name))
     for name, flag in ((options.id_field, "--id-field"), (options.patient_field, "--patient-field")):
         if name is not None and (not isinstance(obj.get(name), (str, int)) or isinstance(obj.get(name), bool)):
-            raise RecordError(f"field `{name}` ({flag}) should be a string or an integer")
+            raise RecordError(Errors.E198.format(field=name, option=flag))
         if name is not None and isinstance(obj[name], str):
-            check_text(obj[name], f"field `{name}`")
+            check_text(obj[name], Errors.E013.format(field=name))
     if options.keep_original is not None and options.keep_original in obj:
-        raise RecordError(f"field `{options.keep_original}` (--keep-original) exists already")
+        raise RecordError(Errors.E199.format(field=options.keep_original))
     record_known(obj, options.known_field, options.known_columns)
 
 
@@ -144,14 +145,14 @@ def redact_jsonl(
     """
     src, files = Path(src), JobFiles(Path(dst), Path(key_file) if key_file else None)
     if files.key is not None and files.key.resolve() in (files.output.resolve(), src.resolve()):
-        raise PhinerError(f"{files.key}: the key file should differ from the input and the output")
+        raise PhinerError(Errors.E200.format(path=files.key))
     if files.output.resolve() == src.resolve():
-        raise PhinerError(f"{files.output}: the output should differ from the input")
+        raise PhinerError(Errors.E201.format(path=files.output))
     total = scanned if scanned is not None else scan_jsonl(src, options)
     started = time.perf_counter()
     if files.output.exists() and not files.partial.exists():
         if not resume:
-            raise FileExistsError(f"{files.output} exists; choose another --output or remove it.")
+            raise OutputExistsError(Errors.E202.format(path=files.output))
         return {"skipped": total, "written": 0, "seconds": 0.0}
     done, options = _open_job(files, resume, options)
     written = _write_job(tagger, src, files, options, done, progress)
@@ -165,11 +166,9 @@ def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[in
     the same patients the same surrogates."""
     make_folder(files.output.parent)
     if files.key is not None and files.key.exists() and not resume:
-        raise FileExistsError(f"{files.key} exists; choose another --key or remove it.")
+        raise OutputExistsError(Errors.E203.format(path=files.key))
     if files.partial.exists() and not resume:
-        raise FileExistsError(
-            f"{files.partial} holds an interrupted job; pass --resume to continue it, or remove it to start again."
-        )
+        raise OutputExistsError(Errors.E204.format(path=files.partial))
     options = keep_secret(files.state, options, resume=resume)
     done = _complete_lines(files.partial) if files.partial.exists() else 0
     if files.key is not None:
@@ -196,7 +195,7 @@ def make_folder(folder: Path) -> None:
     """``folder`` and its parents, refused where one of them is a file."""
     for parent in (folder, *folder.parents):
         if parent.exists() and not parent.is_dir():
-            raise PhinerError(f"{parent}: not a folder")
+            raise PhinerError(Errors.E205.format(path=parent))
     folder.mkdir(parents=True, exist_ok=True)
 
 
@@ -338,14 +337,14 @@ def redact_folder(
     and checked before the first is written."""
     src, dst = Path(src), Path(dst)
     if not src.is_dir():
-        raise PhinerError(f"{src}: no such folder")
+        raise PhinerError(Errors.E206.format(path=src))
     if dst.resolve().is_relative_to(src.resolve()):
-        raise PhinerError(f"{dst}: the output folder should not be the input folder or inside it")
+        raise PhinerError(Errors.E207.format(path=dst))
     files, outside = text_files(src)
     if not files:
-        raise PhinerError(f"{src}: no .txt files")
+        raise PhinerError(Errors.E208.format(path=src))
     if dst.exists() and any(dst.iterdir()) and not resume:
-        raise FileExistsError(f"{dst} is not empty; pass --resume to continue it, or choose another --output.")
+        raise OutputExistsError(Errors.E209.format(path=dst))
     todo = [p for p in files if not (dst / p.relative_to(src)).exists()]
     for path in todo:
         read_text_file(path)
@@ -365,4 +364,4 @@ def read_text_file(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise PhinerError(f"{path}: invalid UTF-8 at byte {err.start}; nothing was written") from None
+        raise PhinerError(Errors.E210.format(path=path, position=err.start)) from None

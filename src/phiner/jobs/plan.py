@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import check_text
 
 Kind = Literal["text", "folder", "jsonl", "tables"]
@@ -40,12 +40,12 @@ class JobRequest:
     def source(self) -> None:
         """Refuse a request without exactly one of ``--text`` and ``--input``, a missing input, a bad text."""
         if (self.text is None) == (self.input is None):
-            raise PhinerError("Give exactly one of --text or --input.")
+            raise PhinerError(Errors.E247)
         if self.input is not None:
             from phiner.jobs.tables import is_glob
 
             if not self.input.exists() and not is_glob(self.input):
-                raise PhinerError(f"{self.input}: no such file or folder")
+                raise PhinerError(Errors.E248.format(path=self.input))
         if self.text is not None:
             check_text(self.text, "--text")
 
@@ -73,23 +73,23 @@ def plan_redact(request: JobRequest) -> Kind:
     request.source()
     if request.is_tables():
         if request.output is None:
-            raise PhinerError("--output (a folder of part files) is needed with a table --input.")
+            raise PhinerError(Errors.E249)
         if request.key is not None:
-            raise PhinerError("--key works with one text or a .jsonl --input into a .jsonl --output, not with tables.")
+            raise PhinerError(Errors.E250)
         return "tables"
     if request.output_format is not None or request.entities_out is not None or request.engine == "ray":
-        raise PhinerError(f"--output-format, --entities-out and --engine ray work with tables: {TABLE_INPUTS}.")
+        raise PhinerError(Errors.E251.format(choices=TABLE_INPUTS))
     input, output, key = request.input, request.output, request.key
     if request.text is not None or (input.is_file() and input.suffix != ".jsonl"):
         if output is not None and input is not None and output.resolve() == input.resolve():
-            raise PhinerError(f"{output}: the output should differ from the input")
+            raise PhinerError(Errors.E201.format(path=output))
         if key is not None and key.resolve() in {p.resolve() for p in (input, output) if p is not None}:
-            raise PhinerError(f"{key}: the key file should differ from the input and the output")
+            raise PhinerError(Errors.E200.format(path=key))
         return "text"
     if output is None:
-        raise PhinerError("--output is needed with a folder or a .jsonl --input.")
+        raise PhinerError(Errors.E252)
     if key is not None and input.is_dir():
-        raise PhinerError("--key works with a .jsonl input or one text, not a folder.")
+        raise PhinerError(Errors.E253)
     return "folder" if input.is_dir() else "jsonl"
 
 
@@ -98,7 +98,7 @@ def plan_predict(request: JobRequest) -> Kind:
     request.source()
     if request.is_tables():
         if request.output is None:
-            raise PhinerError("--output (a folder of part files) is needed with a table --input.")
+            raise PhinerError(Errors.E249)
         return "tables"
     table_only = {
         "--text-field": request.text_field != "text",
@@ -109,10 +109,12 @@ def plan_predict(request: JobRequest) -> Kind:
         "--engine ray": request.engine == "ray",
     }
     if any(table_only.values()):
-        raise PhinerError(f"{', '.join(k for k, v in table_only.items() if v)}: only with tables ({TABLE_INPUTS}).")
+        raise PhinerError(
+            Errors.E254.format(option=", ".join(k for k, v in table_only.items() if v), choices=TABLE_INPUTS)
+        )
     input, output = request.input, request.output
     if input is not None and not input.is_file():
-        raise PhinerError(f"{input}: no such file")
+        raise PhinerError(Errors.E188.format(path=input))
     if input is not None and output is not None and output.resolve() == input.resolve():
-        raise PhinerError(f"{output}: the output should differ from the input")
+        raise PhinerError(Errors.E201.format(path=output))
     return "text" if input is None else "jsonl"

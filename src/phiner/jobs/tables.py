@@ -45,7 +45,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from phiner.anonymize.surrogates import document_id
-from phiner.core.errors import PhinerError, RecordError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
 from phiner.core.records import atomic_write, iter_objects, open_private, record_known
 from phiner.jobs.batch import (
     check_record,
@@ -107,7 +107,7 @@ def find_tables(input: str | Path) -> tuple[Path, list[Path], int]:
     path = Path(input)
     if path.is_file():
         if table_format(path) is None:
-            raise PhinerError(f"{path}: not a .jsonl, .csv or .parquet file")
+            raise PhinerError(Errors.E211.format(path=path))
         return path.parent, [path], 0
     if path.is_dir():
         base = path
@@ -116,12 +116,12 @@ def find_tables(input: str | Path) -> tuple[Path, list[Path], int]:
         base = Path(os.path.normpath(_glob_base(str(input))))
         tables, outside = _glob_inside(str(input), base)
     else:
-        raise PhinerError(f"{input}: no such file or folder, and no glob")
+        raise PhinerError(Errors.E212.format(path=input))
     if not tables:
-        raise PhinerError(f"{input}: no .jsonl, .csv or .parquet files")
+        raise PhinerError(Errors.E213.format(path=input))
     kinds = sorted({table_format(p) for p in tables})
     if len(kinds) > 1:
-        raise PhinerError(f"{input}: holds {' and '.join(kinds)} files; one job reads one format (pick with a glob)")
+        raise PhinerError(Errors.E214.format(path=input, kind=" and ".join(kinds)))
     return base, tables, outside
 
 
@@ -192,21 +192,22 @@ class TableJob:
         base, inputs, outside = find_tables(input)
         output = Path(output)
         if output_format is not None and output_format not in FORMATS.values():
-            raise PhinerError(f"`--output-format` should be jsonl, csv or parquet, got {output_format!r}")
+            raise PhinerError(Errors.E215.format(given=output_format))
         if table_format(output) is not None:
-            raise PhinerError(f"{output}: the output of a table job is a folder of part files; name a folder")
+            raise PhinerError(Errors.E216.format(path=output))
         one_file = Path(input).is_file()
         root = Path(input).resolve() if one_file else base.resolve()
+        if output.resolve().is_relative_to(root) and one_file:
+            raise PhinerError(Errors.E217.format(path=output))
         if output.resolve().is_relative_to(root):
-            what = "should differ from the input" if one_file else "should not be the input folder or inside it"
-            raise PhinerError(f"{output}: the output folder {what}")
+            raise PhinerError(Errors.E207.format(path=output))
         if entities_out is not None:
             entities_out = Path(entities_out)
             if table_format(entities_out) is None:
-                raise PhinerError(f"{entities_out}: --entities-out should end in .jsonl, .csv or .parquet")
+                raise PhinerError(Errors.E218.format(path=entities_out))
             where = entities_out.resolve()
             if where.is_relative_to(root) or where.is_relative_to(output.resolve()):
-                raise PhinerError(f"{entities_out}: --entities-out should be outside the input and the output")
+                raise PhinerError(Errors.E219.format(path=entities_out))
         chosen = output_format or table_format(inputs[0])
         return cls(tuple(inputs), base, output, chosen, mode, entities_out, outside)
 
@@ -306,20 +307,20 @@ def scan_tables(job: TableJob, options: RedactOptions) -> int:
     first 20), if a column is missing, repeated or would be overwritten, a CSV quote is never closed, or a row
     has no string text (or one over ``options.max_chars``), id or patient."""
     if job.entities_out is not None and options.id_field is None:
-        raise PhinerError("--entities-out needs --id-column: each entity row names its document by its id")
+        raise PhinerError(Errors.E220)
     problems: list[str] = []
     total = 0
     for path in job.inputs:
         try:
             count, found = _scan_file(path, job, options)
         except (pa.ArrowException, OSError, csv.Error, UnicodeError) as err:  # Arrow's messages may quote the data
-            count, found = 0, [f"{path}: cannot be read as {job.input_format} ({type(err).__name__})"]
+            count, found = 0, [Errors.E221.format(path=path, kind=job.input_format, error=type(err).__name__)]
         if count == 0 and not found:
-            found = [f"{path}: no rows"]
+            found = [Errors.E222.format(path=path)]
         total += count
         problems += found
     if problems:
-        raise problems_error(f"{len(problems)} problem(s) in the input", problems)
+        raise problems_error(Errors.E223.format(count=len(problems)), problems)
     return total
 
 
@@ -329,29 +330,28 @@ def _scan_file(path: Path, job: TableJob, options: RedactOptions) -> tuple[int, 
     if job.input_format == "csv":
         line = csv_unclosed_quote(path)
         if line is not None:
-            unclosed = "a quoted value opens here and is never closed (it would hold every row after it)"
-            return 0, [f"{path}: line {line}: {unclosed}"]
+            return 0, [Errors.E224.format(path=path, line=line)]
     names = pq.read_schema(path).names if job.input_format == "parquet" else _csv_names(path)
-    found = [f"{path}: {p}" for p in _column_problems(names, job, options)]
+    found = [Errors.E048.format(path=path, problem=p) for p in _column_problems(names, job, options)]
     if found:
         return 0, found
     if job.output_format == "csv" and job.input_format == "parquet":
-        found = [f"{path}: {p}" for p in _csv_type_problems(pq.read_schema(path), job, options)]
+        found = [
+            Errors.E048.format(path=path, problem=p) for p in _csv_type_problems(pq.read_schema(path), job, options)
+        ]
     count = 0
     try:
         for table in read_batches(path, options.buffer, _needed(names, options), options.max_chars):
             for row in _rows(table, options):
                 count += 1
+                # Not from the catalogue: it names the row by its id, a value of the input (see `_id_note`).
                 found += [f"{path}: row {count}{_id_note(row, options)}: {p}" for p in _row_problems(row, options)]
     except pa.ArrowInvalid as err:
         if job.input_format != "csv" or "straddl" not in str(err):  # pyarrow's: a row larger than a block
             raise
         block = csv_block_bytes(options.max_chars)
-        size = f"{block >> 20} MiB" if block % (1 << 20) == 0 else f"{block >> 10} KiB"
-        found.append(
-            f"{path}: row {count + 1} or a later row is larger than the {size} read at a time "
-            f"(is a value over --max-chars ({options.max_chars:,})?)"
-        )
+        size, unit = (block >> 20, "MiB") if block % (1 << 20) == 0 else (block >> 10, "KiB")
+        found.append(Errors.E225.format(path=path, index=count + 1, limit=size, kind=unit, limit2=options.max_chars))
     return count, found
 
 
@@ -406,6 +406,7 @@ def _scan_jsonl(path: Path, job: TableJob, options: RedactOptions) -> tuple[int,
                 problems = _row_problems(obj, options)
                 if isinstance(obj, dict) and job.entities_out is None and ENTITIES in obj:
                     problems.append(_ENTITIES_TAKEN)
+                # Not from the catalogue: it names the line's record by its id, a value of the input.
                 found += [f"{path}:{lineno}{_id_note(obj, options)}: {p}" for p in problems]
             count += len(lines)
             if any(not isinstance(obj, dict) for _, obj in lines):
@@ -414,11 +415,13 @@ def _scan_jsonl(path: Path, job: TableJob, options: RedactOptions) -> tuple[int,
                 table = jsonl_table([obj for _, obj in lines])
             except pa.ArrowException:  # its message quotes a value
                 first, last = lines[0][0], lines[-1][0]
-                found.append(f"{path}:{first}-{last}: a key holds values of different kinds in these lines")
+                found.append(Errors.E226.format(path=path, line=first, line2=last))
                 continue
             if job.output_format == "csv":
                 problems = _csv_type_problems(table.schema, job, options)
-                found += [f"{path}:{lines[0][0]}-{lines[-1][0]}: {p}" for p in problems]
+                found += [
+                    Errors.E227.format(path=path, line=lines[0][0], line2=lines[-1][0], problem=p) for p in problems
+                ]
     except RecordError as err:  # not JSON: reading stops there
         found.append(str(err))
     return count, found
@@ -429,7 +432,7 @@ def _csv_names(path: Path) -> list[str]:
         return next(csv.reader(fh), [])
 
 
-_ENTITIES_TAKEN = f"column `{ENTITIES}` exists already (phiner writes the entities there): rename it"
+_ENTITIES_TAKEN = Errors.E228.format(column=ENTITIES)
 
 
 def _column_problems(names: list[str], job: TableJob, options: RedactOptions) -> list[str]:
@@ -438,6 +441,8 @@ def _column_problems(names: list[str], job: TableJob, options: RedactOptions) ->
     problems, first = [], {}
     for i, name in enumerate(names, start=1):
         if name in first:
+            # Not from the catalogue: it shows the name as the file spells it (a file without a header row has
+            # its first row there).
             problems.append(f"column {i} repeats the name of column {first[name]} (`{name}`): name each once")
         first.setdefault(name, i)
     needed = [
@@ -445,17 +450,18 @@ def _column_problems(names: list[str], job: TableJob, options: RedactOptions) ->
         (options.id_field, "--id-column"),
         (options.patient_field, "--patient-column"),
     ]
-    problems += [f"column `{n}` ({flag}) is missing" for n, flag in needed if n is not None and n not in names]
+    problems += [Errors.E229.format(column=n, option=flag) for n, flag in needed if n is not None and n not in names]
     if job.entities_out is None and ENTITIES in names:
         problems.append(_ENTITIES_TAKEN)
     if options.keep_original is not None and options.keep_original in names:
-        problems.append(f"column `{options.keep_original}` (--keep-original) exists already")
+        problems.append(Errors.E230.format(column=options.keep_original))
     return problems
 
 
 def _csv_type_problems(schema: pa.Schema, job: TableJob, options: RedactOptions) -> list[str]:
     """Nested columns (lists, structs) that a CSV output cannot hold; redact drops the known PHI columns."""
     dropped = {options.known_field, *options.known_columns} if job.mode == "redact" else set()
+    # Not from the catalogue: it shows the column's name as the file spells it (a JSONL file's keys).
     return [
         f"column `{f.name}` holds {f.type}, which CSV cannot: choose --output-format jsonl or parquet"
         for f in schema
@@ -504,6 +510,7 @@ def transform(tagger, table: pa.Table, options: RedactOptions, mode: Mode = "red
     for row in rows:
         problems = _row_problems(row, options)
         if problems:
+            # Not from the catalogue: it names the row by its id, a value of the input (see `_id_note`).
             raise RecordError(f"a row{_id_note(row, options)}: {problems[0]}")
     texts = [row[options.text_field] for row in rows]
     known = [record_known(row, options.known_field, options.known_columns) for row in rows]
@@ -579,7 +586,7 @@ def run_table_job(
     total = scanned if scanned is not None else scan_tables(job, options)
     if _whole(job.output) and not job.partial.exists():
         if not resume:
-            raise FileExistsError(f"{job.output} exists; choose another --output or remove it.")
+            raise OutputExistsError(Errors.E202.format(path=job.output))
         return {"skipped": total, "written": 0, "seconds": 0.0}
     fresh = not job.partial.exists()
     try:
@@ -599,11 +606,9 @@ def _whole(output: Path) -> bool:
 
 def _open(job: TableJob, options: RedactOptions, resume: bool) -> RedactOptions:
     if job.partial.exists() and not resume:
-        raise FileExistsError(
-            f"{job.partial} holds an interrupted job; pass --resume to continue it, or remove it to start again."
-        )
+        raise OutputExistsError(Errors.E204.format(path=job.partial))
     if job.entities_out is not None and job.entities_out.exists() and not resume:
-        raise FileExistsError(f"{job.entities_out} exists; choose another --entities-out or remove it.")
+        raise OutputExistsError(Errors.E231.format(path=job.entities_out))
     make_folder(job.output.parent)
     job.partial.mkdir(mode=0o700, exist_ok=True)
     for stray in job.partial.rglob(".*"):  # a temporary file of a write that was killed

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import ModelNotFoundError, PhinerError
+from phiner.core.errors import Errors, ModelNotFoundError, PhinerError
 from phiner.core.labels import LABELS
 from phiner.core.runfolder import ADAPTER_CONFIG, CONFIG, RunFolder
 from phiner.core.runfolder import LABELS as LABELS_FILE
@@ -40,9 +40,7 @@ class AdapterConflict(PhinerError):
 def check_name(name: str) -> str:
     """``name`` if it is a valid adapter name (:data:`ADAPTER_NAME`); the error does not repeat it."""
     if not isinstance(name, str) or not ADAPTER_NAME.fullmatch(name):
-        raise PhinerError(
-            "an adapter name should be 1 to 64 letters, digits, '_' or '-', starting with a letter or digit"
-        )
+        raise PhinerError(Errors.E075)
     return name
 
 
@@ -50,10 +48,7 @@ def run_base(run: str | Path) -> str:
     """The base model a LoRA run folder was trained on, as it recorded it (``minilm``, a hub id or a folder)."""
     run = Path(run)
     if not (run / ADAPTER_CONFIG).is_file():
-        raise ModelNotFoundError(
-            f"{run} is not a LoRA run folder (no {ADAPTER_CONFIG}); merged and exported models are served alone, "
-            "with --model"
-        )
+        raise ModelNotFoundError(Errors.E076.format(path=run, file=ADAPTER_CONFIG))
     return adapter_base(run / ADAPTER_CONFIG)
 
 
@@ -65,10 +60,9 @@ def base_of(base_or_run: str | Path) -> str:
         return run_base(path)
     if (path / CONFIG).is_file():
         config = RunFolder(path).config()
-        raise ModelNotFoundError(
-            f"{path} is a merged or exported model, not a base: its adapter is inside its weights; give its base "
-            f"({config.base_model if config else 'the one it was trained on'}) or its run folder"
-        )
+        if config is not None:
+            raise ModelNotFoundError(Errors.E077.format(path=path, model=config.base_model))
+        raise ModelNotFoundError(Errors.E078.format(path=path))
     return str(base_or_run)
 
 
@@ -106,13 +100,11 @@ class SharedBase:
         check_name(name)
         run = Path(run)
         if name in self.names:
-            raise AdapterConflict("an adapter of that name is loaded already; remove it first")
+            raise AdapterConflict(Errors.E079)
         self.check_run(run)
         config, weights = _read(run)
         if not weights:
-            raise ModelNotFoundError(
-                f"{run / WEIGHTS}: holds no weights; the run folder is incomplete (train it again)."
-            )
+            raise ModelNotFoundError(Errors.E080.format(path=run / WEIGHTS))
         biases = {key: weights.pop(key) for key in list(weights) if key.endswith(BIAS_SUFFIX)}
         config = dataclasses.replace(config, bias="none", lora_bias=bool(biases), inference_mode=True)
         try:  # whatever fails from here on, the adapter is taken out again: the base is left as it was
@@ -122,9 +114,9 @@ class SharedBase:
                 self.model.add_adapter(name, config)
             loaded = set_peft_model_state_dict(self.model, weights, adapter_name=name)
             if loaded.unexpected_keys:
-                raise ValueError("weights of modules this base does not have")
+                raise ValueError(Errors.E081)  # only its type is shown, below
             if any(_own(key, name) for key in loaded.missing_keys):
-                raise ValueError("LoRA or head weights missing")
+                raise ValueError(Errors.E082)
             with torch.no_grad():
                 for key, trained in biases.items():
                     layer = self.model.base_model.model.get_submodule(
@@ -135,17 +127,16 @@ class SharedBase:
         except Exception as err:  # shapes or modules of another base, weights missing (peft raises its own kinds)
             self.discard(name)
             raise ModelNotFoundError(
-                f"{run / WEIGHTS}: cannot be loaded on {self.base} ({type(err).__name__}); is it from another base "
-                "model, or incomplete?"
+                Errors.E083.format(path=run / WEIGHTS, model=self.base, error=type(err).__name__)
             ) from None
         self.model.eval()
 
     def detach(self, name: str) -> None:
         """Drop adapter ``name`` (its LoRA and head); the last one stays, since peft keeps at least one."""
         if name not in self.names:
-            raise PhinerError("no adapter of that name is loaded")
+            raise PhinerError(Errors.E084)
         if len(self.names) == 1:
-            raise AdapterConflict("the last adapter cannot be removed")
+            raise AdapterConflict(Errors.E085)
         self._drop(name)
 
     def discard(self, name: str) -> None:
@@ -163,22 +154,15 @@ class SharedBase:
         """Refuse a run this base cannot carry: another base, another label set, trained biases everywhere."""
         trained_on = run_base(run)
         if not same_base(trained_on, self.base):
-            raise PhinerError(
-                f"{run} was trained on base {trained_on!r}, but the adapters here share base {self.base!r}; an "
-                "adapter only works on the base it was trained on: serve it on its own base (--model RUN), or "
-                f"train it on {self.base}"
-            )
+            raise PhinerError(Errors.E086.format(path=run, model=trained_on, model2=self.base))
         labels = RunFolder(run).json(LABELS_FILE)
         if labels is not None and labels.get("labels") != LABELS:
-            raise PhinerError(f"{run / LABELS_FILE}: its labels are not phiner's {len(LABELS)}; retrain the run")
+            raise PhinerError(Errors.E087.format(path=run / LABELS_FILE, count=len(LABELS)))
         adapter = RunFolder(run).json(ADAPTER_CONFIG) or {}
         if adapter.get("bias") == "all":
-            raise PhinerError(
-                f"{run / ADAPTER_CONFIG}: trained with `lora.bias` all, which changes biases all over the base; "
-                "serve it alone (--model RUN), or train with lora_only or none to share a base"
-            )
+            raise PhinerError(Errors.E088.format(path=run / ADAPTER_CONFIG))
         if not adapter.get("modules_to_save"):
-            raise PhinerError(f"{run / ADAPTER_CONFIG}: the run saved no classification head (`modules_to_save`)")
+            raise PhinerError(Errors.E089.format(path=run / ADAPTER_CONFIG))
 
 
 def _own(key: str, name: str) -> bool:
@@ -196,10 +180,8 @@ def _read(run: Path):
 
     weights = run / WEIGHTS
     if not weights.is_file():
-        raise ModelNotFoundError(f"{weights}: missing; the run folder is incomplete (train it again).")
+        raise ModelNotFoundError(Errors.E061.format(path=weights))
     try:
         return LoraConfig.from_pretrained(str(run)), load_file(str(weights))
     except Exception as err:  # safetensors and peft each raise their own kinds
-        raise ModelNotFoundError(
-            f"{weights}: cannot be loaded ({type(err).__name__}); is the file truncated?"
-        ) from None
+        raise ModelNotFoundError(Errors.E090.format(path=weights, error=type(err).__name__)) from None

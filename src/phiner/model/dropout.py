@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from phiner.core.errors import Errors, SettingError
+
 LEVELS = 1 << 16
 
 
@@ -41,7 +43,7 @@ def no_attention_dropout(model: nn.Module) -> int:
             module.p = 0.0
             found += 1
     if not found:
-        raise ValueError("no attention dropout module found (attention.self.dropout / attn.dropout)")
+        raise SettingError(Errors.E091)
     return found
 
 

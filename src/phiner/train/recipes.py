@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 NORDEID_DEFAULT = "../shared/data/nor-deid-synthdata"
 
@@ -46,7 +46,7 @@ CALIBRATION_FROM = 900
 
 def recipe(name: str) -> Recipe:
     if name not in RECIPES:
-        raise PhinerError(f"recipe {name!r} is unknown; expected one of {', '.join(RECIPES)}")
+        raise PhinerError(Errors.E235.format(given=name, choices=", ".join(RECIPES)))
     return RECIPES[name]
 
 
@@ -60,7 +60,7 @@ def prepare_default(nordeid: str | Path, data_dir: str | Path, log: Callable[[st
     src, root = Path(nordeid), Path(data_dir)
     missing = [name for name in nordeid_data.SPLIT_FILES.values() if not (src / name).is_file()]
     if missing:
-        raise PhinerError(f"{src}: not a Nor-DeID-SynthData folder (no {missing[0]}); give --nordeid PATH")
+        raise PhinerError(Errors.E236.format(path=src, file=missing[0]))
     mixed, notes, gen = root / "nordeid-mixed-u", root / "nordeid-notes-u", root / "gen-notes"
     for folder, form in ((mixed, "mixed"), (notes, "notes")):
         if not (folder / "train.jsonl").exists():

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from phiner.analyze.tagger import Tagger
 from phiner.core.config import RunConfig
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.runfolder import ADAPTER_CONFIG, METRICS, RunFolder, refuse_existing, writing
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
@@ -39,9 +39,9 @@ def load_splits(data: list[str], eval_data: str | None = None) -> tuple[list[dic
     if eval_data is not None:
         test = load_records(eval_data, "test")
     if not train:
-        raise PhinerError(f"no training records in {', '.join(data)}.")
+        raise PhinerError(Errors.E232.format(path=", ".join(data)))
     if not test:
-        raise PhinerError("no test records: give a dataset folder with a test split, or --eval-data FILE_OR_DIR.")
+        raise PhinerError(Errors.E233)
     return train, test
 
 
@@ -253,7 +253,7 @@ def continue_from(run: str | Path, base_path: str, seed: int, attention: str | N
 
     run = Path(run)
     if RunFolder(run).json(ADAPTER_CONFIG) is None:
-        raise PhinerError(f"{run} has no adapter_config.json; --init takes a run folder written by `phiner train`.")
+        raise PhinerError(Errors.E234.format(path=run))
     return PeftModel.from_pretrained(
         load_base_model(base_path, seed=seed, attention=attention), str(run), is_trainable=True
     )

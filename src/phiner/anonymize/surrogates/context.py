@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.vocab import FAKER_LOCALES
 
 LOCALES: tuple[str, ...] = tuple(FAKER_LOCALES)
@@ -37,11 +37,9 @@ class SurrogateSettings:
 
     def __post_init__(self) -> None:
         if not 0 <= self.date_shift_min <= self.date_shift_max:
-            raise PhinerError(
-                f"date shift range should satisfy 0 <= min <= max, got [{self.date_shift_min}, {self.date_shift_max}]"
-            )
+            raise PhinerError(Errors.E163.format(given=self.date_shift_min, given2=self.date_shift_max))
         if self.age_cap < 0:
-            raise PhinerError(f"age_cap should be >= 0, got {self.age_cap}")
+            raise PhinerError(Errors.E164.format(given=self.age_cap))
 
 
 class DocumentContext:
@@ -58,7 +56,7 @@ class DocumentContext:
         patient: str | None = None,
     ) -> None:
         if locale is not None and locale not in LOCALES:
-            raise PhinerError(f"locale {locale!r} is unknown; expected one of {', '.join(LOCALES)}")
+            raise PhinerError(Errors.E103.format(given=locale, choices=", ".join(LOCALES)))
         self.document = str(key)
         self.patient = None if patient is None else str(patient)
         self.locale = locale
@@ -144,7 +142,7 @@ def resolve_secret(seed: int | str | None = None, secret: bytes | None = None) -
     seed can recompute every surrogate: for tests and examples only); else a fresh random one."""
     if secret is not None:
         if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
-            raise PhinerError(f"the surrogate secret should be at least {MIN_SECRET_BYTES} bytes")
+            raise PhinerError(Errors.E165.format(limit=MIN_SECRET_BYTES))
         return secret
     if seed is not None:
         return f"phiner-seed:{seed}".encode()
@@ -160,17 +158,14 @@ def load_secret(path: str | os.PathLike | None = None, env: str = SECRET_ENV) ->
         try:
             value = open(path, "rb").read().strip()
         except OSError as err:
-            raise PhinerError(f"{path}: cannot read the secret file ({err.strerror})") from None
+            raise PhinerError(Errors.E166.format(path=path, reason=err.strerror)) from None
         where = str(path)
     elif os.environ.get(env) is not None:
         value, where = os.environ[env].strip().encode("utf-8", "surrogateescape"), f"${env}"
     else:
         return None
     if len(value) < MIN_SECRET_BYTES:
-        raise PhinerError(
-            f"{where}: the secret should be at least {MIN_SECRET_BYTES} bytes "
-            "(make one with: python -c 'import secrets; print(secrets.token_hex(32))')"
-        )
+        raise PhinerError(Errors.E167.format(where=where, limit=MIN_SECRET_BYTES))
     return value
 
 

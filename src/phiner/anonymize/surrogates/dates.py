@@ -11,6 +11,7 @@ from phiner.anonymize.surrogates.common import (
     _shift,
 )
 from phiner.anonymize.surrogates.context import DocumentContext
+from phiner.core.errors import Errors
 from phiner.core.vocab import MONTHS, NB_MONTHS
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ def _year(token: str) -> int:
         yy = int(token)
         return 2000 + yy if yy <= TWO_DIGIT_PIVOT else 1900 + yy
     if len(token) != 4:
-        raise ValueError("a year has two or four digits")
+        raise ValueError(Errors.E162)  # a signal to the parsers here, which give None for it
     return int(token)
 
 

@@ -13,7 +13,7 @@ from phiner.anonymize.surrogates.common import (
     _shift,
 )
 from phiner.anonymize.surrogates.context import DocumentContext
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 # ----------------------------------------------------------------------------------------------------------------
 # Identifiers: Norwegian fødselsnummer, US SSN, anything else.
@@ -69,7 +69,7 @@ def make_fnr(birth: dt.date, rng: random.Random, *, male: bool | None = None) ->
     """A valid fødselsnummer (both check digits) for ``birth``; the sex digit odd for men, even for women."""
     ranges = _individual_ranges(birth.year)
     if not ranges:
-        raise PhinerError(f"a fødselsnummer cannot encode the birth year {birth.year}")
+        raise PhinerError(Errors.E161.format(year=birth.year))
     while True:
         lo, hi = rng.choice(ranges)
         individual = rng.randint(lo, hi)

@@ -19,6 +19,8 @@ import random
 import re
 from typing import Any
 
+from phiner.core.errors import Errors, SettingError
+
 OPERATIONS = ("upper", "lower", "names_case", "break", "glue", "ocr", "lookalike", "spaces")
 
 LOOKALIKES = dict(zip("aeopcxAEOPCHKMTB", "аеорсхАЕОРСНКМТВ", strict=True))
@@ -85,7 +87,7 @@ def perturb(record: dict[str, Any], rng: random.Random, operations: list[str]) -
     """``record`` (``text``, ``ner_tags``) with ``operations`` applied in order; spans follow their text."""
     unknown = [op for op in operations if op not in OPERATIONS]
     if unknown:
-        raise ValueError(f"noise operation {unknown[0]!r} is unknown; expected one of {', '.join(OPERATIONS)}")
+        raise SettingError(Errors.E112.format(given=unknown[0], choices=", ".join(OPERATIONS)))
     chars = _Chars(record["text"], record["ner_tags"])
     for op in operations:
         _apply(chars, op, rng)

@@ -52,6 +52,7 @@ class _Writer:
     def write(self, text: str, label: str | None = None) -> None:
         if label is not None:
             if not text or text != text.strip():
+                # Not from the catalogue: it quotes the value, a fake of phiner's own making (a check of the generator).
                 raise ValueError(f"a {label} value must be non-empty with no surrounding blanks, got {text!r}")
             self.tags.append({"start": self.length, "end": self.length + len(text), "label": label})
         self.parts.append(text)

@@ -11,6 +11,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from phiner.core.errors import Errors, SettingError
 from phiner.core.vocab import MONTHS, NB_MONTHS
 from phiner.data.synth.scenarios import (
     format_date,
@@ -305,7 +306,7 @@ def _assign_splits() -> dict[str, str]:
     for category, by_locale in TEMPLATES.items():
         for locale, table in by_locale.items():
             if len(table) < 2:
-                raise ValueError(f"template category {category}.{locale} needs two templates to split")
+                raise ValueError(Errors.E109.format(name=category, name2=locale))  # phiner's own tables, at import
             ids = [_template_id(category, locale, i) for i in range(len(table))]
             ranked = sorted(ids, key=lambda t: hashlib.sha256(t.encode()).hexdigest())
             n_test = max(1, round(len(ids) * TEST_SHARE))
@@ -367,7 +368,7 @@ def render_date(day: dt.date, fmt: str) -> str:
         "D Month YYYY": f"{d} {MONTHS[m - 1]} {y}",
     }
     if fmt not in formats:
-        raise ValueError(f"date format {fmt!r} is unknown; expected one of {', '.join(DATE_FORMATS)}")
+        raise SettingError(Errors.E110.format(given=fmt, choices=", ".join(DATE_FORMATS)))
     return formats[fmt]
 
 
@@ -378,7 +379,7 @@ def render_phone(digits: str, fmt: str) -> str:
     '+47 917 11 663'
     """
     if fmt.count("d") != len(digits):
-        raise ValueError(f"phone format {fmt!r} takes {fmt.count('d')} digits, got {len(digits)}")
+        raise SettingError(Errors.E111.format(given=fmt, count=fmt.count("d"), count2=len(digits)))
     rest = iter(digits)
     return "".join(next(rest) if ch == "d" else ch for ch in fmt)
 

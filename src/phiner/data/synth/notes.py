@@ -27,6 +27,7 @@ from typing import Any
 
 from faker import Faker
 
+from phiner.core.errors import Errors, SettingError
 from phiner.core.vocab import NB_PLACES
 from phiner.data.dataset import save_dataset
 from phiner.data.synth.noise import draw_operations, perturb
@@ -316,6 +317,7 @@ def _check_templates() -> None:
             for template in table:
                 for _, field, _, _ in string.Formatter().parse(template):
                     if field is not None and field[0].lower() + field[1:] not in known:
+                        # Not from the catalogue: it quotes the template, a text of phiner's own tables.
                         raise ValueError(f"template {category}.{locale} {template!r} uses unknown slot {field!r}")
 
 
@@ -335,11 +337,11 @@ def make_note(
 ) -> dict[str, Any]:
     """One note record drawn from ``split``'s templates; locale and kind are drawn unless given."""
     if split not in ("train", "test"):
-        raise ValueError(f"split {split!r} is unknown; expected train or test")
+        raise SettingError(Errors.E105.format(given=split))
     locale = locale or pick_locale(rng)
     kind = kind or rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
     if kind not in NOTE_KINDS:
-        raise ValueError(f"note kind {kind!r} is unknown; expected one of {', '.join(NOTE_KINDS)}")
+        raise SettingError(Errors.E106.format(given=kind, choices=", ".join(NOTE_KINDS)))
     record = _Note(rng, fakers, split, locale, kind).write()
     operations = draw_operations(rng, kind)
     return perturb(record, rng, operations) if operations else record
@@ -354,7 +356,7 @@ def generate_notes(n_train: int, n_test: int, seed: int) -> dict[str, list[dict[
     sizes = {"train": n_train, "test": n_test}
     for name, size in sizes.items():
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise ValueError(f"n_{name} should be a non-negative integer, got {size!r}")
+            raise SettingError(Errors.E104.format(name=name, given=size))
     out = {}
     for name, size in sizes.items():
         stream = f"{seed}:notes:{name}"
@@ -380,12 +382,12 @@ def build_notes(
     :func:`phiner.data.synth.scenarios.generate`, shuffled in among the notes with a seeded shuffle.
     """
     if form not in FORMS:
-        raise ValueError(f"form {form!r} is unknown; expected one of {', '.join(FORMS)}")
+        raise SettingError(Errors.E107.format(given=form, choices=", ".join(FORMS)))
     info: dict[str, Any] = {"source": "synth", "form": form, "seed": seed, "template_counts": TEMPLATE_COUNTS}
     if form == "notes":
         return save_dataset(out, generate_notes(n_train, n_test, seed), info=info)
     if not 0.0 <= scenario_share <= 1.0:
-        raise ValueError(f"scenario_share should lie in [0, 1], got {scenario_share!r}")
+        raise SettingError(Errors.E108.format(given=scenario_share))
     n_scen = {"train": round(n_train * scenario_share), "test": round(n_test * scenario_share)}
     notes = generate_notes(n_train - n_scen["train"], n_test - n_scen["test"], seed)
     scenarios = generate(n_scen["train"], n_scen["test"], seed)

@@ -20,7 +20,7 @@ from typing import Any
 
 from faker import Faker
 
-from phiner.core.errors import RecordError
+from phiner.core.errors import Errors, RecordError, SettingError
 from phiner.core.vocab import FAKER_LOCALES, MONTHS, NB_TOWNS
 from phiner.data.dataset import save_dataset
 from phiner.data.synth.text import load_text
@@ -111,7 +111,7 @@ def _render_value(key: str, value: object) -> str:
     # Lists are written as Python writes them, e.g. "['no pain', 'full mobility']", as the data set does.
     rendered = str(value)
     if "\n" in rendered:
-        raise RecordError(f"scenario field `{key}` holds a line break; one field must stay on one line")
+        raise RecordError(Errors.E102.format(field=key))
     return rendered
 
 
@@ -142,7 +142,7 @@ def pick_locale(rng: random.Random) -> str:
 def make_scenario(rng: random.Random, fakers: Mapping[str, Faker], locale: str) -> dict[str, object]:
     """A realistic scenario, its fields in :data:`SCENARIO_FIELDS` order; ``fakers`` from :func:`make_fakers`."""
     if locale not in FAKER_LOCALES:
-        raise ValueError(f"locale {locale!r} is unknown; expected one of {', '.join(FAKER_LOCALES)}")
+        raise SettingError(Errors.E103.format(given=locale, choices=", ".join(FAKER_LOCALES)))
     faker = fakers[locale]
     sex = rng.choice("FM")
     note_type, note_type_nb = rng.choice(NOTE_TYPES)
@@ -342,7 +342,7 @@ def generate(n_train: int, n_test: int, seed: int) -> dict[str, list[dict[str, A
     sizes = {"train": n_train, "test": n_test}
     for name, size in sizes.items():
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise ValueError(f"n_{name} should be a non-negative integer, got {size!r}")
+            raise SettingError(Errors.E104.format(name=name, given=size))
     return {name: _split(f"{seed}:{name}", size) for name, size in sizes.items()}
 
 
