@@ -163,9 +163,9 @@ def test_given_predict_on_a_table_then_the_text_is_kept_and_entities_added(
 @pytest.mark.parametrize(
     "args,expected",
     [
-        (("--text-field", "body"), "column `body` (--text-column) is missing"),
-        (("--id-field", "note_id"), "column `note_id` (--id-column) is missing"),
-        (("--patient-field", "pid"), "column `pid` (--patient-column) is missing"),
+        (("--text-field", "body"), "column `body` (--text-field) is missing"),
+        (("--id-field", "note_id"), "column `note_id` (--id-field) is missing"),
+        (("--patient-field", "pid"), "column `pid` (--patient-field) is missing"),
     ],
     ids=["text", "id", "patient"],
 )

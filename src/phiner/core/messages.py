@@ -23,9 +23,9 @@ PLACEHOLDERS: dict[str, str] = {
     "file": "the name of a file phiner's formats define (``adapter_config.json``, ``test.jsonl``)",
     # Names of phiner's own things.
     "field": "a record field as the contract or an option names it (``text``, ``--field``'s value)",
-    "column": "a table column as an option or phiner names it (``--text-column``'s value, ``entities``)",
+    "column": "a table column as an option or phiner names it (``--text-field``'s value, ``entities``)",
     "key": "a key of a phiner format (a config, dataset or span key); a config's unknown key as the file spells it",
-    "option": "a command-line option, an argument or a part of a job (``--id-column``, ``the partial folder``)",
+    "option": "a command-line option, an argument or a part of a job (``--id-field``, ``the partial folder``)",
     "label": "a PHI type or entity type of phiner's label set",
     "name": "a name from phiner's own sets or checked against its pattern (a split, an adapter, a tensor, a table)",
     "model": "a base model as a run records it (``minilm``, a hub id, a model folder)",
@@ -323,7 +323,7 @@ class Errors:
     E217 = "{path}: the output folder should differ from the input"
     E218 = "{path}: --entities-out should end in .jsonl, .csv or .parquet"
     E219 = "{path}: --entities-out should be outside the input and the output"
-    E220 = "--entities-out needs --id-column: each entity row names its document by its id"
+    E220 = "--entities-out needs --id-field: each entity row names its document by its id"
     E221 = "{path}: cannot be read as {kind} ({error})"
     E222 = "{path}: no rows"
     E223 = "{count} problem(s) in the input"

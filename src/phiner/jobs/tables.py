@@ -446,9 +446,9 @@ def _column_problems(names: list[str], job: TableJob, options: RedactOptions) ->
             problems.append(f"column {i} repeats the name of column {first[name]} (`{name}`): name each once")
         first.setdefault(name, i)
     needed = [
-        (options.text_field, "--text-column"),
-        (options.id_field, "--id-column"),
-        (options.patient_field, "--patient-column"),
+        (options.text_field, "--text-field"),
+        (options.id_field, "--id-field"),
+        (options.patient_field, "--patient-field"),
     ]
     problems += [Errors.E229.format(column=n, option=flag) for n, flag in needed if n is not None and n not in names]
     if job.entities_out is None and ENTITIES in names:
