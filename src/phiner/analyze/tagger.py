@@ -25,8 +25,8 @@ from phiner.model.windows import Windowing, encode, fit_stride
 
 MAX_BATCH_TOKENS = 4096
 """Most tokens (windows x longest window) in one inference batch: 16 windows of 256, 8 of 512. It bounds a
-batch's activations, and so the memory of tagging a long text, whatever the window length (the README's speed
-section has the peaks)."""
+batch's activations, and so the memory of tagging a long text, whatever the window length (benchmarks/RESULTS.md
+has the peaks)."""
 
 
 PASS_OVERHEAD_TOKENS = 400
@@ -255,7 +255,7 @@ class Tagger:
         """Load a run folder (adapter, merged into its base), a merged model folder, or an ONNX export.
 
         PyTorch models run on the GPU where there is one; ``precision="auto"`` runs them in bf16 where the
-        hardware does it natively (see the README's speed section), else fp32. The thresholds ``phiner
+        hardware does it natively (see benchmarks/RESULTS.md), else fp32. The thresholds ``phiner
         calibrate`` stored in the folder apply unless ``thresholds`` is given (``{}``: none).
         """
         from phiner.analyze.onnx import is_export, load_export

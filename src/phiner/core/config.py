@@ -143,7 +143,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "design": {},
     # phiner's default: the same model and LoRA, with the cost of padding and fp32 taken out, and the windows,
     # learning rate and epochs that scored best on Nor-DeID notes + scenarios + generated notes: windows of 512
-    # with stride 128, 10 epochs at 1e-3 (the README's "Long notes and realistic text" compares the recipes).
+    # with stride 128, 10 epochs at 1e-3 (benchmarks/RESULTS.md, "Long notes and realistic text", compares the recipes).
     "phiner": {
         "pad_to_max_length": False,
         "group_by_length": True,

@@ -97,7 +97,7 @@ def quantize_int8(src: Path, dst: Path, *, per_channel: bool = True, keep_sensit
     ``per_channel`` gives each output row its own scale. ``keep_sensitive`` leaves the token classifier and
     each layer's feed-forward output projection in fp32: the input of that projection, after GELU, has outlier
     activations that int8 cannot hold, and quantizing those layers costs strict F1 that keeping them in fp32
-    does not (the README's export section has the figures).
+    does not (benchmarks/RESULTS.md has the figures).
     """
     import logging
 

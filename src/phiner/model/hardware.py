@@ -59,7 +59,7 @@ def resolve_attention(attention: str, fast_dropout: bool, max_length: int = 256)
     ``flash`` is sdpa without dropout on the attention weights: with dropout, PyTorch's CPU sdpa falls back to
     its unfused path, which keeps every layer's weights, masks and copies for the backward pass, so in long
     windows it needs the most memory of the three and ``flash`` the least. On a CPU, eager is the faster at
-    short windows and sdpa at long ones (the README's speed section and "Memory and kernel time of CPU training"
+    short windows and sdpa at long ones (benchmarks/RESULTS.md: the speed tables and "Memory and kernel time of CPU training"
     have the figures)."""
     if attention == "auto":
         if cuda():
@@ -119,7 +119,7 @@ def keep_freed_memory() -> bool:
     On the CPU, PyTorch allocates and frees every activation with malloc; glibc serves each block over 32 MB
     with a fresh ``mmap`` and gives it back on ``free``, and trims the heap above 128 KB, so the kernel zeroes
     the same gigabytes again at every step. Kept in the process, freed blocks are used again without that, at
-    the cost of a higher memory peak (the README's "Memory and kernel time of CPU training" has the figures).
+    the cost of a higher memory peak (benchmarks/RESULTS.md, "Memory and kernel time of CPU training", has the figures).
     The same as ``GLIBC_TUNABLES=glibc.malloc.mmap_max=0:
     glibc.malloc.trim_threshold=2147483647:glibc.malloc.top_pad=268435456``, set from inside the process.
     Returns False (and changes nothing) where the C library is not glibc.

@@ -15,7 +15,7 @@ from phiner.data.synth import scenarios as synth
 
 QUICKSTART_TRAIN = preset("phiner", epochs=3, learning_rate=2e-3)
 """phiner's default recipe shortened to 3 epochs (of 600 records) so that it fits in minutes, at twice its learning
-rate so that so few steps still learn the synthetic records (the README's "What the quickstart does")."""
+rate so that so few steps still learn the synthetic records (docs/index.md, "What the quickstart does")."""
 QUICKSTART_RECORDS = {"train": 600, "test": 100}
 SAMPLE_NOTE = (
     "Innlagt 14.03.2024. Pasient: Kari Nordmann, 41 år, fnr 140331 43010, bor i Tromsø. Sønnen Per "

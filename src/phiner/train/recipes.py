@@ -32,7 +32,7 @@ RECIPES: dict[str, Recipe] = {
         description=(
             "The shipped model: me5-small (multilingual-e5-small), 10 epochs at 1e-3. Nor-DeID scenarios and notes "
             "0-899 (health care units as LOC; notes 900-999 kept for calibration) and 600 generated notes of every "
-            "style (seed 0); evaluated on the Nor-DeID validation notes. It beat minilm on Norwegian text (README, "
+            "style (seed 0); evaluated on the Nor-DeID validation notes. It beat minilm on Norwegian text (docs/training.md, "
             "'Base models'); at 2e-3, the rate minilm's 4-epoch CPU recipe uses, me5-small diverged."
         ),
         base_model="me5-small",

@@ -190,8 +190,8 @@ def build_model(base_path: str, settings, lora, init: str | None = None):
 PAD_MULTIPLE = 64
 """Batches are padded to a multiple of this many tokens, so that a run sees few batch shapes (eight up to 512
 tokens): memory grows with every new batch shape (most likely oneDNN's kept primitives), so batches padded to
-their longest window, a new shape nearly every step, let it grow all run long (the README's "Memory and kernel
-time of CPU training" has the figures)."""
+their longest window, a new shape nearly every step, let it grow all run long (benchmarks/RESULTS.md, "Memory and kernel
+time of CPU training", has the figures)."""
 
 
 def make_trainer(

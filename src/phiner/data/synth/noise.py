@@ -2,7 +2,7 @@
 
 Each operation edits the note character by character while every character keeps the entity it belongs to,
 so the spans are rebuilt exactly afterwards: a line break inside a name stays inside the name's span, a
-deleted space before a name moves the span with it. Operations (README, "Generated notes"):
+deleted space before a name moves the span with it. Operations (docs/training.md, "phiner data synth"):
 
 - ``upper`` / ``lower``: the whole note in capitals or in lower case (ICU notes, old systems);
 - ``names_case``: person names in lower case or capitals;

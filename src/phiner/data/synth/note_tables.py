@@ -22,7 +22,7 @@ Piece = tuple[str, str | None]
 """A piece of note text and its entity type, None for text that is not PHI."""
 
 # --------------------------------------------------------------------------------------------------------------
-# Formats of the PHI values (id -> example). The README lists these; the tests check each one occurs.
+# Formats of the PHI values (id -> example). The tests check each one occurs.
 
 
 _TEXT = load_text("notes_text.yaml")

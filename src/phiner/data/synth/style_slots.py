@@ -3,7 +3,7 @@ tidy notes rarely show. Dates without a year (``7/14``, ``14.7``), years alone (
 after titles in any case (``dr smith``, ``HO JONES``, ``NP Kelly``), hospitals, workplaces, pager numbers,
 relatives' ages and ages in words (``da han var ti``). Mixed into the note being written, like ``_Slots``.
 
-Decisions (README, "Generated notes"): a clinician's name is PATIENT, as every other person's name in phiner;
+Decisions (docs/training.md, "phiner data synth"): a clinician's name is PATIENT, as every other person's name in phiner;
 hospitals, clinics and workplaces are LOC (the i2b2 2014 guidelines count them as LOCATION); a pager or
 calling number is PHONE; a year alone or a day and month is DATE; every age is AGE, the number only.
 """
