@@ -37,20 +37,13 @@ def calibrate(
     least over-redaction (within --max-over-redaction); write the thresholds, the recall reached (95% CI)
     and the over-redaction it costs into the run folder (thresholds.json), which predict, redact, evaluate
     and serve then use."""
-    from phiner.core.runfolder import THRESHOLDS, RunFolder, refuse_overlap
+    from phiner.core.runfolder import THRESHOLDS, RunFolder
     from phiner.data.dataset import load_records
     from phiner.evaluate.calibration import calibrate as choose
     from phiner.evaluate.calibration import check_calibration_set, collect, plot_curve, sweep
-    from phiner.train.card import CARD, write_card
+    from phiner.train.card import write_card
 
-    check_model(model)
-    card = (model / CARD).is_file() and RunFolder(model).config() is not None  # the card states the thresholds
-    for name in (THRESHOLDS, *([CARD] if card else [])):
-        for option, source in (("--data", data), ("--rules", rules)):
-            if source is not None and (model / name).resolve() == source.resolve():
-                raise PhinerError(f"{option} {source} is {model / name}, which calibrate rewrites; give another file")
-    if curve is not None:
-        refuse_overlap(curve, {"--model": model, "--data": data, "--rules": rules}, option="--curve")
+    card = _refuse_overwrites(model, data, rules, curve)
     records = load_records(data, split)
     check_calibration_set([r["ner_tags"] for r in records], str(data))
     tagger = load_tagger(model, rules=rules, no_rules=no_rules, thresholds=None)
@@ -65,6 +58,29 @@ def calibrate(
     RunFolder(model).save_json(THRESHOLDS, stored, finite=True)
     if card:
         write_card(model)
+    _show(result, recall_target, max_over_redaction)
+    out.print(f"thresholds written to {Path(model) / THRESHOLDS}")
+
+
+def _refuse_overwrites(model: Path, data: Path, rules: Path | None, curve: Path | None) -> bool:
+    """Refuse a ``--model`` calibrate cannot write into, and inputs or a ``--curve`` that are files calibrate
+    rewrites; whether the run has a card (which states the thresholds, and is written again)."""
+    from phiner.core.runfolder import THRESHOLDS, RunFolder, refuse_overlap
+    from phiner.train.card import CARD
+
+    check_model(model)
+    card = (model / CARD).is_file() and RunFolder(model).config() is not None
+    for name in (THRESHOLDS, *([CARD] if card else [])):
+        for option, source in (("--data", data), ("--rules", rules)):
+            if source is not None and (model / name).resolve() == source.resolve():
+                raise PhinerError(f"{option} {source} is {model / name}, which calibrate rewrites; give another file")
+    if curve is not None:
+        refuse_overlap(curve, {"--model": model, "--data": data, "--rules": rules}, option="--curve")
+    return card
+
+
+def _show(result: dict, recall_target: float, max_over_redaction: float) -> None:
+    """The thresholds chosen per type with the recall each reaches, and the whole before and after."""
     table = Table()
     for col in ("type", "threshold", "char recall (95% CI)"):
         table.add_column(col, justify="left" if col == "type" else "right")
@@ -85,7 +101,6 @@ def calibrate(
             f"{name}: char recall {r['value']:.4f} [{r['ci95'][0]:.4f}, {r['ci95'][1]:.4f}], "
             f"over-redaction {o['value']:.4f}, strict F1 {result[name]['f1']:.4f}"
         )
-    out.print(f"thresholds written to {Path(model) / THRESHOLDS}")
 
 
 def check_model(model: Path) -> None:

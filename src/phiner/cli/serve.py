@@ -59,24 +59,13 @@ def serve(
     import logging
 
     from phiner.anonymize.surrogates import load_secret
-    from phiner.serve.app import API_KEY_HEADER, create_app, valid_api_key
+    from phiner.serve.app import create_app
     from phiner.serve.app import serve as run_service
 
     adapters = parse_adapters(adapter)
     check_choice(model, base, adapters, default_adapter, threshold)
     model = None if adapters else resolve_model(model)
-    api_key = os.environ.get(api_key_env)
-    if api_key is not None and not valid_api_key(api_key):
-        raise PhinerError(
-            f"${api_key_env} is set but empty or not printable ASCII; set a key of printable ASCII "
-            "characters, or unset it to serve without one."
-        )
-    if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
-        console.print(
-            f"[yellow]warning:[/yellow] bound to {host} with no API key; set {api_key_env} to require "
-            f"the {API_KEY_HEADER} header.",
-            highlight=False,
-        )
+    api_key = _api_key(api_key_env, host)
     if adapters:
         served = registry_loader(base, adapters, default=default_adapter, rules=rules, no_rules=no_rules)()
     else:
@@ -97,3 +86,23 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     # phiner's own access log (method, route, status, time): uvicorn's would keep query strings.
     run_service(app, host=host, port=port, log_level="info", max_connections=max_connections, keep_alive=keep_alive)
+
+
+def _api_key(variable: str, host: str) -> str | None:
+    """The key in ``$variable`` (refused where it is not printable ASCII); a warning where the service is bound
+    beyond loopback without one."""
+    from phiner.serve.app import API_KEY_HEADER, valid_api_key
+
+    api_key = os.environ.get(variable)
+    if api_key is not None and not valid_api_key(api_key):
+        raise PhinerError(
+            f"${variable} is set but empty or not printable ASCII; set a key of printable ASCII "
+            "characters, or unset it to serve without one."
+        )
+    if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
+        console.print(
+            f"[yellow]warning:[/yellow] bound to {host} with no API key; set {variable} to require "
+            f"the {API_KEY_HEADER} header.",
+            highlight=False,
+        )
+    return api_key
