@@ -66,3 +66,21 @@ def test_given_the_old_names_then_each_maps_to_an_option_its_command_has(monkeyp
     for command, old_names in DEPRECATED.items():
         options = names(monkeypatch, capsys, command)
         assert all(new in options for new in old_names.values()), command
+
+
+def test_given_a_bug_then_main_lets_its_exception_through_and_phiners_own_errors_exit_2(monkeypatch, capsys):
+    import sys
+
+    import phiner.jobs.plan
+    from phiner.cli.main import main
+
+    def broken(request):
+        raise ValueError("a bug, not a user's mistake")
+
+    monkeypatch.setattr(phiner.jobs.plan, "plan_redact", broken)
+    monkeypatch.setattr(sys, "argv", ["phiner", "redact", "--text", "x"])
+    with pytest.raises(ValueError, match="a bug"):
+        main()
+    monkeypatch.undo()
+    code, _, err = run_cli(monkeypatch, capsys, "redact", "--text", "x", "--input", "y")
+    assert code == 2 and "exactly one of --text or --input" in err

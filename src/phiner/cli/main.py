@@ -18,14 +18,16 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point: domain errors become one line on stderr and exit code 2, no traceback."""
+    """Entry point: phiner's own errors (:class:`PhinerError`) become one line on stderr and exit code 2, no
+    traceback; so does an operating-system error (a file that cannot be read or written, a full disk), said by its
+    file and the system's words. Any other exception is a bug: it shows its traceback, never its local variables."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args, notes = renamed(sys.argv[1:])
     for note in notes:
         console.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
     try:
         app(args=args, prog_name="phiner")
-    except (PhinerError, FileExistsError, ValueError) as err:
+    except PhinerError as err:
         console.print(f"[red]error:[/red] {err}", highlight=False)
         sys.exit(2)
     except OSError as err:  # unreadable input, unwritable output, a full disk: one line, no traceback
