@@ -20,7 +20,7 @@ def evaluate(
     split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
     max_length: Annotated[Optional[int], typer.Option(help="Tokens per window (the model's training window).")] = None,
     stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows (the model's).")] = None,
-    truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design does.")] = False,
+    truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design preset does.")] = False,
     leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     precision: Annotated[str, typer.Option(help="fp32 (the reference), bf16 or auto.")] = "fp32",

@@ -72,7 +72,7 @@ ATTENTIONS: tuple[str, ...] = typing.get_args(Attention)
 class TrainSettings:
     """How the adapter is trained and evaluated."""
 
-    epochs: float = field(default=5.0, metadata={"help": "Passes over the training split (the design's 5)."})
+    epochs: float = field(default=5.0, metadata={"help": "Passes over the training split (the design preset's 5)."})
     max_steps: int = field(default=-1, metadata={"help": "Stop after this many optimizer steps; -1 = use epochs."})
     learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate (linear decay)."})
     batch_size: int = field(default=16, metadata={"help": "Examples per training step (and per eval batch)."})
@@ -80,15 +80,15 @@ class TrainSettings:
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
     max_length: int = field(default=256, metadata={"help": "Tokens per example; longer texts are truncated."})
     pad_to_max_length: bool = field(
-        default=True, metadata={"help": "Pad every example to max_length as the design does; False pads per batch."}
+        default=True, metadata={"help": "Pad every example to max_length as the design preset does; False pads per batch."}
     )
     stride: int | None = field(
         default=64,
-        metadata={"help": "Tokens shared by consecutive windows of a long text; None truncates as the design does."},
+        metadata={"help": "Tokens shared by consecutive windows of a long text; None truncates as the design preset does."},
     )
     precision: Precision = field(
         default="fp32",
-        metadata={"help": "fp32 (the design's), bf16 (autocast), or auto: bf16 where the CPU or GPU runs it natively."},
+        metadata={"help": "fp32 (the design preset's), bf16 (autocast), or auto: bf16 where the CPU or GPU runs it natively."},
     )
     group_by_length: bool = field(
         default=False,
@@ -108,7 +108,7 @@ class TrainSettings:
         },
     )
     eval_before: bool = field(
-        default=True, metadata={"help": "Evaluate the untrained model first, as the design reports."}
+        default=True, metadata={"help": "Evaluate the untrained model first, as the design preset does."}
     )
     logging_steps: int = field(default=10, metadata={"help": "Record the training loss every this many steps."})
     seed: int = field(default=42, metadata={"help": "Seed of the head's initialisation, dropout and shuffling."})

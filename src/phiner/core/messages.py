@@ -122,7 +122,7 @@ class Errors:
         "(a run folder from `phiner train`)."
     )
     E057 = (
-        "Base model {model!r} is not on this machine and {problem}: pass --base-model PATH (a local model folder) "
+        "Base model {model!r} is not available locally and {problem}: pass --base-model PATH (a local model folder) "
         "or --base-model {name} (bundled, works offline)."
     )
     E058 = "HF_HUB_OFFLINE is set"

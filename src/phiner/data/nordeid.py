@@ -1,7 +1,7 @@
 """Nor-DeID-SynthData (Lund et al., NLDL 2024) as phiner records.
 
 Two forms: ``scenarios`` renders each structured scenario as ``key: value`` lines, exactly like the
-design's test sample; ``notes`` takes the GPT-4 notes in ``results``, strips their inline PHI tags and keeps
+reference recipe's test sample; ``notes`` takes the GPT-4 notes in ``results``, strips their inline PHI tags and keeps
 the spans on the clean text. ``mixed`` is both. What the notes' tags could not give (unknown, nested,
 unmatched or empty tags) is counted in a report, never dropped silently.
 """

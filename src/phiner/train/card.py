@@ -129,7 +129,7 @@ def _scores(metrics: dict[str, Any]) -> list[str]:
     lines = [f"On {n} held-out records:", ""]
     if after:
         lines.append(
-            f"- seqeval (the design's metric): precision {after.get('eval_precision', float('nan')):.4f}, "
+            f"- seqeval (entity level): precision {after.get('eval_precision', float('nan')):.4f}, "
             f"recall {after.get('eval_recall', float('nan')):.4f}, F1 {after.get('eval_f1', float('nan')):.4f}"
         )
     if deid:
