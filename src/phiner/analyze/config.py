@@ -41,6 +41,10 @@ class AnalyzerConfig:
     builtin: bool = field(
         default=True, metadata={"help": "The built-in recognizers, context rules and allow list (False: --no-rules)."}
     )
+    recognizers: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "A site's own recognizers beside the built-ins: registered names or module:attribute paths."},
+    )
     detection: bool = field(
         default=True,
         metadata={"help": "Recognizers and rules merged with the model's spans; False: the model's spans alone."},
@@ -85,6 +89,11 @@ class AnalyzerConfig:
         set_(self, "thresholds", thresholds)
         if self.model is not None:
             set_(self, "model", Path(self.model).resolve())
+        from phiner.analyze.recognizers import recognizer_factory
+
+        set_(self, "recognizers", tuple(self.recognizers))
+        for name in self.recognizers:
+            recognizer_factory(name)
         if self.rules is not None:
             rules = Path(self.rules)
             if not rules.is_file():
@@ -124,7 +133,7 @@ def build_analyzer(config: AnalyzerConfig) -> Any:
     detector = None
     if config.detection:
         site = SiteRules.load(config.rules) if config.rules is not None else None
-        detector = Detector.default(site, builtin=config.builtin)
+        detector = Detector.default(site, builtin=config.builtin, recognizers=config.recognizers)
     if config.adapters:
         from phiner.analyze.registry import AdapterRegistry
 

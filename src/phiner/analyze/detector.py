@@ -16,7 +16,7 @@ from typing import Any
 from phiner.analyze.context import ContextRules
 from phiner.analyze.known import KnownPHI, inflected_names
 from phiner.analyze.merge import apply_allow, merge
-from phiner.analyze.recognizers import Recognizer, builtin_recognizers
+from phiner.analyze.recognizers import Recognizer, builtin_recognizers, make_recognizers
 from phiner.analyze.rules import SiteRules, builtin_rules
 from phiner.core.records import Span
 
@@ -32,14 +32,18 @@ class Detector:
     builtin: bool = False
 
     @classmethod
-    def default(cls, rules: SiteRules | None = None, *, builtin: bool = True) -> "Detector":
+    def default(
+        cls, rules: SiteRules | None = None, *, builtin: bool = True, recognizers: tuple[str, ...] = ()
+    ) -> "Detector":
         """The built-in recognizers, context rules and allow list (unless ``builtin`` is False: ``--no-rules``),
-        and a site's ``rules``."""
+        and a site's ``rules`` and own ``recognizers`` (by name or import path:
+        :func:`phiner.analyze.recognizers.recognizer_factory`)."""
         site = rules or SiteRules()
+        own = make_recognizers(recognizers)
         if not builtin:
-            return cls(rules=site, context=ContextRules(titles=site.titles) if site.titles else None)
+            return cls(own, rules=site, context=ContextRules(titles=site.titles) if site.titles else None)
         every = builtin_rules() + site
-        return cls(builtin_recognizers(), ContextRules(titles=every.titles), every, builtin=True)
+        return cls(builtin_recognizers() + own, ContextRules(titles=every.titles), every, builtin=True)
 
     def find(
         self, text: str, known: Mapping[str, Sequence[str]] | None = None, rules: SiteRules | None = None

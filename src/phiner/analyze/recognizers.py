@@ -10,8 +10,10 @@ fødselsnummer and D-nummer (both mod-11 check digits and the birth date), Googl
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import ClassVar, Protocol
 
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import Span
 
 VALID, INVALID = 0.99, 0.5
@@ -142,16 +144,80 @@ class UrlRecognizer:
         return found
 
 
+RECOGNIZERS: dict[str, Callable[[], Recognizer]] = {}
+"""Recognizer name -> what makes one (a class, or a function of no argument): the built-ins, and a site's own
+added by :func:`register_recognizer`."""
+BUILTIN = ("fnr", "ssn", "phone", "email", "url", "date", "age")
+"""The built-in recognizers, in priority order: identifiers, phones, e-mail, URLs, dates, ages."""
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+def register_recognizer(factory=None, *, name: str | None = None, replace: bool = False):
+    """Add a recognizer to :data:`RECOGNIZERS` under ``name`` (else its ``name`` attribute): a class (or a function
+    of no argument) whose objects have a ``name`` and ``find(text) -> spans``. A decorator too::
+
+        @register_recognizer
+        class MrnRecognizer:
+            name = "mrn"
+            def find(self, text): ...
+
+    An analyzer then takes it by name (``AnalyzerConfig(recognizers=("mrn",))``) in the process that registered
+    it; in another process (a Ray actor), give its import path (``"mysite.rules:MrnRecognizer"``) instead."""
+
+    def add(made):
+        key = name if name is not None else getattr(made, "name", None)
+        if not isinstance(key, str) or not _NAME.fullmatch(key):
+            raise PhinerError(Errors.E255.format(kind="recognizer"))
+        if key in RECOGNIZERS and not replace:
+            raise PhinerError(Errors.E256.format(kind="recognizer", name=key))
+        RECOGNIZERS[key] = made
+        return made
+
+    return add if factory is None else add(factory)
+
+
+def recognizer_factory(name: str) -> Callable[[], Recognizer]:
+    """What makes the recognizer ``name``: a registered name, or an import path ``module:attribute``."""
+    _builtins()
+    if name in RECOGNIZERS:
+        return RECOGNIZERS[name]
+    module, sep, attribute = name.partition(":")
+    if not sep:
+        raise PhinerError(Errors.E257.format(name=name, choices=", ".join(sorted(RECOGNIZERS))))
+    import importlib
+
+    try:
+        made = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as err:
+        raise PhinerError(Errors.E258.format(where=name, error=type(err).__name__)) from None
+    if not callable(made):
+        raise PhinerError(Errors.E259.format(where=name))
+    return made
+
+
+def make_recognizers(names: Iterable[str]) -> tuple[Recognizer, ...]:
+    """The recognizers ``names`` name (see :func:`recognizer_factory`), made, in that order."""
+    out = []
+    for name in names:
+        recognizer = recognizer_factory(name)()
+        if not isinstance(getattr(recognizer, "name", None), str) or not callable(getattr(recognizer, "find", None)):
+            raise PhinerError(Errors.E259.format(where=name))
+        out.append(recognizer)
+    return tuple(out)
+
+
 def builtin_recognizers() -> tuple[Recognizer, ...]:
-    """The built-in recognizers, in priority order: identifiers, phones, e-mail, URLs, dates, ages."""
+    """The built-in recognizers (:data:`BUILTIN`), in priority order."""
+    return make_recognizers(BUILTIN)
+
+
+def _builtins() -> None:
+    """Register the built-ins (the temporal ones live in their own module)."""
+    if "age" in RECOGNIZERS:
+        return
     from phiner.analyze.temporal import AgeRecognizer, DateRecognizer
 
-    return (
-        IdNumberRecognizer(),
-        SsnRecognizer(),
-        PhoneRecognizer(),
-        EmailRecognizer(),
-        UrlRecognizer(),
-        DateRecognizer(),
-        AgeRecognizer(),
-    )
+    for made in (IdNumberRecognizer, SsnRecognizer, PhoneRecognizer, EmailRecognizer, UrlRecognizer):
+        RECOGNIZERS.setdefault(made.name, made)
+    for made in (DateRecognizer, AgeRecognizer):
+        RECOGNIZERS.setdefault(made.name, made)

@@ -17,6 +17,7 @@ never the original text. Errors name span indexes and offsets, never the text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
@@ -120,7 +121,23 @@ class Surrogate(Operator):
 
 
 OPERATORS: dict[str, type[Operator]] = {op.name: op for op in (Tag, Mask, Remove, Keep, Surrogate)}
-"""Operator name -> class (made with its defaults when named by a string)."""
+"""Operator name -> class (made with its defaults when named by a string): the built-ins, and a user's own added
+by :func:`register_operator`."""
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+def register_operator(operator: type[Operator], *, replace: bool = False) -> type[Operator]:
+    """Add an :class:`Operator` subclass to :data:`OPERATORS` under its ``name``, so that every place that takes an
+    operator's name (``redact``, ``overrides``, :class:`phiner.pipeline.RedactOptions`) takes it; a decorator too.
+    Its ``replace`` gets the span's original text, the span and the document's context."""
+    if not (isinstance(operator, type) and issubclass(operator, Operator)):
+        raise PhinerError(Errors.E260)
+    if not isinstance(operator.name, str) or not _NAME.fullmatch(operator.name):
+        raise PhinerError(Errors.E255.format(kind="operator"))
+    if operator.name in OPERATORS and not replace:
+        raise PhinerError(Errors.E256.format(kind="operator", name=operator.name))
+    OPERATORS[operator.name] = operator
+    return operator
 
 
 def check_operators(

@@ -15,7 +15,12 @@ from phiner.core.errors import PhinerError
 def data_nordeid(
     src: Annotated[Path, typer.Argument(help="Folder with Nor-DeID-SynthData's training.json and validation.json.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
-    form: Annotated[str, typer.Option(help="scenarios (key: value lines, as the reference recipe reads them), notes (GPT-4 notes) or mixed.")] = "scenarios",
+    form: Annotated[
+        str,
+        typer.Option(
+            help="scenarios (key: value lines, as the reference recipe reads them), notes (GPT-4 notes) or mixed."
+        ),
+    ] = "scenarios",
     unit_as_loc: Annotated[bool, typer.Option("--unit-as-loc", help="Keep <Health_Care_Unit> spans as LOC.")] = False,
 ) -> None:
     """Turn Nor-DeID-SynthData into a dataset folder: train from training.json, test from validation.json."""

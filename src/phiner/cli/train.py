@@ -60,7 +60,9 @@ def train(
     stride: Annotated[
         Optional[int], typer.Option(help=f"Tokens shared by consecutive windows {_shown('stride')}.")
     ] = None,
-    truncate: Annotated[bool, typer.Option(help="Cut texts at --max-length as the design preset does (loses PHI).")] = False,
+    truncate: Annotated[
+        bool, typer.Option(help="Cut texts at --max-length as the design preset does (loses PHI).")
+    ] = False,
     pad_to_max_length: Annotated[
         Optional[bool], typer.Option(help=f"Pad to max_length {_shown('pad_to_max_length')}.")
     ] = None,

@@ -80,15 +80,20 @@ class TrainSettings:
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
     max_length: int = field(default=256, metadata={"help": "Tokens per example; longer texts are truncated."})
     pad_to_max_length: bool = field(
-        default=True, metadata={"help": "Pad every example to max_length as the design preset does; False pads per batch."}
+        default=True,
+        metadata={"help": "Pad every example to max_length as the design preset does; False pads per batch."},
     )
     stride: int | None = field(
         default=64,
-        metadata={"help": "Tokens shared by consecutive windows of a long text; None truncates as the design preset does."},
+        metadata={
+            "help": "Tokens shared by consecutive windows of a long text; None truncates as the design preset does."
+        },
     )
     precision: Precision = field(
         default="fp32",
-        metadata={"help": "fp32 (the design preset's), bf16 (autocast), or auto: bf16 where the CPU or GPU runs it natively."},
+        metadata={
+            "help": "fp32 (the design preset's), bf16 (autocast), or auto: bf16 where the CPU or GPU runs it natively."
+        },
     )
     group_by_length: bool = field(
         default=False,

@@ -370,3 +370,11 @@ class Errors:
     E252 = "--output is needed with a folder or a .jsonl --input."
     E253 = "--key works with a .jsonl input or one text, not a folder."
     E254 = "{option}: only with tables ({choices})."
+
+    # registries (phiner.analyze.recognizers, phiner.anonymize.operators)
+    E255 = "a {kind} name should be 1 to 40 lower-case letters, digits, '_' or '-' (and start with a letter)"
+    E256 = "a {kind} named {name!r} is registered already; pass replace=True to replace it"
+    E257 = "no recognizer named {name!r}; choose one of {choices}, or give an import path module:attribute"
+    E258 = "the recognizer {where} cannot be imported ({error}); give module:attribute of an importable module"
+    E259 = "{where} should make objects with a name and a find(text) method"
+    E260 = "an operator to register should be a subclass of phiner.anonymize.operators.Operator"
