@@ -129,3 +129,26 @@ def test_given_phiner_serve_with_a_body_timeout_and_a_connection_limit_then_both
     finally:
         server.kill()
         server.wait(timeout=30)
+
+
+def test_given_a_connection_stalled_when_the_service_is_stopped_then_it_exits_within_its_shutdown_bound(
+    name_model_dir,
+):
+    from phiner.serve.app import SHUTDOWN_SECONDS
+
+    port = free_port()
+    command = [sys.executable, "-m", "phiner", "serve", "--model", str(name_model_dir), "--port", str(port)]
+    command += ["--no-rules", "--body-timeout", "120"]  # the body deadline alone would hold it for two minutes
+    server = subprocess.Popen(command, env=dict(os.environ), stderr=subprocess.PIPE)
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", server)
+        sock = stalled(port)
+        time.sleep(0.5)
+        started = time.monotonic()
+        server.terminate()
+        assert server.wait(timeout=SHUTDOWN_SECONDS + 20) == 0
+        assert time.monotonic() - started < SHUTDOWN_SECONDS + 10
+        sock.close()
+    finally:
+        server.kill()
+        server.wait(timeout=30)

@@ -212,8 +212,9 @@ def server_config(
     keep_alive: float = 5.0,
 ):
     """uvicorn's settings for ``app``: at most ``max_connections`` connections and requests at once (uvicorn answers
-    503 beyond), an idle connection closed after ``keep_alive`` seconds, and no access log of its own (the
-    :class:`Guard` logs each request without its query string)."""
+    503 beyond), an idle connection closed after ``keep_alive`` seconds, at most :data:`SHUTDOWN_SECONDS` of waiting
+    for open connections and tasks once asked to stop, and no access log of its own (the :class:`Guard` logs each
+    request without its query string)."""
     import uvicorn
 
     if max_connections < 1 or not keep_alive > 0:
@@ -226,7 +227,12 @@ def server_config(
         access_log=False,
         limit_concurrency=max_connections,
         timeout_keep_alive=keep_alive,
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )
+
+
+SHUTDOWN_SECONDS = 10
+"""How long a stopping service waits for its open connections and running requests before it closes them."""
 
 
 def serve(
