@@ -118,15 +118,22 @@ class Pipeline:
         patient_ids: list[str | None] | None = None,
         known: Sequence[Mapping[str, Sequence[str]] | None] | None = None,
         rules: SiteRules | None = None,
+        adapter: str | None = None,
     ) -> list[Redaction]:
         """Safe texts: each a :class:`phiner.anonymize.operators.Redaction` (``.text`` and audit ``.items``).
 
         Surrogates derive from ``secret`` (or a test ``seed``; a fresh random secret when neither is given) and
         each text's identity: its ``ids`` entry, else a hash of the text; or its ``patient_ids`` entry, so that
         every text of one patient gets the same date shift and name map, in any call. ``known`` and ``rules``
-        are as in :meth:`phiner.analyze.tagger.Tagger.read`.
+        are as in :meth:`phiner.analyze.tagger.Tagger.read`; ``adapter`` names the adapter that reads them, where
+        the analyzer holds adapters on one base (None: its default).
         """
         texts = list(texts)
+        analyzer = self.analyzer
+        if adapter is not None:
+            if not hasattr(analyzer, "tagger"):
+                raise PhinerError(Errors.E261)
+            analyzer = analyzer.tagger(adapter)
         for name, values in (("ids", ids), ("patient_ids", patient_ids)):
             if values is not None and len(values) != len(texts):
                 raise PhinerError(Errors.E153.format(name=name, count=len(values), count2=len(texts)))
@@ -134,6 +141,6 @@ class Pipeline:
         return [
             r
             for r, _ in redact_documents(
-                self.analyzer, texts, options, ids=ids, patients=patient_ids, known=known, rules=rules
+                analyzer, texts, options, ids=ids, patients=patient_ids, known=known, rules=rules
             )
         ]

@@ -71,6 +71,15 @@ def test_given_a_taken_name_or_the_default_then_add_and_remove_refuse(registry, 
 def test_given_one_adapters_tagger_then_redact_works_as_a_taggers_does(registry):
     [redaction] = Pipeline(registry.tagger("loc")).redact(TEXTS[:1], "tag")
     assert redaction.text == "Notat 3: [LOC] kom i dag."
+    [named] = Pipeline(registry).redact(TEXTS[:1], "tag", adapter="loc")
+    assert named.text == redaction.text
+    [default] = Pipeline(registry).redact(TEXTS[:1], "tag")
+    assert default.text == "Notat 3: [PATIENT] kom i dag."
+
+
+def test_given_an_adapter_name_without_adapters_then_redact_refuses_it(name_tagger, roberta_tokenizer):
+    with pytest.raises(PhinerError, match="goes with adapters on one base"):
+        Pipeline(Tagger(name_tagger, roberta_tokenizer)).redact(["x"], adapter="loc")
 
 
 def test_given_an_adapter_list_of_another_length_then_the_error_counts_both(registry):

@@ -298,7 +298,7 @@ class Errors:
     E192 = "{path}: no documents (the file is empty or blank)"
     E193 = "more than a text of --max-chars ({limit:,}) takes"
     E194 = "{problem}; nothing was written:\n{problem2}"
-    E195 = "field `{field}` is missing (choose the text's field with --field)"
+    E195 = "field `{field}` is missing (choose the text's field with --text-field)"
     E196 = "field `{field}` should be a string, got {type}"
     E197 = "field `{field}` holds {length:,} characters, over --max-chars ({limit:,})"
     E198 = "field `{field}` ({option}) should be a string or an integer"
@@ -378,3 +378,4 @@ class Errors:
     E258 = "the recognizer {where} cannot be imported ({error}); give module:attribute of an importable module"
     E259 = "{where} should make objects with a name and a find(text) method"
     E260 = "an operator to register should be a subclass of phiner.anonymize.operators.Operator"
+    E261 = "`adapter` goes with adapters on one base: phiner.load(BASE, adapters=...)"
