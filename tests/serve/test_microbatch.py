@@ -155,9 +155,11 @@ def test_given_a_batcher_without_a_thread_then_run_reads_on_the_calling_thread_u
             answers[i] = tagger.through(lambda features: batcher.logits(tagger, features, deadline)).predict([texts[i]])
 
     def clients():
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            list(pool.map(client, range(6)))
-        batcher.close()
+        try:
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                list(pool.map(client, range(6)))
+        finally:  # a client that failed must not leave run() below waiting for ever
+            batcher.close()
 
     driver = threading.Thread(target=clients)
     driver.start()
