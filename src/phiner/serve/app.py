@@ -263,6 +263,10 @@ def serve(
     def stop(signum, frame) -> None:
         server.force_exit = server.should_exit
         server.should_exit = True
+        # The passes go on while uvicorn finishes the requests in flight; past its bound they stop whatever it does.
+        watchdog = threading.Timer(SHUTDOWN_SECONDS + 5, batcher.close)
+        watchdog.daemon = True  # it must not hold the process's exit
+        watchdog.start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
 
@@ -274,13 +278,13 @@ def serve(
         finally:  # stopped, or never started: the worker on the main thread stops too
             batcher.close()
 
-    thread = threading.Thread(target=http, name="phiner-http")
+    thread = threading.Thread(target=http, name="phiner-http", daemon=True)
     thread.start()
     try:
         batcher.run()
     finally:
         server.should_exit = True
-        thread.join()
+        thread.join(timeout=SHUTDOWN_SECONDS + 5)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not server.started:
