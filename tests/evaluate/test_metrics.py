@@ -140,3 +140,39 @@ def test_given_sentencepiece_words_with_punctuation_then_spans_leave_it_out():
     )
     assert [(s.text, s.label) for s in spans] == [("45 år", "AGE"), ("Tromsø", "LOC")]
     assert all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_given_spans_that_touch_no_phi_then_overlap_precision_and_false_spans_per_1000_words_count_them():
+    from phiner.evaluate.metrics import frequent_false, redaction_costs
+
+    texts = ["Kari got lasix and Lasix", "no PHI here at all"]
+    gold = [[span(0, 4, "PATIENT")], []]
+    # A span touching PHI counts as a hit whatever its type or extent; the two `lasix` and `here` are false.
+    pred = [[span(0, 2, "LOC"), span(9, 14, "PATIENT"), span(19, 24, "PATIENT")], [span(7, 11, "DATE")]]
+    costs = redaction_costs(texts, gold, pred)
+    assert costs["words"] == 5 + 5
+    assert costs["overlap_precision"]["all"]["value"] == pytest.approx(1 / 4)
+    assert costs["overlap_precision"]["LOC"]["value"] == 1.0 and costs["overlap_precision"]["PATIENT"]["value"] == 0
+    assert costs["false_per_1000_words"]["all"]["value"] == pytest.approx(3 / 10 * 1000)
+    assert "AGE" not in costs["overlap_precision"]  # no AGE predicted: no figure rather than a made-up one
+    top = frequent_false(texts, costs["false"])
+    assert top[0] == {"text": "lasix", "label": "PATIENT", "source": "model", "count": 2, "forms": ["Lasix", "lasix"]}
+
+
+def test_given_evaluate_with_false_positives_then_they_go_to_a_0600_file_with_their_source(
+    name_tagger, roberta_tokenizer, tmp_path
+):
+    import json
+
+    from phiner.analyze.tagger import Tagger
+    from phiner.evaluate.evaluation import evaluate_tagger
+
+    text = "Kontakt Nordmann eller Kari i dag"
+    records = [{"id": "n1", "text": text, "ner_tags": []}]
+    path = tmp_path / "false.jsonl"
+    report = evaluate_tagger(Tagger(name_tagger, roberta_tokenizer), records, false_positives=path)
+    false = [json.loads(l) for l in path.read_text().splitlines()]
+    assert false and all(f["id"] == "n1" and f["source"] and f["text"] == text[f["start"] : f["end"]] for f in false)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert report["overlap_precision"]["all"]["value"] == 0.0
+    assert sum(r["count"] for r in report["frequent_false"]) == len(false)

@@ -22,6 +22,10 @@ def evaluate(
     stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows (the model's).")] = None,
     truncate: Annotated[bool, typer.Option(help="Read only the first window, as the design preset does.")] = False,
     leaks: Annotated[Optional[Path], typer.Option(help="Write the missed PHI spans (PHI!) to this JSONL.")] = None,
+    false_positives: Annotated[
+        Optional[Path],
+        typer.Option(help="Write the redacted spans that touch no gold PHI (with their source) to this JSONL."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     precision: Annotated[str, typer.Option(help="fp32 (the reference), bf16 or auto.")] = "fp32",
     rules: Rules = None,
@@ -57,7 +61,9 @@ def evaluate(
     )
     if no_thresholds:
         tagger.thresholds = {}
-    report = evaluate_tagger(tagger, records, leaks=leaks, known_field=None if no_known else known_field)
+    report = evaluate_tagger(
+        tagger, records, leaks=leaks, false_positives=false_positives, known_field=None if no_known else known_field
+    )
     if curve is not None:
         from phiner.evaluate.calibration import collect, plot_curve, sweep
 
@@ -68,6 +74,8 @@ def evaluate(
     _print_report(report)
     if leaks is not None:
         out.print(f"missed PHI spans written to {leaks} (they hold PHI: keep that file safe)")
+    if false_positives is not None:
+        out.print(f"wrongly redacted spans written to {false_positives}")
 
 
 def _print_report(report: dict) -> None:
@@ -84,13 +92,27 @@ def _print_report(report: dict) -> None:
     )
     out.print(f"PHI characters caught (char recall): {_ci(recall['all'])}")
     out.print(f"non-PHI characters flagged (over-redaction): {_ci(over)}")
+    overlap, false = report["overlap_precision"], report["false_per_1000_words"]
+    if "all" in overlap:
+        out.print(f"redacted spans touching PHI (overlap precision): {_ci(overlap['all'])}")
+        out.print(f"false spans per 1,000 words ({report['words']} words): {_ci(false['all'], 2)}")
     if report.get("sources"):
         shares = ", ".join(f"{k} {v:.3f}" for k, v in report["sources"].items())
         out.print(f"share of the caught PHI characters by source: {shares}")
     if report.get("thresholds"):
         out.print("thresholds: " + ", ".join(f"{k} {v:g}" for k, v in report["thresholds"].items()))
     table = Table()
-    for col in ("type", "strict P", "strict R", "strict F1", "support", "char recall (95% CI)", "seqeval F1"):
+    for col in (
+        "type",
+        "strict P",
+        "strict R",
+        "strict F1",
+        "support",
+        "char recall (95% CI)",
+        "overlap P",
+        "false/1k words",
+        "seqeval F1",
+    ):
         table.add_column(col, justify="left" if col == "type" else "right")
     for kind, row in strict.items():
         if kind == "all" or not row["support"] and not row["fp"]:
@@ -102,11 +124,20 @@ def _print_report(report: dict) -> None:
             f"{row['f1']:.4f}",
             str(row["support"]),
             _ci(recall[kind]),
+            f"{overlap[kind]['value']:.4f}" if kind in overlap else "-",
+            f"{false[kind]['value']:.2f}" if kind in false else "-",
             f"{seq['per_type'].get(kind, {}).get('f1-score', 0.0):.4f}",
         )
     out.print(table)
+    if report.get("frequent_false"):
+        rows = Table(title="most frequent wrongly redacted (not PHI in the gold)")
+        for col in ("count", "text", "type", "source"):
+            rows.add_column(col, justify="right" if col == "count" else "left")
+        for row in report["frequent_false"]:
+            rows.add_row(str(row["count"]), row["text"], row["label"], row["source"])
+        out.print(rows)
 
 
-def _ci(ratio: dict) -> str:
+def _ci(ratio: dict, digits: int = 4) -> str:
     low, high = ratio["ci95"]
-    return f"{ratio['value']:.4f} [{low:.4f}, {high:.4f}]"
+    return f"{ratio['value']:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"

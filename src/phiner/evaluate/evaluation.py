@@ -10,7 +10,7 @@ from typing import Any
 from phiner.analyze.tagger import Tagger, decide
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import write_jsonl
-from phiner.evaluate.metrics import confusion, deid_scores, per_type_report, seqeval_scores
+from phiner.evaluate.metrics import confusion, deid_scores, frequent_false, per_type_report, seqeval_scores
 from phiner.model.windows import align_labels
 
 
@@ -19,10 +19,12 @@ def evaluate_tagger(
     records: list[dict[str, Any]],
     *,
     leaks: str | Path | None = None,
+    false_positives: str | Path | None = None,
     batch_size: int = 32,
     known_field: str | None = "known",
 ) -> dict[str, Any]:
-    """Every score of ``tagger`` on ``records``; with ``leaks``, the missed PHI spans go to that JSONL file.
+    """Every score of ``tagger`` on ``records``; with ``leaks``, the missed PHI spans go to that JSONL file, and
+    with ``false_positives`` the spans that touch no gold PHI (each with its source) to that one.
 
     Token scores (seqeval) are the model's own, its thresholds applied: each token of the whole text once;
     where windows overlap, the tagger's merged vote stands; tokens no window reached (truncation) count as
@@ -42,17 +44,20 @@ def evaluate_tagger(
             known = record.get(known_field) if known_field else None
             pred_spans.append([s.to_dict() for s in tagger.entities(record["text"], votes.tokens, known)])
     runtime = time.perf_counter() - start
-    deid = deid_scores([r["text"] for r in records], [r["ner_tags"] for r in records], pred_spans)
+    texts = [r["text"] for r in records]
+    deid = deid_scores(texts, [r["ner_tags"] for r in records], pred_spans)
+    missed, false = deid.pop("missed"), deid.pop("false")
     if leaks is not None:
-        write_jsonl(leaks, _leaks(records, deid.pop("missed")))
-    else:
-        deid.pop("missed")
+        write_jsonl(leaks, _leaks(records, missed))
+    if false_positives is not None:
+        write_jsonl(false_positives, _false(records, false))
     return {
         "records": len(records),
         "windows": windows,
         "seqeval": {**seqeval_scores(gold_seqs, pred_seqs), "per_type": per_type_report(gold_seqs, pred_seqs)},
         **deid,
         "sources": source_shares(records, pred_spans),
+        "frequent_false": frequent_false(texts, false),
         "thresholds": dict(tagger.thresholds),
         "detector": tagger.detector.describe() if tagger.detector is not None else None,
         "confusion": confusion(gold_seqs, pred_seqs),
@@ -108,3 +113,19 @@ def _leaks(records: list[dict[str, Any]], missed: list[tuple[int, dict, float]])
             }
         )
     return out
+
+
+def _false(records: list[dict[str, Any]], false: list[tuple[int, dict]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "record": index,
+            "id": records[index].get("id"),
+            "start": span["start"],
+            "end": span["end"],
+            "label": span["label"],
+            "source": span.get("source") or "model",
+            "score": span.get("score"),
+            "text": records[index]["text"][span["start"] : span["end"]],
+        }
+        for index, span in false
+    ]

@@ -3,6 +3,7 @@ matrix."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -117,9 +118,90 @@ def bootstrap_ratio(num: np.ndarray, den: np.ndarray, *, reps: int = 1000, seed:
     return (float(low), float(high))
 
 
+WORD = re.compile(r"\w+")
+
+
+def word_count(text: str) -> int:
+    """Words as :func:`redaction_costs` counts them (runs of letters, digits and ``_``).
+
+    >>> word_count("BP 120/80, pt. weaned")
+    5
+    """
+    return len(WORD.findall(text))
+
+
+def redaction_costs(texts: list[str], gold: list[list[dict]], pred: list[list[dict]]) -> dict[str, Any]:
+    """What redaction costs a note, overall and per predicted type: **overlap precision**, the share of predicted
+    spans that touch (share a character with) any gold PHI span, whatever its type; and **false spans per 1,000
+    words**, predicted spans that touch none. Both with 95% bootstrap intervals over documents. ``false``: each
+    false span (document index and the span as predicted, ``source`` included).
+
+    >>> costs = redaction_costs(["Kari took lasix"], [[{"start": 0, "end": 4, "label": "PATIENT"}]],
+    ...     [[{"start": 0, "end": 4, "label": "PATIENT"}, {"start": 10, "end": 15, "label": "PATIENT"}]])
+    >>> costs["overlap_precision"]["all"]["value"], costs["false_per_1000_words"]["all"]["value"]
+    (0.5, 333.3333333333333)
+    """
+    kinds = ["all", *PHI_TYPES]
+    touching = {k: np.zeros(len(texts)) for k in kinds}
+    predicted = {k: np.zeros(len(texts)) for k in kinds}
+    words = np.array([word_count(t) for t in texts], dtype=float)
+    false: list[tuple[int, dict]] = []
+    for i, (g_doc, p_doc) in enumerate(zip(gold, pred)):
+        phi = np.zeros(len(texts[i]) + 1, dtype=bool)
+        for s in g_doc:
+            phi[s["start"] : s["end"]] = True
+        for s in p_doc:
+            hit = bool(phi[s["start"] : s["end"]].any())
+            for kind in ("all", s["label"]):
+                if kind in predicted:
+                    predicted[kind][i] += 1
+                    touching[kind][i] += hit
+            if not hit:
+                false.append((i, s))
+
+    def ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> dict[str, Any]:
+        low, high = bootstrap_ratio(num, den)
+        value = float(num.sum() / den.sum()) * scale if den.sum() else float("nan")
+        return {"value": value, "ci95": [low * scale, high * scale], "spans": int(num.sum())}
+
+    precision, per_words = {}, {}
+    for kind in kinds:
+        if kind != "all" and not predicted[kind].sum():
+            continue
+        precision[kind] = ratio(touching[kind], predicted[kind])
+        per_words[kind] = ratio(predicted[kind] - touching[kind], words, 1000.0)
+    return {
+        "overlap_precision": precision,
+        "false_per_1000_words": per_words,
+        "words": int(words.sum()),
+        "false": false,
+    }
+
+
+def frequent_false(texts: list[str], false: list[tuple[int, dict]], top: int = 20) -> list[dict[str, Any]]:
+    """The most frequent wrongly redacted strings, by type and source kind (``model``, ``pattern:date``,
+    ``context:title``...), case folded: ``{"text", "label", "source", "count", "forms"}``.
+
+    >>> frequent_false(["wean, Wean"], [(0, {"start": 0, "end": 4, "label": "PATIENT", "source": "model"}),
+    ...     (0, {"start": 6, "end": 10, "label": "PATIENT", "source": "model"})])
+    [{'text': 'wean', 'label': 'PATIENT', 'source': 'model', 'count': 2, 'forms': ['Wean', 'wean']}]
+    """
+    counts: dict[tuple[str, str, str], list[str]] = {}
+    for i, span in false:
+        surface = texts[i][span["start"] : span["end"]]
+        key = (" ".join(surface.casefold().split()), span["label"], span.get("source") or "model")
+        counts.setdefault(key, []).append(surface)
+    ranked = sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+    return [
+        {"text": t, "label": label, "source": source, "count": len(forms), "forms": sorted(set(forms))}
+        for (t, label, source), forms in ranked
+    ]
+
+
 def deid_scores(texts: list[str], gold: list[list[dict]], pred: list[list[dict]]) -> dict[str, Any]:
     """Strict spans, character-level PHI recall (with 95% bootstrap intervals over documents), over-redaction,
-    and the gold spans not fully covered (``missed``: document index, span, covered share)."""
+    what redaction costs (:func:`redaction_costs`: overlap precision, false spans per 1,000 words; ``false``:
+    the false spans), and the gold spans not fully covered (``missed``: document index, span, covered share)."""
     docs = [char_counts(t, g, p) for t, g, p in zip(texts, gold, pred)]
 
     def ratio(num_key: str, den_key: str) -> dict[str, float]:
@@ -135,6 +217,7 @@ def deid_scores(texts: list[str], gold: list[list[dict]], pred: list[list[dict]]
         "strict": strict_spans(gold, pred),
         "char_recall": recall,
         "over_redaction": ratio("flagged_nonphi", "nonphi"),
+        **redaction_costs(texts, gold, pred),
         "missed": _missed(gold, pred),
     }
 
