@@ -525,9 +525,14 @@ def test_given_the_same_patient_in_two_runs_then_the_shift_and_the_names_agree(p
         DocumentContext.for_document(None, f"doc-{i}", secret=secret, patient=patient, locale="nb") for i in range(2)
     ]
     assert runs[0].date_offset == runs[1].date_offset
-    other_names_first = surrogate("PATIENT", "Per Hansen", runs[1])  # order and company do not matter
-    assert surrogate("PATIENT", name, runs[0]) == surrogate("PATIENT", name, runs[1])
-    assert other_names_first
+    alone = surrogate("PATIENT", name, runs[0])
+    other = surrogate("PATIENT", "Per Hansen", runs[1])
+    with_company = surrogate("PATIENT", name, runs[1])
+    # Order and company do not matter, except where the other name drew this one's surrogate first: two people
+    # are never given one name in a note, so this one then draws again (rare: one pool entry in hundreds).
+    taken = set(other.casefold().split())
+    assert with_company == alone or set(alone.casefold().split()) & taken
+    assert not set(with_company.casefold().split()) & taken
 
 
 @given(patient=IDS)
