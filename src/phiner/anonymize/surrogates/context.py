@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import os
 import random
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from phiner.core.errors import Errors, PhinerError
+from phiner.core.language import detect_locale
 from phiner.core.vocab import FAKER_LOCALES
 
 LOCALES: tuple[str, ...] = tuple(FAKER_LOCALES)
@@ -186,23 +186,3 @@ def document_id(text: str) -> str:
 def _draw_offset(rng: random.Random, settings: SurrogateSettings) -> dt.timedelta:
     days = rng.randint(settings.date_shift_min, settings.date_shift_max)
     return dt.timedelta(days=days if rng.random() < 0.5 else -days)
-
-
-_NB_WORDS = frozenset(
-    "og er på med ikke han hun av som det har år kl ble fra etter pasienten innlagt mot "
-    "ved hos uten også eller skal dager uker".split()
-)
-_EN_WORDS = frozenset(
-    "the and is with was of to he she has on in at her his were been admitted patient "
-    "without also or will days weeks".split()
-)
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def detect_locale(text: str) -> str:
-    """``nb`` or ``en`` from common function words (and æøå); ``nb`` when nothing tells."""
-    nb = en = 0
-    for word in _WORD.findall(text.casefold()):
-        nb += word in _NB_WORDS or any(ch in "æøå" for ch in word)
-        en += word in _EN_WORDS
-    return "en" if en > nb else "nb"
