@@ -343,8 +343,52 @@ def make_note(
     if kind not in NOTE_KINDS:
         raise SettingError(Errors.E106.format(given=kind, choices=", ".join(NOTE_KINDS)))
     record = _Note(rng, fakers, split, locale, kind).write()
+    if locale == "en":
+        record = safe_harbor_ages(record)
     operations = draw_operations(rng, kind)
     return perturb(record, rng, operations) if operations else record
+
+
+def safe_harbor_ages(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` labelled as HIPAA's Safe Harbor has ages (English notes): only ages over 89 are PHI (AGE);
+    a younger age is no identifier, so it is not labelled, nor kept among the patient's known PHI.
+
+    >>> safe_harbor_ages({"text": "a 41 yo, mother 94", "ner_tags": [{"start": 2, "end": 4, "label": "AGE"},
+    ...     {"start": 16, "end": 18, "label": "AGE"}], "known": {"AGE": ["41"]}})["ner_tags"]
+    [{'start': 16, 'end': 18, 'label': 'AGE'}]
+    """
+
+    def over_89(value: str) -> bool:
+        digits = "".join(ch for ch in value if ch.isdigit())
+        number = int(digits) if digits else _english_number(value)
+        return number is None or number >= 90
+
+    text = record["text"]
+    tags = [t for t in record["ner_tags"] if t["label"] != "AGE" or over_89(text[t["start"] : t["end"]])]
+    known = dict(record.get("known") or {})
+    if "AGE" in known:
+        known["AGE"] = [a for a in known["AGE"] if over_89(a)]
+        if not known["AGE"]:
+            del known["AGE"]
+    return {**record, "ner_tags": tags, **({"known": known} if "known" in record else {})}
+
+
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+_UNITS += "seventeen eighteen nineteen"
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS.split())}
+_NUMBER_WORDS |= {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+
+
+def _english_number(value: str) -> int | None:
+    """``value`` written in English words (``eight``, ``forty-one``) as a number; None when it is not one.
+
+    >>> _english_number("Forty-one"), _english_number("twelve"), _english_number("many")
+    (41, 12, None)
+    """
+    words = value.lower().replace("-", " ").split()
+    if not words or any(w not in _NUMBER_WORDS for w in words):
+        return None
+    return sum(_NUMBER_WORDS[w] for w in words)
 
 
 def generate_notes(n_train: int, n_test: int, seed: int) -> dict[str, list[dict[str, Any]]]:
