@@ -18,6 +18,8 @@ from phiner.analyze.known import KnownPHI, inflected_names
 from phiner.analyze.merge import apply_allow, merge
 from phiner.analyze.recognizers import Recognizer, builtin_recognizers, make_recognizers
 from phiner.analyze.rules import SiteRules, builtin_rules
+from phiner.analyze.vocabulary import not_phi
+from phiner.core.language import detect_locale
 from phiner.core.records import Span
 
 
@@ -30,6 +32,9 @@ class Detector:
     context: ContextRules | None = None
     rules: SiteRules = field(default_factory=SiteRules)
     builtin: bool = False
+    ages: str = "auto"
+    """Which ages are PHI: ``auto`` (HIPAA's in English notes, ages over 89; every age in Norwegian ones),
+    ``hipaa`` or ``all``. With the built-ins (:func:`phiner.analyze.vocabulary.not_phi`)."""
 
     @classmethod
     def default(
@@ -77,12 +82,16 @@ class Detector:
         spans = [s if s.source else replace(s, source="model") for s in model_spans]
         spans += self.find(text, known, rules) if found is None else found
         allow = (self.rules + rules).allowed() if rules and rules.allow else self.rules.allowed()
-        return merge_all(text, spans, allow)
+        merged = merge_all(text, spans, allow)
+        if not self.builtin:
+            return merged
+        return not_phi(text, merged, detect_locale(text), ages=self.ages)
 
     def describe(self) -> dict[str, Any]:
         """What runs (for ``GET /v1/model`` and run reports): names and counts, never terms."""
         return {
             "builtin": self.builtin,
+            "ages": self.ages,
             "recognizers": [r.name for r in self.recognizers],
             "context_rules": self.context is not None,
             "site_rules": {

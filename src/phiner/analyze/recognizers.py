@@ -81,6 +81,12 @@ class PhoneRecognizer:
 
     name = "phone"
     CASE_NUMBER: ClassVar[re.Pattern[str]] = re.compile(r"(?:19|20)\d{2}[-/]\d{4,7}")
+    NOT_A_PHONE: ClassVar[re.Pattern[str]] = re.compile(
+        r"[%x×]|\d\.\d|(?<!\d)\d{1,2}/|/\d{1,2}(?!\d)|^\d{4}-\d{4}$", re.I
+    )
+    """Shapes a number that libphonenumber would read is not: a percentage, a product (``500x10``), a decimal
+    (``101.8-102.8``), a slash between short numbers (``110-120/40-50``, blood gases), a range of two four-digit
+    numbers (``1000-1200``)."""
 
     def __init__(self, regions: tuple[str, ...] = ("NO", "US")) -> None:
         self.regions = regions
@@ -102,14 +108,22 @@ class PhoneRecognizer:
                     continue
                 if _glued(text, m.start, m.end):  # the digits of a code (S82432B) or a longer word
                     continue
+                if self.NOT_A_PHONE.search(m.raw_string) or _slashed(text, m.start, m.end):
+                    continue
                 valid = phonenumbers.is_valid_number(m.number)
                 digits = sum(ch.isdigit() for ch in m.raw_string)
                 if digits < 7 or not valid and digits < 8:
                     continue  # service numbers (02800), short invalid ones: left to the model and context
                 score = VALID if valid else INVALID
-                if (m.start, m.end) not in seen or seen[(m.start, m.end)].score < score:
-                    seen[(m.start, m.end)] = _span(text, m.start, m.end, "PHONE", score, "pattern:phone")
+                end = m.end + 1 if m.raw_string.startswith("(") and text[m.end : m.end + 1] == ")" else m.end
+                if (m.start, end) not in seen or seen[(m.start, end)].score < score:
+                    seen[(m.start, end)] = _span(text, m.start, end, "PHONE", score, "pattern:phone")
         return sorted(seen.values())
+
+
+def _slashed(text: str, start: int, end: int) -> bool:
+    """A slash or a percent sign right beside the match: a part of a longer measurement (``7.35/49/87``)."""
+    return text[max(0, start - 1) : start] == "/" or text[end : end + 1] in ("/", "%")
 
 
 class EmailRecognizer:

@@ -53,6 +53,28 @@ _AMBIGUOUS_MONTHS = {"mar", "may", "mai", "jun", "jul", "des", "sep"}
 _CLOCK = re.compile(r"(?i)\b(?:kl|klokka|klokken|ca|at|time)\.?\s*$")
 """Words before ``14.05.`` that make it a time of day (``kl. 14.05.``), not a date."""
 
+_MEASURE = re.compile(
+    r"(?i)(?:\b(?:pain|smerter?|vas|nrs|score|scale|skala|rat(?:ing|ed|es)|strength|kraft|power|grip|mae|gcs|"
+    r"perrla|peep|ps|cpap|bipap|ipap|epap|vent(?:ilat(?:ion|or|ed))?|respirator|simv|imv|ac|mask|ratio|dose|"
+    r"dosage|doses|mg|bp|pressure|blodtrykk|bt|sbp|dbp|map|cvp|pap|mmhg|fio2|sats?|moca|mmse)"
+    r"\b[^\n]{0,12}|(?<=\d)[x×]\s{0,2}|[&%]\s{0,2})$"
+)
+"""What, just before ``5/5`` or ``7/10``, says it is a score, a strength, a ratio, a dose or a pressure (``CPAP
+5/5``, ``pain 7/10``, ``strength 4/4``), not a date."""
+_MEASURE_AFTER = re.compile(r"(?i)^\s{0,2}(?:%|\d+\s{0,2}%|bottles?|flasker|strength|kraft|brisk|mmhg)")
+"""What, just after it, says the same (``10/5 40%``, ``4/4 bottles``)."""
+
+
+def measured(text: str, start: int, end: int) -> bool:
+    """The number at ``text[start:end]`` is a score, strength, ratio, dose or pressure by its context (``CPAP
+    5/5``, ``pain 7/10``, ``4/4 bottles``).
+
+    >>> measured("on CPAP 5/5 today", 8, 11), measured("admitted 5/5 today", 9, 12)
+    (True, False)
+    """
+    return bool(_MEASURE.search(text, max(0, start - 24), start) or _MEASURE_AFTER.match(text[end : end + 12]))
+
+
 DATED, UNDATED, BARE = 0.95, 0.75, 0.6
 """Scores: a full date; a date without a year, or a month and year; a bare ``m/d`` or ``d.m.``."""
 
@@ -65,7 +87,7 @@ class DateRecognizer:
     """Dates, numeric and with month names, with and without a year (see the module's notes)."""
 
     name = "date"
-    _EDGE_L, _EDGE_R = r"(?<![\w./-])", r"(?![\w/-]|[.,]\d)"
+    _EDGE_L, _EDGE_R = r"(?<![\w./-])", r"(?![\w/%-]|[.,]\d)"
     NUMERIC: ClassVar[re.Pattern[str]] = re.compile(
         _EDGE_L + r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})" + _EDGE_R
     )
@@ -84,10 +106,16 @@ class DateRecognizer:
     )
 
     def find(self, text: str) -> list[Span]:
+        from phiner.core.language import detect_locale
+
         found: dict[tuple[int, int], float] = {}
+        english = detect_locale(text) == "en"
 
         def add(start: int, end: int, score: float) -> None:
             found[(start, end)] = max(score, found.get((start, end), 0.0))
+
+        def measure(start: int, end: int) -> bool:
+            return measured(text, start, end)
 
         for m in self.NUMERIC.finditer(text):
             a, b = int(m["a"]), int(m["b"])
@@ -97,10 +125,14 @@ class DateRecognizer:
             if _valid(int(m["d"]), int(m["m"])):
                 add(m.start(), m.end(), DATED)
         for m in self.SHORT.finditer(text):
+            if measure(m.start(), m.end()):
+                continue
             if m["m"] is not None:
                 month, day = int(m["m"]), int(m["d"])
                 if _valid(day, month) and not month < day <= 4:  # 1/2, 2/3, 3/4: fractions
                     add(m.start(), m.end(), BARE)
+            elif english and len(m["mm"]) == 1:
+                continue  # `K 3.5.`: in an English note a decimal at a sentence's end, not `14.03.`
             elif _valid(int(m["dd"]), int(m["mm"])) and not _CLOCK.search(text, max(0, m.start() - 12), m.start()):
                 add(m.start(), m.end(), BARE)
         for pattern in (self.DAY_MONTH, self.MONTH_DAY):
@@ -150,7 +182,7 @@ class AgeRecognizer:
             rf"(?<![\w,.]){_NUM}\s{{0,3}}(?:y/o|y\.o\.?|yo|yrs?\.?\s{{0,3}}old)(?![\w/])",
             rf"\b(?:aged?|age:|alder:?|alder\s{{1,3}}\(år\):|age\s{{1,3}}\(yrs\):)\s{{0,3}}{_NUM}(?!\w|[.,]\d)",
             rf"(?<![\w,.]){_NUM}(?:\s{{0,3}}-\s{{0,3}}|\s{{1,3}})(?:years?|yrs)\s{{1,3}}of\s{{1,3}}age(?!\w)",
-            rf"\b(?:in\s{{1,3}}(?:his|her|their)\s{{1,3}})(?:early\s{{1,3}}|mid\s{{1,3}}|late\s{{1,3}})?{_NUM}s(?!\w)",
+            rf"\b(?:in\s{{1,3}}(?:his|her|their)\s{{1,3}})(?:early\s{{1,3}}|mid\s{{1,3}}|late\s{{1,3}})?{_NUM}['’]?s(?!\w)",
         )
     )
 

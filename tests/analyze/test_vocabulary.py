@@ -1,0 +1,151 @@
+"""What is not PHI: the vocabularies' evidence and the filter the detector applies after its merge."""
+
+import pytest
+
+from phiner.analyze.detector import Detector
+from phiner.analyze.recognizers import PhoneRecognizer
+from phiner.analyze.temporal import DateRecognizer
+from phiner.analyze.vocabulary import Vocabulary, case_marks_names, not_phi
+from phiner.core.records import Span
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return Vocabulary.default()
+
+
+def model(text: str, word: str, label: str = "PATIENT", nth: int = 0) -> Span:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(word, start + 1)
+    return Span(start, start + len(word), label, 0.9, word, "model")
+
+
+def kept(text: str, spans: list[Span], language: str = "en") -> list[str]:
+    return [s.text for s in not_phi(text, spans, language)]
+
+
+@pytest.mark.parametrize(
+    "word, drug", [("lasix", True), ("HEPARIN", True), ("Ativan", True), ("vanco", True), ("Kari", False)]
+)
+def test_given_drug_names_and_their_short_forms_then_they_are_drugs_and_names_are_not(vocabulary, word, drug):
+    assert vocabulary.is_drug(word) is drug
+
+
+@pytest.mark.parametrize("word, name", [("Price", True), ("Sarah", True), ("Hansen", True), ("will", False)])
+def test_given_census_and_faker_names_then_a_name_borne_more_than_written_is_a_name(vocabulary, word, name):
+    assert vocabulary.is_name(word) is name
+
+
+def test_given_a_mixed_case_note_then_lower_case_drugs_and_words_taken_for_names_are_dropped():
+    text = "Pt seen by Dr. Lee today. Plan to wean vent, lasix given, Ativan prn. Wife Sarah Jones at bedside."
+    spans = [model(text, "wean"), model(text, "lasix", "LOC"), model(text, "Ativan"), model(text, "Sarah Jones")]
+    assert kept(text, spans) == ["Sarah Jones"]
+
+
+def test_given_a_note_all_in_capitals_then_common_words_go_and_names_stay():
+    text = "PT REMAINS ON VENT. SPUTUM THICK YELLOW. WIFE BARBARA PRICE AT BEDSIDE. DR TOSCA AWARE."
+    spans = [model(text, "REMAINS"), model(text, "THICK YELLOW"), model(text, "BARBARA PRICE"), model(text, "TOSCA")]
+    assert kept(text, spans) == ["BARBARA PRICE", "TOSCA"]
+
+
+def test_given_a_note_all_in_lower_case_then_case_is_no_evidence_and_names_stay():
+    text = "pt seen by dr ridlon. son rob and daughter margie called, will call back. foley draining."
+    assert not case_marks_names(text)
+    spans = [model(text, "ridlon"), model(text, "margie"), model(text, "will")]
+    assert kept(text, spans) == ["ridlon", "margie"]
+
+
+def test_given_places_then_common_words_are_no_evidence_against_them():
+    text = "PT TRANSFERRED FROM HOLY CROSS TO BALTIMORE. ON HEPARIN."
+    spans = [model(text, "HOLY CROSS", "LOC"), model(text, "BALTIMORE", "LOC"), model(text, "HEPARIN", "LOC")]
+    assert kept(text, spans) == ["HOLY CROSS", "BALTIMORE"]
+
+
+def test_given_a_name_after_a_title_then_only_strong_evidence_drops_it():
+    text = "Pt seen by Dr. Tyro, RN made aware. Dr. ridlon aware."
+    spans = [
+        Span(15, 19, "PATIENT", 0.8, "Tyro", "context:title"),
+        Span(24, 28, "PATIENT", 0.8, "made", "context:title"),
+        Span(45, 51, "PATIENT", 0.8, "ridlon", "context:title"),
+    ]
+    assert kept(text, spans) == ["Tyro", "ridlon"]
+
+
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("Pt comfortable this AFTERNOON, will reassess", "AFTERNOON"),
+        ("BP stable. Recheck lytes at 1930 tonight", "1930"),
+        ("SBP in the 90's overnight", "90's"),
+        ("Hct 28 this am", "28"),
+        ("K 3.5 repleted", "3.5"),
+        ("weaned to CPAP 5/5 this am", "5/5"),
+    ],
+)
+def test_given_english_numbers_and_times_that_are_no_dates_then_model_dates_there_are_dropped(text, word):
+    assert kept(text, [model(text, word, "DATE")]) == []
+
+
+@pytest.mark.parametrize("text, word", [("admitted 8/18, cath done", "8/18"), ("S/P MI '92 and CABG", "92")])
+def test_given_dates_and_years_then_model_dates_stay(text, word):
+    assert kept(text, [model(text, word, "DATE")]) == [word]
+
+
+def test_given_norwegian_day_month_dates_then_they_stay():
+    text = "Pasienten ble innlagt med smerter. Rtg thorax 28.04 og tidligere appendektomi 80."
+    assert kept(text, [model(text, "28.04", "DATE"), model(text, "80", "DATE")], "nb") == ["28.04", "80"]
+
+
+def test_given_ages_then_english_notes_keep_only_those_over_89_and_norwegian_notes_keep_all():
+    text = "The patient is a 67 yr old man, his mother is 94 and in her 90's"
+    spans = [model(text, "67", "AGE"), model(text, "94", "AGE"), model(text, "90's", "AGE")]
+    assert kept(text, spans) == ["94", "90's"]
+    assert kept(text, spans, "nb") == ["67", "94", "90's"]
+    assert [s.text for s in not_phi(text, spans, "en", ages="all")] == ["67", "94", "90's"]
+
+
+def test_given_patterns_known_phi_and_site_rules_then_the_filter_leaves_them():
+    text = "pt on lasix, wean vent"
+    spans = [Span(6, 11, "PATIENT", 1.0, "lasix", "known"), Span(13, 17, "PATIENT", 1.0, "wean", "rule:deny")]
+    assert kept(text, spans) == ["lasix", "wean"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BP 110-120/40-50 HR 80",
+        "ABG 7.35/49/87/28/0",
+        "vent 500x10x35x5",
+        "Tmax 101.8-102.8",
+        "UO 1000-1200 ml",
+        "148/60 77 28 99%",
+    ],
+)
+def test_given_measurements_with_a_phone_number_shape_then_they_are_no_phone(text):
+    assert PhoneRecognizer().find(text) == []
+
+
+def test_given_a_phone_in_parentheses_then_the_span_takes_both():
+    text = "daughter called (201-223-4567) and was updated"
+    assert [s.text for s in PhoneRecognizer().find(text)] == ["(201-223-4567)"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["on CPAP 5/5 this am", "pain 7/10 with movement", "BC + 4/4 bottles", "MoCA 26/30", "ends at 7.5."],
+)
+def test_given_scores_strengths_and_ratios_then_the_date_pattern_leaves_them(text):
+    assert DateRecognizer().find(text) == []
+
+
+def test_given_a_bare_date_with_no_measure_then_the_pattern_still_finds_it():
+    assert [s.text for s in DateRecognizer().find("Pt was admitted 8/18 with chest pain")] == ["8/18"]
+    assert [s.text for s in DateRecognizer().find("Innlagt 14.3. med smerter")] == ["14.3."]
+
+
+def test_given_the_detector_with_and_without_built_ins_then_only_the_built_ins_filter():
+    text = "Pt was started on lasix and will wean vent today."
+    spans = [model(text, "lasix"), model(text, "wean")]
+    assert Detector.default().merge(text, spans) == []
+    assert [s.text for s in Detector.default(builtin=False).merge(text, spans)] == ["lasix", "wean"]
