@@ -624,3 +624,90 @@ def test_given_years_of_one_document_then_they_move_by_the_same_number_of_years(
     context = ctx(seed=4)
     first, second = int(surrogate("DATE", "1998", context)), int(surrogate("DATE", "2004", context))
     assert second - first == 6 and first != 1998
+
+
+# ---- surrogates that keep the note true
+
+
+def test_given_an_english_note_then_its_slash_dates_stay_month_first_and_keep_their_intervals():
+    text = "DOB 02/09/1951. Admitted 03/01/2019, discharged 03/12/2019."
+    dates = [m.span() for m in re.finditer(r"\d\d/\d\d/\d{4}", text)]
+    spans = [{"start": a, "end": b, "label": "DATE"} for a, b in dates]
+    context = DocumentContext.for_document(7, "note")  # no locale: the note's own (English)
+
+    out = redact(text, spans, "surrogate", context=context).text
+
+    written = re.findall(r"\d\d/\d\d/\d{4}", out)
+    month_first = [dt.datetime.strptime(d, "%m/%d/%Y").date() for d in written]
+    original = [dt.date(1951, 2, 9), dt.date(2019, 3, 1), dt.date(2019, 3, 12)]
+    assert context.date_order == "mdy"
+    assert [b - a for a, b in zip(original, month_first)] == [context.date_offset] * 3
+
+
+def test_given_an_unambiguous_day_first_date_then_the_whole_note_is_read_day_first():
+    text = "Innlagt 25/10/2019, kontroll 02/11/2019."
+    spans = [{"start": m.start(), "end": m.end(), "label": "DATE"} for m in re.finditer(r"\d\d/\d\d/\d{4}", text)]
+    context = DocumentContext.for_document(7, "note", locale="en")  # a setting of English, the note says otherwise
+
+    written = re.findall(r"\d\d/\d\d/\d{4}", redact(text, spans, "surrogate", context=context).text)
+
+    got = [dt.datetime.strptime(d, "%d/%m/%Y").date() for d in written]
+    assert context.date_order == "dmy"
+    assert got[1] - got[0] == dt.date(2019, 11, 2) - dt.date(2019, 10, 25)
+
+
+@pytest.mark.parametrize(("original", "shape"), [("mai 2023", r"[a-z]+ \d{4}"), ("March 2019", r"[A-Z][a-z]+ \d{4}")])
+def test_given_a_month_and_year_then_its_surrogate_is_a_shifted_month_and_year(original, shape):
+    for seed in range(20):
+        context = ctx(seed=seed, locale="nb" if original.islower() else "en")
+        month = surrogate("DATE", original, context)
+        assert re.fullmatch(shape, month) and month != original and month != "[DATE]"
+        day = parse_date(original).date + context.date_offset
+        assert parse_date(month).date.replace(day=1) == day.replace(day=1)
+
+
+def test_given_a_season_and_year_then_only_the_year_moves():
+    replacement = surrogate("DATE", "summer 2019", ctx(seed=1, locale="en"))
+    assert re.fullmatch(r"summer \d{4}", replacement) and replacement != "summer 2019"
+
+
+@pytest.mark.parametrize(
+    ("original", "locale", "kind"),
+    [
+        ("Mercy Hospital", "en", " Hospital"),
+        ("Boston Medical Center", "en", " Medical Center"),
+        ("Haukeland universitetssykehus", "nb", " universitetssykehus"),
+        ("Rikshospitalet", "nb", " sykehus"),
+        ("Bærum legesenter", "nb", " legesenter"),
+    ],
+)
+def test_given_a_hospital_then_its_surrogate_is_a_hospital_of_the_same_country(original, locale, kind):
+    from phiner.anonymize.surrogates.places import _NB_CITIES, english_cities
+
+    towns = {c.casefold() for c in (_NB_CITIES if locale == "nb" else english_cities())}
+    for seed in range(10):
+        replacement = surrogate("LOC", original, ctx(seed=seed, locale=locale))
+        assert replacement.endswith(kind) and replacement != original
+        assert replacement[: -len(kind)].casefold() in towns, replacement
+
+
+def test_given_english_places_then_surrogates_are_real_towns_not_inventions():
+    from phiner.anonymize.surrogates.places import english_cities
+
+    towns = set(english_cities())
+    assert {"Boston", "Springfield"} <= towns and len(towns) > 2000
+    assert all(surrogate("LOC", "Worcester", ctx(seed=s, locale="en")) in towns for s in range(20))
+    assert re.fullmatch(r"[A-Z]{4}", surrogate("LOC", "VAMC", ctx(locale="en")))
+
+
+def test_given_an_english_note_from_python_then_its_names_are_english():
+    from phiner.anonymize.surrogates.names import _FIRST_F, _FIRST_M, _LAST
+
+    text = "Pt John Carter seen with wife Mary at bedside; she says he slept well."
+    spans = [{"start": 3, "end": 14, "label": "PATIENT"}, {"start": 30, "end": 34, "label": "PATIENT"}]
+    english = set(_FIRST_F["en"] + _FIRST_M["en"] + _LAST["en"])
+    norwegian_only = set(_FIRST_F["nb"] + _FIRST_M["nb"] + _LAST["nb"]) - english
+    for seed in range(10):
+        out = redact(text, spans, "surrogate", context=DocumentContext.for_document(seed, "n")).text
+        words = set(re.findall(r"[A-Z][a-z]+", out)) - {"Pt"}
+        assert words and words <= english and not words & norwegian_only, out

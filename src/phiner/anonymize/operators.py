@@ -265,6 +265,7 @@ def redact(
     default, by_label = get_operator(operator), _resolve_overrides(overrides)
     context = context if context is not None else DocumentContext()
     context.ensure_locale(text)
+    context.ensure_date_order(text[s.start : s.end] for _, s in checked if s.label == "DATE")
     pieces: list[str] = []
     items: list[RedactionItem] = []
     cursor = out_len = 0

