@@ -226,3 +226,9 @@ def test_given_english_model_places_then_states_countries_and_clinical_words_go_
 def test_given_a_norwegian_note_then_the_english_place_and_date_shapes_do_not_apply():
     text = "Pasienten bor i Norge, innlagt 16-20. mai."
     assert kept(text, [model(text, "Norge", "LOC")], "nb") == ["Norge"]
+
+
+def test_given_an_english_word_no_name_list_holds_then_it_is_no_name_in_any_case_and_unknown_names_stay():
+    text = "Plan: Wean vent as tol. Pt denies pain. Weaning to 40%. Wife Rakusin at bedside, Dr Tyro aware."
+    spans = [model(text, w) for w in ("Wean", "Weaning", "Rakusin")]
+    assert kept(text, spans) == ["Rakusin"]  # a name no list holds and no word of English stays

@@ -37,6 +37,9 @@ from pathlib import Path
 
 COMMON_ZIPF = 3.0
 """Zipf frequency (log10 of uses per billion words) from which a word is common in a language."""
+UNNAMED_ZIPF = 2.5
+"""Zipf frequency from which an English word that no name list holds is a word, not a name, in any case
+(``Wean``, ``WHEEZES``, ``sheaths``)."""
 DRUG_PREFIX = 4
 """The shortest start of a drug's name read as that drug (``amio`` for amiodarone)."""
 
@@ -127,8 +130,16 @@ class Vocabulary:
             return True
         if language == "en" and (not marks or word.isupper()):
             threshold = TITLE_ZIPF if after_title else COMMON_ZIPF
-            return zipf(word.casefold(), language) >= threshold
+            if zipf(word.casefold(), language) >= threshold:
+                return True
+        if language == "en" and not after_title and self.unnamed(word):
+            return zipf(word.casefold(), language) >= UNNAMED_ZIPF
         return False
+
+    def unnamed(self, word: str) -> bool:
+        """No list of names holds ``word``: neither Faker's nor the Census's."""
+        cf = word.casefold()
+        return cf not in self.names and cf not in self.census
 
     def _strong_name(self, word: str, language: str, lower: bool) -> bool:
         """``word`` is a name; written in lower case where case marks names, only by a wide margin (a Census
