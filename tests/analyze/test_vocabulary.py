@@ -219,6 +219,7 @@ def test_given_english_ages_over_89_then_only_those_an_age_word_is_near_stay(tex
         ("was then started on Levo. Over", "Levo", False),  # a drug
         ("SM AMT'S OF YELLOW STOOL", "OF", False),  # a function word (Of is also a town in Turkey)
         ("LASIX GTT STARTED @ 0400. GOAL", "0400", False),  # a number
+        ("sedated until around midnite, pt requesting", "midnite", False),  # a time of day
         ("lives at 12 Elm St, Boston 02115", "02115", True),  # a ZIP code
         ("moved here from Baltimore last year", "Baltimore", True),  # a city
         ("LIVES IN FRAMINGHAM WITH WIFE", "FRAMINGHAM", True),

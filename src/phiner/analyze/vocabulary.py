@@ -346,6 +346,10 @@ _CLOCK_TIME = re.compile(r"\d{1,4}\s*(?:noon|midnight|[ap]\.?m\.?|hrs?|h)", re.I
 _ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th)", re.I)
 
 
+_TIME_OF_DAY = re.compile(
+    r"(?:mid|over)?(?:night|nite)|noc|noon|morning|afternoon|evening|eve|tonight|today|yesterday|tomorrow|[ap]\.?m\.?"
+)
+"""Times of day as English notes write them (``midnite``, ``overnite``, ``noc``), case folded."""
 _CARE_UNIT = re.compile(r"(?i)[a-z]{0,3}(?:icu|cu|ru)")
 """A care unit's abbreviation (``MICU``, ``CCU``, ``CSRU``): a unit of every hospital, not one."""
 
@@ -378,6 +382,8 @@ def _not_a_place(text: str, value: str) -> bool:
     bare = value.strip(" .,;:()'\"")
     folded = " ".join(bare.split()).casefold()
     if folded in states_and_countries():
+        return True
+    if _TIME_OF_DAY.fullmatch(folded):  # "midnite", "overnite", "NOC"
         return True
     if not any(ch.isalpha() for ch in bare):  # "0400", "110": a time or a number; a ZIP code has five digits
         return not re.fullmatch(r"\d{5}(?:-\d{4})?", bare)
