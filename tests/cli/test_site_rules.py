@@ -11,19 +11,20 @@ from phiner.analyze import Detector, SiteRules
 from phiner.analyze.tagger import Tagger
 from phiner.serve.app import create_app
 
-TEXT = f"Pasient {NAME} fikk Paracetamol. Zorblax ringte 22 11 33 44."
+TEXT = f"Pasient {NAME} fikk Medivakt. Zorblax ringte 22 11 33 44."
 RULES = """deny:
   - {text: "Zorblax", label: PATIENT}
 allow:
-  - "Paracetamol"
+  - "Medivakt"
 """
 
 
 @pytest.fixture(scope="module")
 def drug_model_dir(roberta_tokenizer, tmp_path_factory):
-    """A hand-set tagger that tags the name and, wrongly, the drug Paracetamol as a place (one direction per type)."""
+    """A hand-set tagger that tags the name and, wrongly, the ward's own system Medivakt as a place (one direction
+    per type): a site's term that no vocabulary knows (a drug the built-ins would drop themselves)."""
     out = tmp_path_factory.mktemp("drug-model")
-    hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT", "Paracetamol": "LOC"}).save_pretrained(str(out))
+    hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT", "Medivakt": "LOC"}).save_pretrained(str(out))
     roberta_tokenizer.save_pretrained(str(out))
     return out
 
@@ -43,7 +44,7 @@ def test_given_a_rule_added_then_predict_finds_the_missed_name_and_leaves_the_al
     assert code == 0
     assert entities(before) == [
         (NAME, "PATIENT", "model"),
-        ("Paracetamol", "LOC", "model"),
+        ("Medivakt", "LOC", "model"),
         ("22 11 33 44", "PHONE", "pattern:phone"),
     ]
     rules.write_text(RULES)
@@ -64,7 +65,7 @@ def test_given_a_rule_then_redact_replaces_the_name_and_keeps_the_drug(drug_mode
         monkeypatch, capsys, "redact", "--model", drug_model_dir, "--text", TEXT, "--rules", rules
     )
     assert code == 0
-    assert stdout.strip() == "Pasient [PATIENT] fikk Paracetamol. [PATIENT] ringte [PHONE]."
+    assert stdout.strip() == "Pasient [PATIENT] fikk Medivakt. [PATIENT] ringte [PHONE]."
 
 
 def test_given_no_rules_then_only_the_model_and_the_site_rules_find_phi(drug_model_dir, tmp_path, monkeypatch, capsys):
@@ -73,7 +74,7 @@ def test_given_no_rules_then_only_the_model_and_the_site_rules_find_phi(drug_mod
     args = ("redact", "--model", drug_model_dir, "--text", TEXT, "--rules", rules, "--no-rules")
     code, stdout, _ = run_cli(monkeypatch, capsys, *args)
     assert code == 0
-    assert stdout.strip() == "Pasient [PATIENT] fikk Paracetamol. [PATIENT] ringte 22 11 33 44."
+    assert stdout.strip() == "Pasient [PATIENT] fikk Medivakt. [PATIENT] ringte 22 11 33 44."
 
 
 def test_given_a_bad_rules_file_then_the_cli_says_where_in_one_line(drug_model_dir, tmp_path, monkeypatch, capsys):
@@ -96,12 +97,12 @@ def test_given_rules_in_the_server_or_in_a_request_then_the_service_closes_the_l
         assert status == 200
         assert [(e["text"], e["source"]) for e in body["entities"]] == [
             (NAME, "model"),
-            ("Paracetamol", "model"),
+            ("Medivakt", "model"),
             ("22 11 33 44", "pattern:phone"),
         ]
-        request_rules = {"deny": [{"text": "Zorblax", "label": "PATIENT"}], "allow": ["Paracetamol"]}
+        request_rules = {"deny": [{"text": "Zorblax", "label": "PATIENT"}], "allow": ["Medivakt"]}
         status, body = call(base, "/v1/redact", {"text": TEXT, "rules": request_rules}, key=None)
-        assert status == 200 and body["redacted"] == "Pasient [PATIENT] fikk Paracetamol. [PATIENT] ringte [PHONE]."
+        assert status == 200 and body["redacted"] == "Pasient [PATIENT] fikk Medivakt. [PATIENT] ringte [PHONE]."
         assert [i["source"] for i in body["entities"]] == ["model", "rule:deny", "pattern:phone"]
         status, body = call(base, "/v1/entities", {"text": TEXT, "rules": {"deny": [{"text": "Zorblax"}]}}, key=None)
         assert status == 422 and "deny[0] is missing `label`" in body["detail"] and "Zorblax" not in json.dumps(body)
@@ -120,6 +121,6 @@ def test_given_rules_in_the_server_or_in_a_request_then_the_service_closes_the_l
         status, body = call(base, "/v1/redact", {"texts": [TEXT, "Zorblax"]}, key=None)
         assert status == 200
         assert [r["redacted"] for r in body["results"]] == [
-            "Pasient [PATIENT] fikk Paracetamol. [PATIENT] ringte [PHONE].",
+            "Pasient [PATIENT] fikk Medivakt. [PATIENT] ringte [PHONE].",
             "[PATIENT]",
         ]
