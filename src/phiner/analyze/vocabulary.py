@@ -32,7 +32,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 COMMON_ZIPF = 3.0
@@ -154,6 +154,7 @@ class Vocabulary:
         return bearers is not None and bearers >= zipf(cf, language) + (2.0 if lower else 0.0)
 
 
+@lru_cache(maxsize=16)  # asked once per span of a note: a note's hash is kept by its str, so a hit is cheap
 def case_marks_names(text: str) -> bool:
     """``text`` is written in mixed case, so that a name in it would have a capital: a fifth of its words or more
     in lower case, and one in twenty-five or more capitalised (a note all in capitals, or all in lower case,
@@ -179,7 +180,16 @@ def starts_sentence(text: str, at: int) -> bool:
 
 
 def _lower_elsewhere(text: str, word: str) -> bool:
-    return re.search(rf"(?<![^\W_]){re.escape(word.lower())}(?![^\W_])", text) is not None
+    lower = word.lower()
+    if lower.isalnum():
+        return lower in _lower_words(text)
+    return re.search(rf"(?<![^\W_]){re.escape(lower)}(?![^\W_])", text) is not None
+
+
+@lru_cache(maxsize=16)
+def _lower_words(text: str) -> frozenset[str]:
+    """The words ``text`` writes in lower case (runs of letters and digits), read once per note."""
+    return frozenset(w for w in re.findall(r"[^\W_]+", text) if w.islower())
 
 
 def zipf(word: str, language: str) -> float:
