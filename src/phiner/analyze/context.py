@@ -236,11 +236,7 @@ class ContextRules:
             while naming and naming[0].group().lower() != "of" and any(_ends_a_name(w.group()) for w in naming):
                 naming = naming[1:]
             # ... less the words that say which kind (``outside``, ``community``); none left: no name
-            while naming and naming[0].group().lower() in NOT_A_NAME_OF_PLACE | {"of"}:
-                if all(w.group().lower() in NOT_A_NAME_OF_PLACE | {"of"} for w in naming):
-                    naming = []
-                break
-            if not naming:
+            if not naming or all(w.group().lower() in NOT_A_NAME_OF_PLACE | {"of"} for w in naming):
                 continue
             start = m.start("place") + naming[0].start()
             out.append(Span(start, m.end("place"), "LOC", FIELD, text[start : m.end("place")], "context:care"))

@@ -109,13 +109,15 @@ def _location_part(part: str, context: DocumentContext) -> str:
 # replaced by a town of the note's country (a hospital) or a family name (a company), so that a hospital stays a
 # hospital: "Mercy Hospital" -> "Bristol Hospital", "Sykehuset Innlandet" -> "Sykehuset Hamar".
 
-_CARE_WORDS = frozenset(
-    """hospital hospitals hospitalet sykehus sykehuset universitetssykehus universitetssykehuset sjukehus sjukehuset
-    klinikk klinikken legesenter legesenteret legekontor legekontoret helsesenter helsesenteret helseforetak
-    sykehjem sykehjemmet hf avdeling avd. poliklinikk poliklinikken rehabiliteringssenter distriktspsykiatrisk
-    senter dps medical center centre clinic clinics general memorial regional community university health
-    healthcare institute infirmary nursing home rehab rehabilitation hospice va children's childrens county
-    care of and the for""".split()
+_NB_CARE = frozenset(
+    """hospitalet sykehus sykehuset universitetssykehus universitetssykehuset sjukehus sjukehuset klinikk klinikken
+    legesenter legesenteret legekontor legekontoret helsesenter helsesenteret helseforetak sykehjem sykehjemmet hf
+    avdeling avd. poliklinikken rehabiliteringssenter distriktspsykiatrisk senter dps""".split()
+)
+_CARE_WORDS = _NB_CARE | frozenset(
+    """hospital hospitals poliklinikk medical center centre clinic clinics general memorial regional community
+    university health healthcare institute infirmary nursing home rehab rehabilitation hospice va children's
+    childrens county care of and the for""".split()
 )
 _COMPANY_WORDS = frozenset("inc inc. llc ltd ltd. corp corp. corporation company co. as asa ab gmbh plc group".split())
 _COMPOUND_CARE = {
@@ -127,6 +129,8 @@ _COMPOUND_CARE = {
     "legesenteret": "legesenter",
     "legesenter": "legesenter",
 }
+_KIND_WORDS = (_CARE_WORDS | _COMPANY_WORDS) - {"of", "and", "the", "for", "va"}
+"""The words that make a place an organisation (the connecting words and ``VA`` alone do not)."""
 _ABBREVIATION = re.compile(r"[A-ZÆØÅ]{2,5}")
 _ORG_WORD = re.compile(r"[^\W\d_]+(?:['’.][^\W\d_]*)*")
 
@@ -135,8 +139,7 @@ def _organisation(part: str) -> bool:
     """``part`` names a hospital, clinic or company by one of its words (``Mercy Hospital``, ``Ahus
     legesenter``, ``Acme Inc``) or a Norwegian compound (``Rikshospitalet``)."""
     words = [w.casefold() for w in _ORG_WORD.findall(part)]
-    kinds = (_CARE_WORDS | _COMPANY_WORDS) - {"of", "and", "the", "for", "va"}
-    if any(w in kinds for w in words):
+    if any(w in _KIND_WORDS for w in words):
         return True
     return len(words) == 1 and words[0].endswith(tuple(_COMPOUND_CARE)) and words[0] not in _COMPOUND_CARE
 
@@ -165,13 +168,6 @@ def _organisation_surrogate(part: str, context: DocumentContext) -> str:
         last = w.end()
     out.append(part[last:])
     return re.sub(r"\s{2,}", " ", "".join(out)).strip()
-
-
-_NB_CARE = frozenset(
-    """hospitalet sykehus sykehuset universitetssykehus universitetssykehuset sjukehus sjukehuset klinikk klinikken
-    legesenter legesenteret legekontor legekontoret helsesenter helsesenteret helseforetak sykehjem sykehjemmet hf
-    avdeling avd. poliklinikken rehabiliteringssenter distriktspsykiatrisk senter dps""".split()
-)
 
 
 def _town(place: str, context: DocumentContext, whole: str = "") -> str:
