@@ -65,11 +65,11 @@ _MEASURE_AFTER = re.compile(r"(?i)^\s{0,2}(?:%|\d+\s{0,2}%|bottles?|flasker|stre
 """What, just after it, says the same (``10/5 40%``, ``4/4 bottles``)."""
 
 
-def measured(text: str, start: int, end: int) -> bool:
+def a_reading(text: str, start: int, end: int) -> bool:
     """The number at ``text[start:end]`` is a score, strength, ratio, dose or pressure by its context (``CPAP
     5/5``, ``pain 7/10``, ``4/4 bottles``).
 
-    >>> measured("on CPAP 5/5 today", 8, 11), measured("admitted 5/5 today", 9, 12)
+    >>> a_reading("on CPAP 5/5 today", 8, 11), a_reading("admitted 5/5 today", 9, 12)
     (True, False)
     """
     return bool(_MEASURE.search(text, max(0, start - 24), start) or _MEASURE_AFTER.match(text[end : end + 12]))
@@ -115,7 +115,7 @@ class DateRecognizer:
             found[(start, end)] = max(score, found.get((start, end), 0.0))
 
         def measure(start: int, end: int) -> bool:
-            return measured(text, start, end)
+            return a_reading(text, start, end)
 
         for m in self.NUMERIC.finditer(text):
             a, b = int(m["a"]), int(m["b"])

@@ -307,7 +307,7 @@ def not_phi(text: str, entities: list, language: str, vocabulary: Vocabulary | N
     - a name or place found by the model alone, or a name after a title, every word of which is evidence against
       a name (:meth:`Vocabulary.not_a_name`; after a title only lower case or a very common word);
     - a date found by the model alone that is a score, strength, ratio, dose or pressure by its context (``CPAP
-      5/5``: :func:`phiner.analyze.temporal.measured`), or, in English notes, holds no part of a date: no digit
+      5/5``: :func:`phiner.analyze.temporal.a_reading`), or, in English notes, holds no part of a date: no digit
       and no month (``this afternoon``, ``TONIGHT``), a number of one or two digits (but ``'92``), a decimal
       (``7.5``), an ordinal, a decade (``SBP 90's``), or a time of day (``at 1930``, ``1800 hrs``, ``12noon``);
     - an age under 90 in an English note (``ages="auto"`` or ``"hipaa"``; ``"all"``: every age stays), as HIPAA's Safe
@@ -420,7 +420,7 @@ def _decade(text: str, span, value: str) -> bool:
 
 
 def _not_a_date(text: str, span, value: str, english: bool) -> bool:
-    from phiner.analyze.temporal import MONTHS, measured
+    from phiner.analyze.temporal import MONTHS, a_reading
 
     digits = re.sub(r"\D", "", value)
     words = [w.casefold().rstrip(".") for w in _WORD.findall(value)]
@@ -430,7 +430,7 @@ def _not_a_date(text: str, span, value: str, english: bool) -> bool:
     if has_month:
         return False
     bare = value.strip(" .,;:()")
-    if _SHORT_DATE.fullmatch(bare) and measured(text, span.start, span.end):
+    if _SHORT_DATE.fullmatch(bare) and a_reading(text, span.start, span.end):
         return True
     if english and (_decade(text, span, value) or _CLOCK_TIME.fullmatch(bare) or _ORDINAL.fullmatch(bare)):
         return True
