@@ -9,14 +9,13 @@ analyzer.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from phiner.analyze import SiteRules
 from phiner.anonymize.operators import Redaction, check_operators, redact
-from phiner.anonymize.surrogates import DocumentContext, SurrogateSettings, document_id
+from phiner.anonymize.surrogates import DocumentContext, SurrogateSettings, document_id, draw_secret
 from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import Span
 
@@ -53,6 +52,13 @@ class RedactOptions:
         if self.max_chars < 1:
             raise PhinerError(Errors.E187.format(given=self.max_chars))
 
+    def with_secret(self) -> RedactOptions:
+        """These options, with a fresh secret drawn (:func:`~phiner.anonymize.surrogates.draw_secret`) where
+        neither a secret nor a test seed is given: what one call, job or dataset shares across its documents."""
+        if self.secret is None and self.seed is None:
+            return replace(self, secret=draw_secret())
+        return self
+
 
 def redact_documents(
     analyzer,
@@ -72,8 +78,7 @@ def redact_documents(
     and ``rules`` a request's own rules (see :meth:`phiner.analyze.tagger.Tagger.read`).
     """
     found = [p.spans for p in analyzer.read(texts, known=known, rules=rules)]
-    if options.secret is None and options.seed is None:  # one fresh secret for the call: its patients agree
-        options = replace(options, secret=os.urandom(32))
+    options = options.with_secret()  # one secret for the call: its patients agree
     ids = ids if ids is not None else [document_id(t) for t in texts]
     patients = patients if patients is not None else [None] * len(texts)
     out = []

@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,8 +89,7 @@ def redact_dataset(
     :class:`phiner.analyze.config.AnalyzerConfig`, as the CLI's loader is).
     """
     options = options or RedactOptions()
-    if options.secret is None and options.seed is None:  # one secret for every actor: one patient, one shift
-        options = replace(options, secret=os.urandom(32))
+    options = options.with_secret()  # one secret for every actor: one patient, one shift
     return _map(ds, "redact", model, options, settings or RaySettings(), load)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from phiner.anonymize.surrogates import draw_secret
 from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
 from phiner.core.records import (
     MAX_REPORTED_PROBLEMS,
@@ -183,7 +184,7 @@ def keep_secret(state: Path, options: RedactOptions, *, resume: bool) -> RedactO
     (0600), so that a resumed job gives the same patients the same surrogates."""
     saved = json.loads(state.read_text(encoding="utf-8")) if resume and state.exists() else {}
     if options.secret is None and options.seed is None:
-        secret = bytes.fromhex(saved["secret"]) if "secret" in saved else os.urandom(32)
+        secret = bytes.fromhex(saved["secret"]) if "secret" in saved else draw_secret()
         options = replace(options, secret=secret)
         saved["secret"] = secret.hex()
     with atomic_write(state) as fh:

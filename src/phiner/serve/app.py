@@ -23,7 +23,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -37,6 +36,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from phiner.anonymize.surrogates import draw_secret
 from phiner.core.errors import PhinerError, TimeLimitError, UnknownAdapterError
 from phiner.model.adapters import AdapterConflict
 from phiner.serve import routes
@@ -95,7 +95,7 @@ def create_app(
         keyed=api_key is not None,
         max_batch=max_batch,
         run_dir=run_dir,
-        secret=secret if secret is not None else os.urandom(32),
+        secret=secret if secret is not None else draw_secret(),
         max_queue=max_queue,
         request_timeout=request_timeout,
         batch_wait_ms=batch_wait_ms,

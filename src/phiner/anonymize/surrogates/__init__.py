@@ -31,6 +31,7 @@ from phiner.anonymize.surrogates.context import (
     SurrogateSettings,
     detect_locale,
     document_id,
+    draw_secret,
     load_secret,
     resolve_secret,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "load_secret",
     "make_fnr",
     "parse_date",
+    "draw_secret",
     "resolve_secret",
     "surrogate",
     "surrogate_age",

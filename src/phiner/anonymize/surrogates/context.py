@@ -158,6 +158,12 @@ def resolve_secret(seed: int | str | None = None, secret: bytes | None = None) -
         return secret
     if seed is not None:
         return f"phiner-seed:{seed}".encode()
+    return draw_secret()
+
+
+def draw_secret() -> bytes:
+    """A fresh random secret (32 bytes): the one place phiner draws one where none is given, so a call, a job,
+    a Ray dataset or a service gets one for all its documents (one patient, one set of surrogates)."""
     return secrets.token_bytes(32)
 
 
