@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 Base = Annotated[
     Optional[str],
@@ -46,13 +46,13 @@ def parse_adapters(items: list[str] | None) -> dict[str, Path]:
     for i, item in enumerate(items or [], start=1):
         name, sep, run = item.partition("=")
         if not sep or not run.strip():
-            raise PhinerError(f"--adapter entry {i} should be NAME=RUN, e.g. nb-notes=runs/nb-notes")
+            raise PhinerError(Errors.E262.format(index=i))
         try:
             name = check_name(name.strip())
         except PhinerError as err:
-            raise PhinerError(f"--adapter entry {i}: {err}") from None
+            raise PhinerError(Errors.E263.format(index=i, problem=err)) from None
         if name in out:
-            raise PhinerError(f"--adapter entry {i} repeats a name; each adapter needs its own")
+            raise PhinerError(Errors.E264.format(index=i))
         out[name] = Path(run.strip())
     return out
 
@@ -63,14 +63,14 @@ def check_choice(
     """Refuse options that do not go together: one model or adapters, and adapter options without adapters."""
     if not adapters:
         if base is not None or default is not None:
-            raise PhinerError("--base and --default-adapter go with --adapter NAME=RUN")
+            raise PhinerError(Errors.E265)
         return
     if model is not None:
-        raise PhinerError("give --model (one model) or --adapter (adapters on one base), not both")
+        raise PhinerError(Errors.E266)
     if thresholds:
-        raise PhinerError("--threshold goes with --model; each adapter uses the thresholds calibrated in its run")
+        raise PhinerError(Errors.E267)
     if default is not None and default not in adapters:
-        raise PhinerError("--default-adapter should name one of the --adapter entries")
+        raise PhinerError(Errors.E268)
 
 
 def registry_config(
@@ -88,7 +88,7 @@ def registry_config(
 
     for name, run in adapters.items():
         if not run.is_dir():
-            raise PhinerError(f"--adapter {name}: {run} is not a folder; give a run folder from `phiner train`")
+            raise PhinerError(Errors.E269.format(name=name, path=run))
     return AnalyzerConfig(
         adapters=adapters, base=base, default_adapter=default, rules=rules, builtin=not no_rules, **kwargs
     )
@@ -129,7 +129,7 @@ def tagger_or_adapter_loader(
     from phiner.cli.detection import tagger_loader
 
     if precision not in ("auto", "bf16", "fp32"):
-        raise PhinerError(f"--precision should be auto, bf16 or fp32, got {precision!r}")
+        raise PhinerError(Errors.E270.format(given=precision))
     adapters = parse_adapters(adapter)
     check_choice(model, base, adapters, default_adapter, thresholds)
     if adapters:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from phiner.cli.app import app, out
 from phiner.cli.detection import KnownField, NoRules, Rules, load_tagger
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 
 @app.command()
@@ -73,7 +73,7 @@ def _refuse_overwrites(model: Path, data: Path, rules: Path | None, curve: Path 
     for name in (THRESHOLDS, *([CARD] if card else [])):
         for option, source in (("--data", data), ("--rules", rules)):
             if source is not None and (model / name).resolve() == source.resolve():
-                raise PhinerError(f"{option} {source} is {model / name}, which calibrate rewrites; give another file")
+                raise PhinerError(Errors.E271.format(option=option, path=source, path2=model / name))
     if curve is not None:
         refuse_overlap(curve, {"--model": model, "--data": data, "--rules": rules}, option="--curve")
     return card

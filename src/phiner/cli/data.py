@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from phiner.cli.app import data_app, out
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 
 @data_app.command("nordeid")
@@ -58,5 +58,5 @@ def data_synth(
     elif form in notes.FORMS:
         notes.build_notes(out_dir, n_train=train, n_test=test, seed=seed, form=form)
     else:
-        raise PhinerError(f"`--form` should be one of scenarios, notes, mixed, got {form!r}.")
+        raise PhinerError(Errors.E272.format(given=form))
     out.print(f"wrote {out_dir}: train {train}, test {test} ({form}, seed {seed})")

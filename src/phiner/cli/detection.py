@@ -10,7 +10,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 Model = Annotated[
     Optional[Path],
@@ -78,14 +78,14 @@ def tagger_loader(
     for i, item in enumerate(thresholds or [], start=1):
         kind, sep, value = item.partition("=")
         if not sep:
-            raise PhinerError(f"--threshold entry {i} should be TYPE=P (e.g. DATE=0.2) or TYPE=argmax")
+            raise PhinerError(Errors.E273.format(index=i))
         if value.strip().lower() == "argmax":
             overrides[kind.strip()] = None
             continue
         try:
             overrides[kind.strip()] = float(value)
         except ValueError:
-            raise PhinerError(f"--threshold entry {i}: P should be a number, e.g. DATE=0.2") from None
+            raise PhinerError(Errors.E274.format(index=i)) from None
     check_thresholds({k: v for k, v in overrides.items() if v is not None}, where="--threshold")
     config = AnalyzerConfig(model=model, rules=rules, builtin=not no_rules, thresholds=overrides, **kwargs)
     return functools.partial(build_analyzer, config)
@@ -108,8 +108,8 @@ def known_columns(items: list[str] | None) -> dict[str, str]:
     for i, item in enumerate(items or [], start=1):
         key, sep, kind = item.partition("=")
         if not sep or not key.strip():
-            raise PhinerError(f"--known-column entry {i} should be KEY=TYPE, e.g. givenName=PATIENT")
+            raise PhinerError(Errors.E275.format(index=i))
         if kind.strip() not in PHI_TYPES:
-            raise PhinerError(f"--known-column entry {i} names an unknown type; choose one of {', '.join(PHI_TYPES)}")
+            raise PhinerError(Errors.E276.format(index=i, choices=", ".join(PHI_TYPES)))
         out[key.strip()] = kind.strip()
     return out

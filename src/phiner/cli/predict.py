@@ -31,7 +31,7 @@ from phiner.cli.tables import (
     ray_settings,
     run_tables,
 )
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import iter_jsonl, read_jsonl, record_known, write_jsonl
 
 
@@ -113,18 +113,15 @@ def _scan(input: Path, known_field: str, columns: dict[str, str], max_chars: int
     from phiner.jobs.batch import line_limit, max_line_bytes
 
     if max_chars < 1:
-        raise PhinerError(f"`max_chars` should be at least 1, got {max_chars}")
+        raise PhinerError(Errors.E187.format(given=max_chars))
     limit = max_line_bytes(max_chars)
     for lineno, item in enumerate(iter_jsonl(input, require_tags=False, max_bytes=limit, why=line_limit(max_chars)), 1):
         if len(item["text"]) > max_chars:
-            raise PhinerError(
-                f"{input}: record {lineno}: field `text` holds {len(item['text']):,} characters, over "
-                f"--max-chars ({max_chars:,})"
-            )
+            raise PhinerError(Errors.E278.format(path=input, line=lineno, length=len(item["text"]), limit=max_chars))
         try:
             record_known(item, known_field, columns)
         except PhinerError as err:
-            raise PhinerError(f"{input}: record {lineno}: {err}") from None
+            raise PhinerError(Errors.E279.format(path=input, line=lineno, problem=err)) from None
 
 
 def _predict_jsonl(tagger, input: Path, output: Path, known_field: str, columns: dict[str, str]) -> None:
@@ -133,7 +130,7 @@ def _predict_jsonl(tagger, input: Path, output: Path, known_field: str, columns:
     count = write_jsonl(output, tagger.predict_records(records, known_field=known_field, known_columns=columns))
     if count == 0:
         output.unlink()
-        raise PhinerError(f"{input}: no records (the file is empty or blank); nothing was written")
+        raise PhinerError(Errors.E280.format(path=input))
     out.print(f"wrote {count} records to {output} (they hold PHI: the file is readable by its owner only)")
 
 
@@ -141,10 +138,10 @@ def _record(input: Path, record: int | None) -> dict:
     """Record ``record`` (0: the first) of a JSONL input."""
     records = read_jsonl(input, require_tags=False)
     if not records:
-        raise PhinerError(f"{input}: no records (the file is empty or blank)")
+        raise PhinerError(Errors.E281.format(path=input))
     index = record or 0
     if not 0 <= index < len(records):
-        raise PhinerError(f"--record should be from 0 to {len(records) - 1} ({input} holds {len(records)} records)")
+        raise PhinerError(Errors.E282.format(index=len(records) - 1, path=input, count=len(records)))
     return records[index]
 
 

@@ -32,7 +32,7 @@ from phiner.cli.tables import (
     ray_settings,
     run_tables,
 )
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 
 @app.command()
@@ -132,7 +132,7 @@ def _options(
 
     secret = load_secret(secret_file)
     if secret is not None and seed is not None:
-        raise PhinerError("Give --seed (tests and examples) or a secret (--secret-file, $PHINER_SECRET), not both.")
+        raise PhinerError(Errors.E283)
     if patient_field and secret is None and seed is None:
         warn("no secret (--secret-file or $PHINER_SECRET): a patient keeps one date shift and name map within "
              "this job only.")  # fmt: skip
@@ -161,7 +161,7 @@ def _redact_one(loader, request, options) -> None:
 
     document = request.text if request.text is not None else read_text_file(request.input)
     if request.text is None and not document.strip():
-        raise PhinerError(f"{request.input}: no text (the file is empty or blank)")
+        raise PhinerError(Errors.E284.format(path=request.input))
     [(redaction, context)] = redact_documents(loader(), [document], options)
     if request.key:
         with atomic_write(request.key) as fh:
@@ -183,15 +183,13 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
     for i, item in enumerate(override, start=1):
         kind, sep, op = item.partition("=")
         if not sep:
-            raise PhinerError(f"`--override` entry {i} should be TYPE=OPERATOR, e.g. DATE=mask.")
+            raise PhinerError(Errors.E285.format(index=i))
         entries.append(("--override", i, kind, op))
     for option, i, kind, op in entries:
         if kind not in PHI_TYPES:
-            raise PhinerError(
-                f"`{option}` entry {i} names an unknown entity type; choose one of {', '.join(PHI_TYPES)}."
-            )
+            raise PhinerError(Errors.E286.format(option=option, index=i, choices=", ".join(PHI_TYPES)))
         if op not in OPERATORS:
-            raise PhinerError(f"`{option}` entry {i} names an unknown operator; choose one of {', '.join(OPERATORS)}.")
+            raise PhinerError(Errors.E287.format(option=option, index=i, choices=", ".join(OPERATORS)))
         overrides[kind] = op
     return overrides
 

@@ -11,7 +11,7 @@ import typer
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, check_choice, parse_adapters, registry_loader
 from phiner.cli.app import app, console
 from phiner.cli.detection import Model, NoRules, Rules, Thresholds, load_tagger, resolve_model
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 
 @app.command()
@@ -95,10 +95,7 @@ def _api_key(variable: str, host: str) -> str | None:
 
     api_key = os.environ.get(variable)
     if api_key is not None and not valid_api_key(api_key):
-        raise PhinerError(
-            f"${variable} is set but empty or not printable ASCII; set a key of printable ASCII "
-            "characters, or unset it to serve without one."
-        )
+        raise PhinerError(Errors.E288.format(where=f"${variable}"))
     if host not in ("127.0.0.1", "localhost", "::1") and not api_key:
         console.print(
             f"[yellow]warning:[/yellow] bound to {host} with no API key; set {variable} to require "

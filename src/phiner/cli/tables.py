@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from phiner.cli.app import console, out, progress
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 
 if TYPE_CHECKING:
     from phiner.jobs.tables import Mode
@@ -57,12 +57,12 @@ def ray_settings(
     """The :class:`phiner.ray.RaySettings` of ``--engine ray``; None in this process, where the Ray options are
     refused."""
     if engine not in ("local", "ray"):
-        raise PhinerError(f"`--engine` should be local or ray, got {engine!r}")
+        raise PhinerError(Errors.E289.format(given=engine))
     given = {"--workers": workers, "--num-cpus-per-worker": cpus, "--num-gpus-per-worker": gpus, "--address": address}
     if engine == "local":
         extra = [name for name, value in given.items() if value is not None]
         if extra:
-            raise PhinerError(f"{', '.join(extra)}: only with --engine ray")
+            raise PhinerError(Errors.E290.format(option=", ".join(extra)))
         return None
     from phiner.ray import RaySettings
 
@@ -90,7 +90,7 @@ def run_tables(
     from phiner.jobs.tables import TableJob, run_table_job, scan_tables
 
     if ray is not None and resume:
-        raise PhinerError("--resume works in one process; a Ray job that failed left nothing: run it again")
+        raise PhinerError(Errors.E291)
     job = TableJob.plan(input, output, mode=mode, output_format=output_format, entities_out=entities_out)
     scanned = scan_tables(job, options)
     if ray is not None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from phiner.cli.app import app, out
 from phiner.cli.predict import print_entities
 from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.train.recipes import NORDEID_DEFAULT
 
 
@@ -95,7 +95,7 @@ def train(
 
         chosen = named_recipe(recipe)
         if data or config:
-            raise PhinerError("--recipe builds its own data and settings: leave out --data and --config.")
+            raise PhinerError(Errors.E292)
         prepared = prepare_default(nordeid, recipe_data, log=out.print)
         data, eval_data = prepared["data"], eval_data or prepared["eval_data"]
         base_model = base_model or chosen.base_model
@@ -149,7 +149,7 @@ def resolve_run_config(
     from phiner.model.windows import fit_stride
 
     if config is not None and preset is not None:
-        raise PhinerError("Give --preset or --config, not both (a config holds its own training settings).")
+        raise PhinerError(Errors.E293)
     try:
         base = read_config(config) if config is not None else RunConfig(train=preset_settings(preset or "phiner"))
         given = {k: v for k, v in train.items() if v is not None}
@@ -165,9 +165,9 @@ def resolve_run_config(
             **{k: v for k, v in (("base_model", base_model), ("data", data), ("init", init)) if v},
         )
     except ValueError as err:
-        raise PhinerError(str(err)) from None
+        raise PhinerError(Errors.E002.format(problem=err)) from None
     if not run.data:
-        raise PhinerError("Give --data (a dataset folder or JSONL file), or a --config that names its data.")
+        raise PhinerError(Errors.E294)
     return run
 
 

@@ -37,7 +37,7 @@ from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from phiner.anonymize.surrogates import draw_secret
-from phiner.core.errors import PhinerError, TimeLimitError, UnknownAdapterError
+from phiner.core.errors import Errors, PhinerError, TimeLimitError, UnknownAdapterError
 from phiner.model.adapters import AdapterConflict
 from phiner.serve import routes
 from phiner.serve.batcher import Busy
@@ -85,11 +85,11 @@ def create_app(
     received in full within ``body_timeout`` seconds of its headers is answered 408, and its connection closed.
     """
     if api_key is not None and not valid_api_key(api_key):
-        raise PhinerError("the API key should be a non-empty string of printable ASCII characters")
+        raise PhinerError(Errors.E295)
     if batch_wait_ms < 0:
-        raise PhinerError("the batch wait should be 0 ms or more")
+        raise PhinerError(Errors.E296)
     if not body_timeout > 0:
-        raise PhinerError("the body timeout should be above 0 seconds")
+        raise PhinerError(Errors.E297)
     service = Service(
         tagger,
         keyed=api_key is not None,
@@ -218,7 +218,7 @@ def server_config(
     import uvicorn
 
     if max_connections < 1 or not keep_alive > 0:
-        raise PhinerError("the connection limit should be 1 or more, and the keep-alive above 0 seconds")
+        raise PhinerError(Errors.E298)
     return uvicorn.Config(
         app,
         host=host,
@@ -254,7 +254,7 @@ def serve(
 
     batcher = app.state.batcher
     if batcher.threaded:
-        raise PhinerError("serve() reads on the calling thread: make the app with create_app(..., worker_thread=False)")
+        raise PhinerError(Errors.E299)
     config = server_config(
         app, host=host, port=port, log_level=log_level, max_connections=max_connections, keep_alive=keep_alive
     )
@@ -288,7 +288,7 @@ def serve(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not server.started:
-        raise PhinerError(f"the service could not start on {host}:{port}; the log above says why")
+        raise PhinerError(Errors.E300.format(where=f"{host}:{port}"))
 
 
 class Guard:

@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from phiner.analyze.tagger import MAX_BATCH_TOKENS, TIME_LIMIT, Tagger, batched_logits, batches
-from phiner.core.errors import PhinerError
+from phiner.analyze.tagger import MAX_BATCH_TOKENS, Tagger, batched_logits, batches
+from phiner.core.errors import Errors, PhinerError
 
 
 class Busy(PhinerError):
@@ -68,7 +68,7 @@ class Turn:
         """Hold the turn; :class:`Busy` if it is not free by ``deadline`` (``time.monotonic()``)."""
         timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
         if not self._lock.acquire(timeout=timeout):
-            raise Busy(TIME_LIMIT)
+            raise Busy(Errors.E159)
         self._owner = threading.get_ident()
         try:
             yield
@@ -137,7 +137,7 @@ class Batcher:
         thread: bool = True,
     ) -> None:
         if plan_passes < 1:
-            raise PhinerError("a plan should hold at least one pass")
+            raise PhinerError(Errors.E301)
         self.max_windows, self.wait, self.check, self.plan_passes = max_windows, wait, check, plan_passes
         self.counts = {
             "requests": 0,
@@ -175,7 +175,7 @@ class Batcher:
         short ones most (``OMP_WAIT_POLICY=PASSIVE`` makes them sleep on the main thread too, so it is no remedy).
         ``phiner serve`` runs the HTTP server on a thread and this on the main thread."""
         if self.threaded:
-            raise PhinerError("this batcher has a worker thread of its own")
+            raise PhinerError(Errors.E302)
         self._work()
 
     def describe(self) -> dict[str, Any]:
@@ -194,7 +194,7 @@ class Batcher:
         job = _Job(tagger, features, time.monotonic(), todo, [None] * n, n)
         with self._cond:
             if self._closed:
-                raise Busy("the service is stopping", retry_after=1)
+                raise Busy(Errors.E304, retry_after=1)
             self._jobs.append(job)
             self.counts["requests"] += 1
             self._cond.notify_all()
@@ -204,7 +204,7 @@ class Batcher:
             with self._cond:
                 if job in self._jobs:  # windows still waiting are not read; those in a pass now are dropped after
                     self._jobs.remove(job)
-            raise Busy(TIME_LIMIT)
+            raise Busy(Errors.E159)
         if job.error is not None:
             raise job.error
         return job.logits  # type: ignore[return-value]
@@ -215,14 +215,14 @@ class Batcher:
         call = _Call(fn)
         with self._cond:
             if self._closed:
-                raise Busy("the service is stopping", retry_after=1)
+                raise Busy(Errors.E304, retry_after=1)
             self._calls.append(call)
             self._cond.notify_all()
         if not call.done.wait(max(0.0, deadline - time.monotonic())):
             with self._cond:
                 if not call.started:
                     self._calls.remove(call)
-                    raise Busy(TIME_LIMIT)
+                    raise Busy(Errors.E159)
             call.done.wait()  # started: it runs to its end
         if call.error is not None:
             raise call.error
@@ -233,9 +233,9 @@ class Batcher:
         with self._cond:
             self._closed = True
             for job in list(self._jobs):
-                self._fail(job, Busy("the service is stopping", retry_after=1))
+                self._fail(job, Busy(Errors.E304, retry_after=1))
             for call in self._calls:
-                call.error = Busy("the service is stopping", retry_after=1)
+                call.error = Busy(Errors.E304, retry_after=1)
                 call.done.set()
             self._calls.clear()
             self._cond.notify_all()
@@ -296,7 +296,7 @@ class Batcher:
         for idx in batches([job.length(window) for job, window in planned], self.max_windows):
             if 0 in idx:
                 return [planned[i] for i in idx]
-        raise AssertionError("every planned window is in a pass")
+        raise AssertionError(Errors.E303)
 
     def _take(self, picked: list[tuple[_Job, int]]) -> list[tuple[_Job, int]]:
         """Take ``picked`` out of the waiting windows; the requests it left out go first next time."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from phiner.anonymize.operators import OPERATORS
-from phiner.core.errors import PhinerError
+from phiner.core.errors import Errors, PhinerError
 from phiner.core.labels import PHI_TYPES
 from phiner.core.records import check_text
 from phiner.model.adapters import ADAPTER_NAME
@@ -131,14 +131,14 @@ class TextsIn(BaseModel):
     @model_validator(mode="after")
     def _one_of(self) -> "TextsIn":
         if (self.text is None) == (self.texts is None):
-            raise ValueError("give exactly one of `text` or `texts`")
+            raise ValueError(Errors.E305)
         _unicode(self.text, "`text`")
         for i, text in enumerate(self.texts or []):
             _unicode(text, f"`texts[{i}]`")
         if self.known is not None and self.text is None:
-            raise ValueError("`known` goes with `text`; use `knowns` with `texts`")
+            raise ValueError(Errors.E306)
         if self.knowns is not None and (self.texts is None or len(self.knowns) != len(self.texts)):
-            raise ValueError("`knowns` needs `texts`, one entry per text")
+            raise ValueError(Errors.E307)
         for i, known in enumerate([self.known] if self.known is not None else self.knowns or []):
             for label, values in (known or {}).items():
                 _unicode(label, "a `known` type")
@@ -166,14 +166,14 @@ class TextsIn(BaseModel):
 
         for key, value in self.rules.items():
             if key in KEYS and value is not None and not isinstance(value, list):
-                raise PhinerError(f"`rules.{key}` should be a list")
+                raise PhinerError(Errors.E310.format(key=key))
         rules = SiteRules.from_dict(self.rules, where="rules")
         if len(rules.patterns) > MAX_REQUEST_PATTERNS:
-            raise PhinerError(f"`rules.patterns` holds more than {MAX_REQUEST_PATTERNS} patterns")
+            raise PhinerError(Errors.E311.format(limit=MAX_REQUEST_PATTERNS))
         if any(len(p.regex.pattern) > MAX_REGEX_CHARS for p in rules.patterns):
-            raise PhinerError(f"a regex in `rules.patterns` is over {MAX_REGEX_CHARS} characters")
+            raise PhinerError(Errors.E312.format(limit=MAX_REGEX_CHARS))
         if len(rules.deny) + len(rules.allow) > MAX_REQUEST_TERMS:
-            raise PhinerError(f"`rules` holds more than {MAX_REQUEST_TERMS} terms")
+            raise PhinerError(Errors.E313.format(limit=MAX_REQUEST_TERMS))
         return rules
 
 
@@ -213,10 +213,10 @@ class RedactIn(TextsIn):
     @model_validator(mode="after")
     def _patients(self) -> "RedactIn":
         if self.patient_id is not None and self.text is None:
-            raise ValueError("`patient_id` goes with `text`; use `patient_ids` with `texts`")
+            raise ValueError(Errors.E308)
         if self.patient_ids is not None:
             if self.texts is None or len(self.patient_ids) != len(self.texts):
-                raise ValueError("`patient_ids` needs `texts`, one entry per text")
+                raise ValueError(Errors.E309)
             for i, value in enumerate(self.patient_ids):
                 _unicode(value, f"`patient_ids[{i}]`")
         return self

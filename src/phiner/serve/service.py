@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from phiner.core.errors import PhinerError, UnknownAdapterError
+from phiner.core.errors import Errors, PhinerError, UnknownAdapterError
 from phiner.core.labels import LABELS, PHI_TYPES
 from phiner.serve.batcher import Batcher, Busy
 
@@ -39,7 +39,7 @@ class Admission:
     def enter(self) -> Iterator[None]:
         with self._lock:
             if self.count >= self.limit:
-                raise Busy(f"{self.count} requests are waiting; try again shortly", retry_after=1)
+                raise Busy(Errors.E314.format(count=self.count), retry_after=1)
             self.count += 1
         try:
             yield
@@ -89,9 +89,7 @@ class Service:
     def the_registry(self):
         """The adapter registry; 404 where the service serves one model."""
         if self.registry is None:
-            raise UnknownAdapterError(
-                "this service serves one model and no adapters; start it with --adapter NAME=RUN to serve adapters"
-            )
+            raise UnknownAdapterError(Errors.E315)
         return self.registry
 
     def pick(self, adapter: str | None):
@@ -116,7 +114,7 @@ class Service:
         """``fn(registry)``, one change, run between two forward passes (none runs while it changes)."""
         served = self.the_registry()
         if not self.keyed:
-            raise Forbidden("adding and removing adapters needs an API key: start the service with one")
+            raise Forbidden(Errors.E316)
         with self.admission.enter():
             return self.batcher.call(lambda: fn(served), time.monotonic() + self.request_timeout)
 
@@ -145,7 +143,7 @@ def _still_served(registry) -> Callable[[Any], None]:
     def check(chosen) -> None:
         now = registry.adapters.get(chosen.adapter)
         if now is None or now.tagger is not chosen:
-            raise UnknownAdapterError("the adapter was removed or replaced while the request ran; send it again")
+            raise UnknownAdapterError(Errors.E317)
 
     return check
 
