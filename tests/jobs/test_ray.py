@@ -17,8 +17,8 @@ from phiner.pipeline import RedactOptions
 
 ray = pytest.importorskip("ray")
 
-NOTES = 100
-BATCH = 25
+NOTES = 60
+BATCH = 15
 """Rows tagged together, in both engines: a batch's padding moves bf16 logits, so equal rows need equal batches."""
 
 
