@@ -17,6 +17,7 @@ from phiner.analyze import SiteRules
 from phiner.anonymize.operators import Redaction, check_operators, redact
 from phiner.anonymize.surrogates import DocumentContext, SurrogateSettings, document_id, draw_secret
 from phiner.core.errors import Errors, PhinerError
+from phiner.core.help import JOB
 from phiner.core.records import Span
 
 MAX_CHARS = 1_000_000
@@ -27,20 +28,20 @@ MAX_CHARS = 1_000_000
 class RedactOptions:
     """How found spans become safe text, and where a record keeps its text and identity."""
 
-    operator: str = field(default="tag", metadata={"help": "tag, mask, remove or surrogate."})
+    operator: str = field(default="tag", metadata={"help": JOB["operator"]})
     overrides: dict[str, str] = field(default_factory=dict, metadata={"help": "Type -> operator, or keep."})
-    seed: int | None = field(default=None, metadata={"help": "Test seed of surrogates (not secret)."})
+    seed: int | None = field(default=None, metadata={"help": JOB["seed"]})
     secret: bytes | None = field(default=None, repr=False, metadata={"help": "Secret surrogates derive from."})
-    text_field: str = field(default="text", metadata={"help": "JSONL key holding the text."})
-    id_field: str | None = field(default=None, metadata={"help": "JSONL key holding the document id."})
-    patient_field: str | None = field(default=None, metadata={"help": "JSONL key holding the patient id."})
-    keep_original: str | None = field(default=None, metadata={"help": "Key to keep the original text under."})
-    known_field: str | None = field(default="known", metadata={"help": "JSONL key holding the known PHI."})
+    text_field: str = field(default="text", metadata={"help": JOB["text_field"]})
+    id_field: str | None = field(default=None, metadata={"help": JOB["id_field"]})
+    patient_field: str | None = field(default=None, metadata={"help": JOB["patient_field"]})
+    keep_original: str | None = field(default=None, metadata={"help": JOB["keep_original"]})
+    known_field: str | None = field(default="known", metadata={"help": JOB["known_field"]})
     known_columns: dict[str, str] = field(
         default_factory=dict, metadata={"help": "JSONL key -> type: structured fields that are known PHI."}
     )
-    buffer: int = field(default=256, metadata={"help": "Documents tagged together."})
-    max_chars: int = field(default=MAX_CHARS, metadata={"help": "Longest text (characters) a job takes."})
+    buffer: int = field(default=256, metadata={"help": JOB["batch_size"]})
+    max_chars: int = field(default=MAX_CHARS, metadata={"help": JOB["max_chars"]})
     surrogates: SurrogateSettings = field(
         default_factory=SurrogateSettings, metadata={"help": "Date shift range, age shift, age cap."}
     )

@@ -84,3 +84,23 @@ def test_given_a_bug_then_main_lets_its_exception_through_and_phiners_own_errors
     monkeypatch.undo()
     code, _, err = run_cli(monkeypatch, capsys, "redact", "--text", "x", "--input", "y")
     assert code == 2 and "exactly one of --text or --input" in err
+
+
+@pytest.mark.parametrize("command", ["redact", "predict"])
+def test_given_a_job_setting_then_the_command_line_shows_the_help_its_options_field_carries(command):
+    from dataclasses import fields
+
+    import typer
+
+    from phiner.cli.main import app
+    from phiner.pipeline import RedactOptions
+
+    params = {p.name: p for p in typer.main.get_command(app).commands[command].params}
+    shown = {"buffer": "batch_size"}  # the field's name on the command line
+    checked = 0
+    for f in fields(RedactOptions):
+        param = params.get(shown.get(f.name, f.name))
+        if param is not None and getattr(param, "help", None):
+            assert param.help == f.metadata["help"], (command, f.name)
+            checked += 1
+    assert checked >= (8 if command == "redact" else 5), checked

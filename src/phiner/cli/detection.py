@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from phiner.core.errors import Errors, PhinerError
+from phiner.core.help import JOB
 
 Model = Annotated[
     Optional[Path],
@@ -35,9 +36,7 @@ Thresholds = Annotated[
         "TYPE=argmax drops it. Repeat for several.",
     ),
 ]
-KnownField = Annotated[
-    str, typer.Option(help="JSONL key holding a record's known PHI ({TYPE: [values]}); absent keys are fine.")
-]
+KnownField = Annotated[str, typer.Option(help=JOB["known_field"])]
 KnownColumns = Annotated[
     Optional[list[str]],
     typer.Option(

@@ -7,34 +7,34 @@ from typing import Annotated, Optional
 
 import typer
 
+from phiner.core.help import JOB
+
 TextField = Annotated[
     str,
     typer.Option(
         "--text-field",
-        help="JSONL key or table column holding the text (redact writes the safe text in its place; predict keeps it).",
+        help=JOB["text_field"],
     ),
 ]
 IdField = Annotated[
     Optional[str],
     typer.Option(
         "--id-field",
-        help="JSONL key or table column holding each document's id (--resume and surrogates follow it; else a hash "
-        "of the text).",
+        help=JOB["id_field"],
     ),
 ]
 PatientField = Annotated[
     Optional[str],
     typer.Option(
         "--patient-field",
-        help="JSONL key or table column holding the patient id: one date shift and name map per patient, in any "
-        "file or run (with a secret).",
+        help=JOB["patient_field"],
     ),
 ]
 BatchSize = Annotated[
     int,
     typer.Option(
         "--batch-size",
-        help="Documents tagged and written together (a resumed job redoes at most one batch; Ray: rows per batch).",
+        help=JOB["batch_size"],
     ),
 ]
 Resume = Annotated[bool, typer.Option(help="Continue an interrupted job: skip the documents (rows) already written.")]

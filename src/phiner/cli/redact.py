@@ -33,6 +33,7 @@ from phiner.cli.tables import (
     run_tables,
 )
 from phiner.core.errors import Errors, PhinerError
+from phiner.core.help import JOB
 
 
 @app.command()
@@ -50,21 +51,19 @@ def redact(
         Optional[Path],
         typer.Option(help="File, folder or .jsonl to write (stdout for one text); a folder of part files for tables."),
     ] = None,
-    operator: Annotated[str, typer.Option(help="tag, mask, remove or surrogate.")] = "tag",
+    operator: Annotated[str, typer.Option(help=JOB["operator"])] = "tag",
     keep: Annotated[Optional[list[str]], typer.Option(help="Entity type to leave as is; repeat for several.")] = None,
     override: Annotated[Optional[list[str]], typer.Option(help="TYPE=OPERATOR for one type, e.g. DATE=mask.")] = None,
     text_field: TextField = "text",
     id_field: IdField = None,
     patient_field: PatientField = None,
-    keep_original: Annotated[
-        Optional[str], typer.Option(help="Also keep the original text under this JSONL key (PHI stays in the output!).")
-    ] = None,
+    keep_original: Annotated[Optional[str], typer.Option(help=JOB["keep_original"])] = None,
     secret_file: Annotated[
         Optional[Path], typer.Option(help="File holding the surrogate secret (else $PHINER_SECRET).")
     ] = None,
     seed: Annotated[
         Optional[int],
-        typer.Option(help="Test seed instead of a secret: anyone who knows it can recompute the surrogates."),
+        typer.Option(help=JOB["seed"]),
     ] = None,
     key: Annotated[
         Optional[Path],

@@ -12,6 +12,7 @@ import typer
 
 from phiner.cli.app import console, out, progress
 from phiner.core.errors import Errors, PhinerError
+from phiner.core.help import JOB
 
 if TYPE_CHECKING:
     from phiner.jobs.tables import Mode
@@ -38,10 +39,7 @@ GpusPerWorker = Annotated[
 ]
 MaxChars = Annotated[
     int,
-    typer.Option(
-        help="JSONL and tables: refuse the job if a text (a cell of the text column) is longer than this many "
-        "characters, before the model loads."
-    ),
+    typer.Option(help=JOB["max_chars"]),
 ]
 Address = Annotated[
     Optional[str],
