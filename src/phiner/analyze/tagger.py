@@ -428,8 +428,6 @@ def tally(features: dict[str, list], logits: list[np.ndarray], n_texts: int) -> 
     return [TextVotes(tokens, count) for tokens, count in zip(per_text, windows)]
 
 
-TIME_LIMIT = Errors.E159
-
 _UNSEEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs"})
 
 

