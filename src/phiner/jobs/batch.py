@@ -17,11 +17,10 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phiner.anonymize.surrogates import draw_secret
 from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
 from phiner.core.records import (
     MAX_REPORTED_PROBLEMS,
@@ -32,6 +31,7 @@ from phiner.core.records import (
     open_private,
     record_known,
 )
+from phiner.jobs.engine import keep_secret, make_folder
 from phiner.pipeline import RedactOptions, redact_documents
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -177,27 +177,6 @@ def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[in
             os.replace(files.key, files.key_partial)
         _cut_keys(files.key_partial, done)
     return done, options
-
-
-def keep_secret(state: Path, options: RedactOptions, *, resume: bool) -> RedactOptions:
-    """The options to go on with: a job with no secret and no seed draws one and keeps it in its ``state`` file
-    (0600), so that a resumed job gives the same patients the same surrogates."""
-    saved = json.loads(state.read_text(encoding="utf-8")) if resume and state.exists() else {}
-    if options.secret is None and options.seed is None:
-        secret = bytes.fromhex(saved["secret"]) if "secret" in saved else draw_secret()
-        options = replace(options, secret=secret)
-        saved["secret"] = secret.hex()
-    with atomic_write(state) as fh:
-        json.dump(saved, fh)
-    return options
-
-
-def make_folder(folder: Path) -> None:
-    """``folder`` and its parents, refused where one of them is a file."""
-    for parent in (folder, *folder.parents):
-        if parent.exists() and not parent.is_dir():
-            raise PhinerError(Errors.E205.format(path=parent))
-    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _complete_lines(path: Path) -> int:

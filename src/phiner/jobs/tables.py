@@ -32,9 +32,6 @@ import glob
 import json
 import os
 import re
-import shutil
-import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +48,11 @@ from phiner.jobs.batch import (
     check_record,
     chunks,
     files_under,
-    keep_secret,
     line_limit,
-    make_folder,
     max_line_bytes,
     problems_error,
 )
+from phiner.jobs.engine import clear, fsynced, partial_of, run_job
 from phiner.pipeline import MAX_CHARS, RedactOptions, redact_documents
 
 Format = Literal["jsonl", "csv", "parquet"]
@@ -218,15 +214,59 @@ class TableJob:
     @property
     def partial(self) -> Path:
         """The hidden folder the job grows in, renamed to ``output`` when done."""
-        return self.output.with_name(f".{self.output.name}.partial")
+        return partial_of(self.output)
 
     def part(self, path: Path) -> Path:
         """An input's part file in the output folder: its relative name, with the output format's suffix."""
         return path.relative_to(self.base).with_suffix(f".{self.output_format}")
 
-    def chunks(self, path: Path) -> Path:
-        """The folder of an input's committed buffers while the job runs."""
-        return self.partial / ".chunks" / path.relative_to(self.base)
+    # The job's layout (:class:`phiner.jobs.engine.Layout`): rows as Arrow tables, chunks as Parquet files.
+
+    def units(self) -> tuple[Path, ...]:
+        return self.inputs
+
+    def name(self, unit: Path) -> Path:
+        return unit.relative_to(self.base)
+
+    def refuse(self, resume: bool) -> None:
+        if self.entities_out is not None and self.entities_out.exists() and not resume:
+            raise OutputExistsError(Errors.E231.format(path=self.entities_out))
+
+    def batches(self, unit: Path, options: RedactOptions) -> Iterator[pa.Table]:
+        return read_batches(unit, options.buffer, max_chars=options.max_chars)
+
+    def ids(self, batch: pa.Table, options: RedactOptions) -> list[str]:
+        return row_ids(batch, options)
+
+    def take(self, batch: pa.Table, keep: list[int]) -> pa.Table:
+        return batch.take(pa.array(keep, pa.int64()))
+
+    def step(self, tagger, batch: pa.Table, options: RedactOptions) -> tuple[pa.Table, pa.Table | None]:
+        """The rows done, and their long entities table where the job writes one (``entities`` then leaves them)."""
+        done = transform(tagger, batch, options, self.mode)
+        if self.entities_out is None:
+            return done, None
+        return done.drop_columns([ENTITIES]), entity_table(done, options, self.mode)
+
+    def write(self, done: tuple[pa.Table, pa.Table | None], stem: Path) -> None:
+        rows, entities = done
+        if entities is not None:
+            _write_chunk(entities, stem.with_suffix(".entities.parquet"))
+        _write_chunk(rows, stem.with_suffix(".parquet"))
+
+    def merge(self, stems: list[Path], dst: Path) -> None:
+        _merge([stem.with_suffix(".parquet") for stem in stems], dst, self.output_format)
+
+    def spent(self, stem: Path) -> list[Path]:
+        return [stem.with_suffix(".parquet")]
+
+    def finish(self, partial: Path, stems: list[Path]) -> None:
+        """The long entities table (from the committed chunks), then the output folder renamed into place."""
+        if self.entities_out is not None:
+            found = [stem.with_suffix(".entities.parquet") for stem in stems]
+            _merge(found, self.entities_out, table_format(self.entities_out))
+        clear(partial)
+        os.replace(partial, self.output)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -582,91 +622,14 @@ def run_table_job(
 
     ``scanned`` is :func:`scan_tables`' count where the caller has checked the inputs with these options.
     """
-    started = time.perf_counter()
     total = scanned if scanned is not None else scan_tables(job, options)
-    if _whole(job.output) and not job.partial.exists():
-        if not resume:
-            raise OutputExistsError(Errors.E202.format(path=job.output))
-        return {"skipped": total, "written": 0, "seconds": 0.0}
-    fresh = not job.partial.exists()
-    try:
-        options = _open(job, options, resume)
-        written = sum(_write_part(tagger, job, path, options, progress) for path in job.inputs)
-    except BaseException:
-        if fresh and job.partial.is_dir() and not any(job.partial.rglob("*.ids.json")):  # nothing to resume
-            shutil.rmtree(job.partial)
-        raise
-    _finish(job)
-    return {"skipped": total - written, "written": written, "seconds": round(time.perf_counter() - started, 3)}
-
-
-def _whole(output: Path) -> bool:
-    return output.exists() and (not output.is_dir() or any(output.iterdir()))
-
-
-def _open(job: TableJob, options: RedactOptions, resume: bool) -> RedactOptions:
-    if job.partial.exists() and not resume:
-        raise OutputExistsError(Errors.E204.format(path=job.partial))
-    if job.entities_out is not None and job.entities_out.exists() and not resume:
-        raise OutputExistsError(Errors.E231.format(path=job.entities_out))
-    make_folder(job.output.parent)
-    job.partial.mkdir(mode=0o700, exist_ok=True)
-    for stray in job.partial.rglob(".*"):  # a temporary file of a write that was killed
-        if stray.is_file():
-            stray.unlink()
-    return keep_secret(job.partial / "state.json", options, resume=resume)
-
-
-def _write_part(
-    tagger, job: TableJob, path: Path, options: RedactOptions, progress: Callable[[int], None] | None
-) -> int:
-    """One input into its part file, a committed chunk per buffer; rows already committed are skipped."""
-    if (job.partial / job.part(path)).exists():
-        return 0
-    folder = job.chunks(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    index = len(list(folder.glob("*.ids.json")))  # commits happen in order: chunks 0 .. index-1
-    done = Counter(key for i in range(index) for key in json.loads((folder / f"{i:06d}.ids.json").read_bytes()))
-    written = 0
-    for table in read_batches(path, options.buffer, max_chars=options.max_chars):
-        table = _not_done(table, options, done)
-        if table.num_rows == 0:
-            continue
-        out = transform(tagger, table, options, job.mode)
-        if job.entities_out is not None:
-            _write_chunk(entity_table(out, options, job.mode), folder / f"{index:06d}.entities.parquet")
-            out = out.drop_columns([ENTITIES])
-        _write_chunk(out, folder / f"{index:06d}.parquet")
-        with atomic_write(folder / f"{index:06d}.ids.json") as fh:  # the commit, once the chunk is on disk
-            json.dump(row_ids(table, options), fh)
-        index, written = index + 1, written + table.num_rows
-        if progress:
-            progress(table.num_rows)
-    parts = [folder / f"{i:06d}.parquet" for i in range(index)]
-    _merge(parts, job.partial / job.part(path), job.output_format)
-    for chunk in parts:
-        chunk.unlink()
-    return written
-
-
-def _not_done(table: pa.Table, options: RedactOptions, done: Counter) -> pa.Table:
-    """The rows not yet written: each committed id stands for one row that has it (ids may repeat)."""
-    if not done:
-        return table
-    keep = []
-    for i, key in enumerate(row_ids(table, options)):
-        if done[key] > 0:
-            done[key] -= 1
-        else:
-            keep.append(i)
-    return table.take(pa.array(keep, pa.int64())) if len(keep) < table.num_rows else table
+    return run_job(tagger, job, options, total=total, resume=resume, progress=progress)
 
 
 def _write_chunk(table: pa.Table, path: Path) -> None:
     with open_private(path, "wb") as fh:
         pq.write_table(table, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
+        fsynced(fh)
 
 
 def _merge(files: list[Path], dst: Path, kind: Format) -> None:
@@ -691,16 +654,3 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
         for f in schema
     ]
     return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _finish(job: TableJob) -> None:
-    """The long entities table (from the committed chunks), then the output folder renamed into place."""
-    if job.entities_out is not None:
-        found = []
-        for path in job.inputs:
-            folder = job.chunks(path)
-            found += [folder / f"{i:06d}.entities.parquet" for i in range(len(list(folder.glob("*.ids.json"))))]
-        _merge(found, job.entities_out, table_format(job.entities_out))
-    shutil.rmtree(job.partial / ".chunks")
-    (job.partial / "state.json").unlink()
-    os.replace(job.partial, job.output)
