@@ -37,12 +37,19 @@ def run_redact(model_dir, src, dst, *extra):
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def line_count(path):
-    return path.read_bytes().count(b"\n") if path.exists() else 0
-
-
 def partial_of(dst):
     return dst.with_name(f".{dst.name}.partial")
+
+
+def committed(dst):
+    """Documents a running or killed job has committed: the ids its partial folder's commits list."""
+    total = 0
+    for commit in list(partial_of(dst).glob(".chunks/*/*.ids.json")):
+        try:
+            total += len(json.loads(commit.read_bytes()))
+        except (OSError, ValueError):  # renamed into place or merged as we read
+            pass
+    return total
 
 
 @pytest.mark.slow
@@ -53,15 +60,16 @@ def test_given_a_10000_document_job_killed_midway_then_resume_writes_each_docume
     write_corpus(src, 10_000)
     job = run_redact(name_model_dir, src, dst, "--id-field", "id")
     deadline = time.time() + 240
-    while line_count(partial_of(dst)) < 1500 and job.poll() is None and time.time() < deadline:
+    while committed(dst) < 1500 and job.poll() is None and time.time() < deadline:
         time.sleep(0.005)
     job.send_signal(signal.SIGKILL)
     job.wait()
-    interrupted_at = line_count(partial_of(dst))
+    interrupted_at = committed(dst)
     assert 0 < interrupted_at < 10_000, "the job should have been stopped midway"
-    assert not dst.exists(), "a killed job leaves no output, only its partial file"
-    with partial_of(dst).open("ab") as fh:  # a torn last line, as a crash in the middle of a write would leave
-        fh.write(b'{"id": 99999, "text": "Notat')
+    assert not dst.exists(), "a killed job leaves no output, only its partial folder"
+    chunks = partial_of(dst) / ".chunks" / "records"
+    torn = chunks / f"{len(list(chunks.glob('*.ids.json'))):06d}.jsonl"
+    torn.write_bytes(b'{"id": 99999, "text": "Notat')  # a chunk killed as it was written, before its commit
     resumed = run_redact(name_model_dir, src, dst, "--id-field", "id", "--resume")
     _, stderr = resumed.communicate(timeout=600)
     assert resumed.returncode == 0, stderr[-2000:]
@@ -94,20 +102,24 @@ def test_given_surrogates_and_a_key_file_then_keys_hold_each_document_once(name_
         assert row["text"][item["start"] : item["end"]] == item["replacement"]
 
 
-def test_given_a_folder_of_text_files_then_each_is_redacted_and_resume_skips_done_ones(
+def test_given_a_folder_of_text_files_then_each_is_redacted_and_a_finished_job_is_not_done_again(
     name_tagger, roberta_tokenizer, tmp_path
 ):
+    from phiner.core.errors import OutputExistsError
+
     src, dst = tmp_path / "notes", tmp_path / "safe"
     (src / "sub").mkdir(parents=True)
     for name in ("a.txt", "b.txt", "sub/c.txt"):
         (src / name).write_text(f"Kontakt {NAME}.", encoding="utf-8")
     tagger = Tagger(name_tagger, roberta_tokenizer)
-    (dst).mkdir()
-    (dst / "a.txt").write_text("done before", encoding="utf-8")
-    stats = redact_folder(tagger, src, dst, RedactOptions(), resume=True)
-    assert stats == {"skipped": 1, "written": 2, "links_skipped": 0}
+    dst.mkdir()  # an empty folder is an output like any other
+    stats = redact_folder(tagger, src, dst, RedactOptions())
+    assert stats == {**stats, "skipped": 0, "written": 3, "links_skipped": 0}
     assert (dst / "sub" / "c.txt").read_text(encoding="utf-8") == "Kontakt [PATIENT]."
-    assert (dst / "a.txt").read_text(encoding="utf-8") == "done before"
+    assert sorted(str(p.relative_to(dst)) for p in dst.rglob("*")) == ["a.txt", "b.txt", "sub", "sub/c.txt"]
+    assert redact_folder(tagger, src, dst, RedactOptions(), resume=True)["skipped"] == 3
+    with pytest.raises(OutputExistsError, match="exists; choose another --output"):
+        redact_folder(tagger, src, dst, RedactOptions())
 
 
 @pytest.mark.parametrize("shift,expected", [("2", "43 år"), ("0", "41 år"), ("60", "90+ år")])
@@ -375,18 +387,18 @@ def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_documen
     n = 2000
     write_patient_corpus(src, n)
     args = ("--operator", "surrogate", "--id-field", "id", "--patient-field", "patient", "--batch-size", "64")
-    cut = []  # (documents in the partial output, entries in the partial key) when each job was killed
+    cut = []  # documents committed when each job was killed
     for trial in range(6):
         dst, key = tmp_path / f"out{trial}.jsonl", tmp_path / f"key{trial}.jsonl"
         job = run_redact(name_model_dir, src, dst, *args, "--key", key)
         target = rng.randrange(0, n)
         deadline = time.time() + 120
-        while line_count(partial_of(dst)) < target and job.poll() is None and time.time() < deadline:
+        while committed(dst) < target and job.poll() is None and time.time() < deadline:
             time.sleep(0.002)
         time.sleep(rng.random() * 0.05)
         job.send_signal(signal.SIGKILL)
         job.wait()
-        cut.append((line_count(partial_of(dst)), line_count(partial_of(key))))
+        cut.append(committed(dst))
         resumed = run_redact(name_model_dir, src, dst, *args, "--key", key, "--resume")
         _, stderr = resumed.communicate(timeout=300)
         assert resumed.returncode == 0, stderr[-2000:]
@@ -400,4 +412,4 @@ def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_documen
         assert all(len(s) == 1 for s in shifts.values()), trial
         assert mode(dst) == 0o600 and mode(key) == 0o600
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(f".out{trial}")) == []
-    assert sum(0 < done < n for done, _ in cut) >= 4, cut  # most kills fell in the middle of a job
+    assert sum(0 < done < n for done in cut) >= 4, cut  # most kills fell in the middle of a job

@@ -62,8 +62,12 @@ def test_given_a_bad_combination_then_redact_refuses_it_naming_options(inputs, g
 
 def test_given_table_options_outside_tables_then_predict_names_each(inputs):
     request = JobRequest(input=inputs / "notes.jsonl", output=inputs / "o.jsonl", text_field="body", resume=True)
-    with pytest.raises(PhinerError, match=r"--text-field, --resume: only with tables"):
+    with pytest.raises(PhinerError, match=r"^--text-field: only with tables"):
         plan_predict(request)
+    with pytest.raises(PhinerError, match=r"^--id-field, --resume: only with tables"):
+        plan_predict(JobRequest(input=inputs / "notes.jsonl", id_field="id", resume=True))
+    resumed = JobRequest(input=inputs / "notes.jsonl", output=inputs / "o.jsonl", id_field="id", resume=True)
+    assert plan_predict(resumed) == "jsonl"  # a JSONL job resumes, by its id field
     assert plan_predict(JobRequest(input=inputs / "notes.jsonl", output=inputs / "o.jsonl")) == "jsonl"
     assert plan_predict(JobRequest(text="Ring Kari.")) == "text"
     with pytest.raises(PhinerError, match="no such file"):

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import app, out
+from phiner.cli.app import app, out, progress
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -32,7 +32,7 @@ from phiner.cli.tables import (
     run_tables,
 )
 from phiner.core.errors import Errors, PhinerError
-from phiner.core.records import iter_jsonl, read_jsonl, record_known, write_jsonl
+from phiner.core.records import read_jsonl, record_known
 
 
 @app.command()
@@ -88,18 +88,20 @@ def predict(
     loader = tagger_or_adapter_loader(
         model, base, adapter, default_adapter, rules=rules, no_rules=no_rules, thresholds=threshold, precision=precision
     )
+    options = RedactOptions(text_field=text_field, id_field=id_field, known_field=known_field,
+                            known_columns=columns, buffer=batch_size, max_chars=max_chars)  # fmt: skip
     if kind == "tables":
-        options = RedactOptions(text_field=text_field, id_field=id_field, known_field=known_field,
-                                known_columns=columns, buffer=batch_size, max_chars=max_chars)  # fmt: skip
         run_tables("predict", loader, input, output, options, output_format=output_format,
                    entities_out=entities_out, resume=resume, ray=ray)  # fmt: skip
         return
-    if input is not None:
-        _scan(input, known_field, columns, max_chars)
-    tagger = loader()
     if input is not None and output is not None:
-        _predict_jsonl(tagger, input, output, known_field, columns)
+        _predict_jsonl(loader, input, output, options, resume)
         return
+    if input is not None:
+        from phiner.jobs.batch import scan_predict_jsonl
+
+        scan_predict_jsonl(input, options)
+    tagger = loader()
     item = _record(input, record) if input is not None else {"text": text}
     found = tagger.read([item["text"]], known=[record_known(item, known_field, columns)])[0].spans
     print_entities("Predicted Entities", [s.to_dict() for s in found])
@@ -108,30 +110,16 @@ def predict(
         print_entities("Real Entities", gold)
 
 
-def _scan(input: Path, known_field: str, columns: dict[str, str], max_chars: int) -> None:
-    """Every bad line and field of a JSONL input named before the model loads."""
-    from phiner.jobs.batch import line_limit, max_line_bytes
+def _predict_jsonl(loader, input: Path, output: Path, options, resume: bool) -> None:
+    """Each record of ``input`` with its entities, to ``output`` (0600); its bad lines refused before the model
+    loads."""
+    from phiner.jobs.batch import predict_jsonl, scan_predict_jsonl
 
-    if max_chars < 1:
-        raise PhinerError(Errors.E187.format(given=max_chars))
-    limit = max_line_bytes(max_chars)
-    for lineno, item in enumerate(iter_jsonl(input, require_tags=False, max_bytes=limit, why=line_limit(max_chars)), 1):
-        if len(item["text"]) > max_chars:
-            raise PhinerError(Errors.E278.format(path=input, line=lineno, length=len(item["text"]), limit=max_chars))
-        try:
-            record_known(item, known_field, columns)
-        except PhinerError as err:
-            raise PhinerError(Errors.E279.format(path=input, line=lineno, problem=err)) from None
-
-
-def _predict_jsonl(tagger, input: Path, output: Path, known_field: str, columns: dict[str, str]) -> None:
-    """Each record of ``input`` with its entities, to ``output`` (0600)."""
-    records = iter_jsonl(input, require_tags=False)
-    count = write_jsonl(output, tagger.predict_records(records, known_field=known_field, known_columns=columns))
-    if count == 0:
-        output.unlink()
-        raise PhinerError(Errors.E280.format(path=input))
-    out.print(f"wrote {count} records to {output} (they hold PHI: the file is readable by its owner only)")
+    scanned = scan_predict_jsonl(input, options)
+    tagger = loader()
+    with progress("records") as advance:
+        stats = predict_jsonl(tagger, input, output, options, resume=resume, progress=advance, scanned=scanned)
+    out.print(f"wrote {stats['written']} records to {output} (they hold PHI: the file is readable by its owner only)")
 
 
 def _record(input: Path, record: int | None) -> dict:

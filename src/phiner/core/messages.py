@@ -312,7 +312,6 @@ class Errors:
     E206 = "{path}: no such folder"
     E207 = "{path}: the output folder should not be the input folder or inside it"
     E208 = "{path}: no .txt files"
-    E209 = "{path} is not empty; pass --resume to continue it, or choose another --output."
     E210 = "{path}: invalid UTF-8 at byte {position}; nothing was written"
     E211 = "{path}: not a .jsonl, .csv or .parquet file"
     E212 = "{path}: no such file or folder, and no glob"

@@ -1,11 +1,12 @@
-"""Redaction jobs over many documents: JSONL in, JSONL out, or a folder of .txt files; streaming, resumable.
+"""JSONL jobs (a JSONL file into a JSONL file, ``redact`` or ``predict``) and folders of .txt files: layouts of the
+one job engine (:mod:`phiner.jobs.engine`), streaming and resumable by id.
 
-A JSONL job first reads its whole input once (JSON only, no model) and refuses it, naming each bad line and
-field, before it writes anything. It then writes to a hidden partial file beside the output, a buffer of
-documents at a time, and renames it into place when the last document is written: a failed or killed job
-leaves no output, only the partial file that ``resume=True`` continues (none twice, none lost). The key file
-(original -> surrogate maps) is written and fsynced before each output buffer, so it never lacks an entry for
-a written document. Every file that holds PHI or keys is created 0600.
+A job first reads its whole input once (no model) and refuses it, naming each bad line and field, before it
+writes anything. It then grows in a hidden folder beside the output, a committed chunk per buffer of documents,
+and the output appears only when the last document is written: a failed or killed job leaves no output, only
+the folder that ``resume=True`` continues (none twice, none lost). A JSONL job's key file (original ->
+surrogate maps) is committed with each chunk and put in place before the output, so it never lacks an entry
+for a written document. Every file that holds PHI or keys is created 0600.
 
 Surrogates derive from a secret and each document's own identity (its ``id_field``, its path in a folder, or
 a hash of its text), or its patient's (``patient_field``): never from its position.
@@ -15,47 +16,111 @@ from __future__ import annotations
 
 import json
 import os
-import time
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from phiner.anonymize.surrogates import document_id
 from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
 from phiner.core.records import (
     MAX_REPORTED_PROBLEMS,
     atomic_write,
     check_text,
     dumps_record,
+    iter_jsonl,
     iter_objects,
     open_private,
     record_known,
 )
-from phiner.jobs.engine import keep_secret, make_folder
+from phiner.jobs.engine import clear, fsynced, run_job
 from phiner.pipeline import RedactOptions, redact_documents
 
 # ----------------------------------------------------------------------------------------------------------------
 # JSONL jobs.
 
+Mode = Literal["redact", "predict"]
+
 
 @dataclass(frozen=True)
-class JobFiles:
-    """The files of one JSONL job: the output and key, and the partial files and state they grow from."""
+class RecordsJob:
+    """A JSONL file into a JSONL file: each record kept as it was written, one line per record. ``redact``
+    replaces its text field and adds ``entities`` (the audit items), dropping its known PHI; ``predict`` adds
+    ``entities`` (the spans) and ``windows``. With a ``key``, the key file (original -> surrogate maps) grows
+    beside the output, a chunk per buffer committed with it, and is put in place before the output.
 
+    The job's layout (:class:`phiner.jobs.engine.Layout`): records as lists of ``(position, record)``, chunks as
+    JSONL files."""
+
+    input: Path
     output: Path
-    key: Path | None
+    mode: Mode = "redact"
+    key: Path | None = None
 
-    @property
-    def partial(self) -> Path:
-        return self.output.with_name(f".{self.output.name}.partial")
+    def units(self) -> tuple[Path, ...]:
+        return (self.input,)
 
-    @property
-    def state(self) -> Path:
-        return self.output.with_name(f".{self.output.name}.state.json")
+    def name(self, unit: Path) -> Path:
+        return Path("records")
 
-    @property
-    def key_partial(self) -> Path | None:
-        return self.key.with_name(f".{self.key.name}.partial") if self.key else None
+    def part(self, unit: Path) -> Path:
+        return Path(self.output.name)
+
+    def refuse(self, resume: bool) -> None:
+        if self.key is not None and self.key.exists() and not resume:
+            raise OutputExistsError(Errors.E203.format(path=self.key))
+
+    def batches(self, unit: Path, options: RedactOptions) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        if self.mode == "predict":
+            records: Iterator = iter_jsonl(unit, require_tags=False)
+        else:
+            records = (record for _, record in iter_objects(unit))
+        return chunks(enumerate(records), options.buffer)
+
+    def ids(self, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions) -> list[str]:
+        if options.id_field is not None:
+            return [str(record[options.id_field]) for _, record in batch]
+        return [document_id(record[options.text_field]) for _, record in batch]
+
+    def take(self, batch: list, keep: list[int]) -> list:
+        return [batch[i] for i in keep]
+
+    def step(self, tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions):
+        if self.mode == "predict":
+            return _predict_batch(tagger, [record for _, record in batch], options), []
+        return _redact_batch(tagger, batch, options)
+
+    def write(self, done: tuple[list[str], list[str]], stem: Path) -> None:
+        rows, keys = done
+        if self.key is not None:
+            with open_private(stem.with_suffix(".keys.jsonl"), "w") as fh:
+                fh.writelines(keys)
+                fsynced(fh)
+        with open_private(stem.with_suffix(".jsonl"), "w") as fh:
+            fh.writelines(rows)
+            fsynced(fh)
+
+    def merge(self, stems: list[Path], dst: Path) -> None:
+        _concatenate([stem.with_suffix(".jsonl") for stem in stems], dst)
+
+    def spent(self, stem: Path) -> list[Path]:
+        return [stem.with_suffix(".jsonl")]
+
+    def finish(self, partial: Path, stems: list[Path]) -> None:
+        """The key put in place, then the output; the partial folder (a secret its state may hold) goes."""
+        if self.key is not None:
+            _concatenate([stem.with_suffix(".keys.jsonl") for stem in stems], self.key)
+        clear(partial)
+        os.replace(partial / self.part(self.input), self.output)
+        partial.rmdir()
+
+
+def _concatenate(files: list[Path], dst: Path) -> None:
+    with atomic_write(dst, "wb") as fh:
+        for path in files:
+            with path.open("rb") as part:
+                shutil.copyfileobj(part, fh)
 
 
 def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
@@ -140,85 +205,73 @@ def redact_jsonl(
 ) -> dict[str, int]:
     """Redact every record of ``src`` into ``dst``: the text field holds the redacted text, ``entities`` the
     audit items; every other key is kept but the known PHI (``known_field``, ``known_columns``), which is
-    dropped. ``dst`` appears only when every document is written.
+    dropped. ``dst`` appears only when every document is written; a killed job goes on with ``resume=True``.
 
     ``scanned`` is :func:`scan_jsonl`'s count where the caller has already checked ``src`` with these options.
     """
-    src, files = Path(src), JobFiles(Path(dst), Path(key_file) if key_file else None)
-    if files.key is not None and files.key.resolve() in (files.output.resolve(), src.resolve()):
-        raise PhinerError(Errors.E200.format(path=files.key))
-    if files.output.resolve() == src.resolve():
-        raise PhinerError(Errors.E201.format(path=files.output))
-    total = scanned if scanned is not None else scan_jsonl(src, options)
-    started = time.perf_counter()
-    if files.output.exists() and not files.partial.exists():
-        if not resume:
-            raise OutputExistsError(Errors.E202.format(path=files.output))
-        return {"skipped": total, "written": 0, "seconds": 0.0}
-    done, options = _open_job(files, resume, options)
-    written = _write_job(tagger, src, files, options, done, progress)
-    _finish_job(files)
-    return {"skipped": done, "written": written, "seconds": round(time.perf_counter() - started, 3)}
+    job = _records_job(src, dst, "redact", key_file)
+    total = scanned if scanned is not None else scan_jsonl(job.input, options)
+    return run_job(tagger, job, options, total=total, resume=resume, progress=progress)
 
 
-def _open_job(files: JobFiles, resume: bool, options: RedactOptions) -> tuple[int, RedactOptions]:
-    """Documents already in the partial output (a torn last line cut away) and the options to go on with:
-    a job with no secret and no seed draws one and keeps it in its state file, so that a resumed job gives
-    the same patients the same surrogates."""
-    make_folder(files.output.parent)
-    if files.key is not None and files.key.exists() and not resume:
-        raise OutputExistsError(Errors.E203.format(path=files.key))
-    if files.partial.exists() and not resume:
-        raise OutputExistsError(Errors.E204.format(path=files.partial))
-    options = keep_secret(files.state, options, resume=resume)
-    done = _complete_lines(files.partial) if files.partial.exists() else 0
-    if files.key is not None:
-        if resume and files.key.exists() and not files.key_partial.exists():  # renamed, output not yet
-            os.replace(files.key, files.key_partial)
-        _cut_keys(files.key_partial, done)
-    return done, options
+def predict_jsonl(
+    tagger,
+    src: str | Path,
+    dst: str | Path,
+    options: RedactOptions,
+    *,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+    scanned: int | None = None,
+) -> dict[str, int]:
+    """Each record of ``src`` with its ``entities`` (and ``windows``) into ``dst``, every input key kept: the
+    record contract's records (:func:`phiner.core.records.iter_jsonl`), each read with its known PHI.
+    ``dst`` appears only when every record is written; a killed job goes on with ``resume=True``.
+
+    ``scanned`` is :func:`scan_predict_jsonl`'s count where the caller has already checked ``src``."""
+    job = _records_job(src, dst, "predict", None)
+    total = scanned if scanned is not None else scan_predict_jsonl(job.input, options)
+    return run_job(tagger, job, options, total=total, resume=resume, progress=progress)
 
 
-def _complete_lines(path: Path) -> int:
-    data = path.read_bytes()
-    keep = data.rfind(b"\n") + 1
-    if keep < len(data):
-        with path.open("r+b") as fh:
-            fh.truncate(keep)
-    return data[:keep].count(b"\n")
+def _records_job(src: str | Path, dst: str | Path, mode: Mode, key: str | Path | None) -> RecordsJob:
+    job = RecordsJob(Path(src), Path(dst), mode, Path(key) if key else None)
+    if job.key is not None and job.key.resolve() in (job.output.resolve(), job.input.resolve()):
+        raise PhinerError(Errors.E200.format(path=job.key))
+    if job.output.resolve() == job.input.resolve():
+        raise PhinerError(Errors.E201.format(path=job.output))
+    return job
 
 
-def _cut_keys(path: Path, done: int) -> None:
-    """Keep the key entries of the documents already written (a key buffer is written before its output)."""
-    if not path.exists():
-        return
-    kept = []
-    for raw in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        if raw.endswith("\n") and json.loads(raw)["line"] < done:
-            kept.append(raw)
-    with atomic_write(path) as fh:
-        fh.writelines(kept)
+def scan_predict_jsonl(src: str | Path, options: RedactOptions) -> int:
+    """How many records ``src`` holds; refuses it at its first record that breaks the record contract, holds a
+    text over ``max_chars`` or bad known PHI, or when it holds none."""
+    src = Path(src)
+    limit = max_line_bytes(options.max_chars)
+    count = 0
+    for count, item in enumerate(
+        iter_jsonl(src, require_tags=False, max_bytes=limit, why=line_limit(options.max_chars)), 1
+    ):
+        if len(item["text"]) > options.max_chars:
+            raise PhinerError(
+                Errors.E278.format(path=src, line=count, length=len(item["text"]), limit=options.max_chars)
+            )
+        try:
+            record_known(item, options.known_field, options.known_columns)
+        except PhinerError as err:
+            raise PhinerError(Errors.E279.format(path=src, line=count, problem=err)) from None
+    if count == 0:
+        raise PhinerError(Errors.E280.format(path=src))
+    return count
 
 
-def _write_job(
-    tagger, src: Path, files: JobFiles, options: RedactOptions, done: int, progress: Callable[[int], None] | None
-) -> int:
-    written = 0
-    keys_out = open_private(files.key_partial) if files.key is not None else None
-    try:
-        with open_private(files.partial) as fh:
-            for batch in chunks(_skip(iter_objects(src), done), options.buffer):
-                rows, keys = _redact_batch(tagger, batch, options)
-                if keys_out is not None:
-                    _append(keys_out, keys)  # keys first: a written document never lacks its key entry
-                _append(fh, rows)
-                written += len(batch)
-                if progress:
-                    progress(len(batch))
-    finally:
-        if keys_out is not None:
-            keys_out.close()
-    return written
+def _predict_batch(tagger, records: list[dict[str, Any]], options: RedactOptions) -> list[str]:
+    known = [record_known(r, options.known_field, options.known_columns) for r in records]
+    found = tagger.read([r["text"] for r in records], known=known)
+    return [
+        dumps_record({**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}) + "\n"
+        for r, p in zip(records, found)
+    ]
 
 
 def _redact_batch(
@@ -241,26 +294,6 @@ def _redact_batch(
         rows.append(dumps_record(row) + "\n")  # one write per document: a line is whole or absent
         keys.append(json.dumps({"line": index, **context.key()}, ensure_ascii=False) + "\n")
     return rows, keys
-
-
-def _append(fh, lines: list[str]) -> None:
-    fh.writelines(lines)
-    fh.flush()
-    os.fsync(fh.fileno())
-
-
-def _finish_job(files: JobFiles) -> None:
-    """Rename the key, then the output, into place; the state file goes last (a secret it may hold)."""
-    if files.key is not None:
-        os.replace(files.key_partial, files.key)
-    os.replace(files.partial, files.output)
-    files.state.unlink(missing_ok=True)
-
-
-def _skip(records: Iterator[tuple[int, Any]], done: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    for index, (_, record) in enumerate(records):
-        if index >= done:
-            yield index, record
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -303,6 +336,67 @@ def files_under(src: Path, wanted: Callable[[str], bool]) -> tuple[list[Path], i
     return sorted(found), outside
 
 
+@dataclass(frozen=True)
+class TextsJob:
+    """A folder of ``*.txt`` files into a folder of the same relative names, each file one document (its id: its
+    path in the folder, ``/``-separated), redacted. The job's layout (:class:`phiner.jobs.engine.Layout`): documents
+    as lists of paths, chunks as JSONL files of ``{"id", "text"}``, merged into one file each."""
+
+    input: Path
+    output: Path
+    files: tuple[Path, ...]
+    links_skipped: int = 0
+
+    def units(self) -> tuple[Path, ...]:
+        return (self.input,)
+
+    def name(self, unit: Path) -> Path:
+        return Path("texts")
+
+    def part(self, unit: Path) -> Path:
+        return Path("texts")
+
+    def refuse(self, resume: bool) -> None:
+        return None
+
+    def batches(self, unit: Path, options: RedactOptions) -> Iterator[list[Path]]:
+        return chunks(self.files, options.buffer)
+
+    def ids(self, batch: list[Path], options: RedactOptions) -> list[str]:
+        return [path.relative_to(self.input).as_posix() for path in batch]
+
+    def take(self, batch: list[Path], keep: list[int]) -> list[Path]:
+        return [batch[i] for i in keep]
+
+    def step(self, tagger, batch: list[Path], options: RedactOptions) -> list[str]:
+        ids = self.ids(batch, options)
+        texts = [read_text_file(path) for path in batch]
+        done = redact_documents(tagger, texts, options, ids=ids)
+        return [json.dumps({"id": i, "text": r.text}, ensure_ascii=False) + "\n" for i, (r, _) in zip(ids, done)]
+
+    def write(self, done: list[str], stem: Path) -> None:
+        with open_private(stem.with_suffix(".jsonl"), "w") as fh:
+            fh.writelines(done)
+            fsynced(fh)
+
+    def merge(self, stems: list[Path], dst: Path) -> None:
+        for stem in stems:
+            with stem.with_suffix(".jsonl").open(encoding="utf-8") as fh:
+                for line in fh:
+                    done = json.loads(line)
+                    with atomic_write(dst / done["id"]) as out:
+                        out.write(done["text"])
+
+    def spent(self, stem: Path) -> list[Path]:
+        return [stem.with_suffix(".jsonl")]
+
+    def finish(self, partial: Path, stems: list[Path]) -> None:
+        """The folder of texts renamed into place (over an empty ``output``); the partial folder goes."""
+        clear(partial)
+        os.replace(partial / "texts", self.output)  # over an empty folder too: a job never writes into a full one
+        partial.rmdir()
+
+
 def redact_folder(
     tagger,
     src: str | Path,
@@ -312,9 +406,10 @@ def redact_folder(
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Redact every ``*.txt`` under ``src`` into the same relative path under ``dst``, each file atomically
-    and 0600. Links that point out of ``src`` are skipped (counted in ``links_skipped``); every file is read
-    and checked before the first is written."""
+    """Redact every ``*.txt`` under ``src`` into the same relative path under ``dst``, each file 0600; ``dst``
+    appears when every file is written, and a killed job goes on with ``resume=True``. Links that point out of
+    ``src`` are skipped (counted in ``links_skipped``); every file is read and checked before the first is
+    written."""
     src, dst = Path(src), Path(dst)
     if not src.is_dir():
         raise PhinerError(Errors.E206.format(path=src))
@@ -323,20 +418,11 @@ def redact_folder(
     files, outside = text_files(src)
     if not files:
         raise PhinerError(Errors.E208.format(path=src))
-    if dst.exists() and any(dst.iterdir()) and not resume:
-        raise OutputExistsError(Errors.E209.format(path=dst))
-    todo = [p for p in files if not (dst / p.relative_to(src)).exists()]
-    for path in todo:
+    for path in files:
         read_text_file(path)
-    for batch in chunks(todo, options.buffer):
-        texts = [read_text_file(p) for p in batch]
-        ids = [p.relative_to(src).as_posix() for p in batch]
-        for path, (redaction, _) in zip(batch, redact_documents(tagger, texts, options, ids=ids)):
-            with atomic_write(dst / path.relative_to(src)) as fh:
-                fh.write(redaction.text)
-        if progress:
-            progress(len(batch))
-    return {"skipped": len(files) - len(todo), "written": len(todo), "links_skipped": outside}
+    job = TextsJob(src, dst, tuple(files), outside)
+    stats = run_job(tagger, job, options, total=len(files), resume=resume, progress=progress)
+    return {**stats, "links_skipped": outside}
 
 
 def read_text_file(path: Path) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -30,6 +31,9 @@ from phiner.pipeline import RedactOptions
 
 STATE = "state.json"
 CHUNKS = ".chunks"
+TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}$")
+"""The name of a temporary file that :class:`phiner.core.records.atomic_write` left when its write was killed (no
+file a job keeps ends so: each ends with its kind's suffix)."""
 MERGED = "merged"
 """The mark, in a unit's chunk folder, that its part is written (its chunks may then go)."""
 
@@ -129,8 +133,8 @@ def _open(layout: Layout, partial: Path, options: RedactOptions, resume: bool) -
     layout.refuse(resume)
     make_folder(layout.output.parent)
     partial.mkdir(mode=0o700, exist_ok=True)
-    for stray in partial.rglob(".*"):  # a temporary file of a write that was killed
-        if stray.is_file():
+    for stray in partial.rglob(".*"):
+        if stray.is_file() and TEMPORARY.match(stray.name):
             stray.unlink()
     return keep_secret(partial / STATE, options, resume=resume)
 

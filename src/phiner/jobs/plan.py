@@ -94,16 +94,18 @@ def plan_redact(request: JobRequest) -> Kind:
 
 
 def plan_predict(request: JobRequest) -> Kind:
-    """The kind of a ``predict`` request; its bad combinations refused (the table options outside tables)."""
+    """The kind of a ``predict`` request; its bad combinations refused (the table options outside tables; a JSONL
+    job takes ``--resume`` and ``--id-field``, the id it resumes by)."""
     request.source()
     if request.is_tables():
         if request.output is None:
             raise PhinerError(Errors.E249)
         return "tables"
+    to_jsonl = request.input is not None and request.output is not None
     table_only = {
         "--text-field": request.text_field != "text",
-        "--id-field": request.id_field is not None,
-        "--resume": request.resume,
+        "--id-field": request.id_field is not None and not to_jsonl,
+        "--resume": request.resume and not to_jsonl,
         "--output-format": request.output_format is not None,
         "--entities-out": request.entities_out is not None,
         "--engine ray": request.engine == "ray",
