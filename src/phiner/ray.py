@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phiner.core.errors import Errors, OutputExistsError, PhinerError
+from phiner.core.records import make_folder
 from phiner.jobs.batch import chunks
-from phiner.jobs.engine import make_folder
 from phiner.jobs.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
 from phiner.pipeline import MAX_CHARS, RedactOptions
 

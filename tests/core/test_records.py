@@ -95,3 +95,41 @@ def test_label_maps_are_the_design_iob2_set():
     assert len(LABELS) == 13 and LABELS[0] == "O"
     assert {l[2:] for l in LABELS[1:]} == {"ID", "DATE", "LOC", "PATIENT", "AGE", "PHONE"}
     assert all(ID2LABEL[LABEL2ID[l]] == l for l in LABELS)
+
+
+def test_given_files_the_system_refuses_then_phiner_raises_a_file_error_naming_the_file(tmp_path):
+    from phiner.core.errors import FileError, PhinerError
+    from phiner.core.records import atomic_write
+
+    folder = tmp_path / "notes.jsonl"
+    folder.mkdir()  # a folder where a file is read
+    with pytest.raises(FileError) as read:
+        list(iter_jsonl(folder))
+    assert str(read.value) == f"{folder}: Is a directory" and read.value.filename == str(folder)
+    assert isinstance(read.value, PhinerError) and isinstance(read.value, OSError)
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    with pytest.raises(PhinerError, match=f"^{blocked}: not a folder$"):
+        write_jsonl(blocked / "out.jsonl", [{"text": "x"}])
+
+    target = tmp_path / "out.txt"
+    with pytest.raises(FileError, match=f"^{target}: No space left on device$"):
+        with atomic_write(target) as fh:
+            fh.write("x")
+            raise OSError(28, "No space left on device")  # a write the disk could not hold
+    assert list(tmp_path.iterdir()) == [folder, blocked]
+
+
+def test_given_an_os_error_outside_a_file_boundary_then_the_command_line_shows_it_as_a_bug(monkeypatch, capsys):
+    import sys
+
+    import phiner.cli.main as cli
+
+    def broken(**kwargs):
+        raise OSError(5, "Input/output error")  # not raised where phiner touches a file: a bug, with its traceback
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.setattr(sys, "argv", ["phiner", "info"])
+    with pytest.raises(OSError, match="Input/output error"):
+        cli.main()

@@ -19,8 +19,9 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point: phiner's own errors (:class:`PhinerError`) become one line on stderr and exit code 2, no
-    traceback; so does an operating-system error (a file that cannot be read or written, a full disk), said by its
-    file and the system's words. Any other exception is a bug: it shows its traceback, never its local variables."""
+    traceback; a file that cannot be read or written (a full disk) is one of them, a
+    :class:`~phiner.core.errors.FileError` named by its file and the system's words, raised where phiner touches
+    the file. Any other exception is a bug: it shows its traceback, never its local variables."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args, notes = renamed(sys.argv[1:])
     for note in notes:
@@ -29,8 +30,4 @@ def main() -> None:
         app(args=args, prog_name="phiner")
     except PhinerError as err:
         console.print(f"[red]error:[/red] {err}", highlight=False)
-        sys.exit(2)
-    except OSError as err:  # unreadable input, unwritable output, a full disk: one line, no traceback
-        where = f"{err.filename}: " if err.filename else ""
-        console.print(f"[red]error:[/red] {where}{err.strerror or type(err).__name__}", highlight=False)
         sys.exit(2)

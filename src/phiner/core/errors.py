@@ -4,10 +4,13 @@ PHI."""
 
 from __future__ import annotations
 
+import contextlib
+
 from phiner.core.messages import Errors
 
 __all__ = [
     "Errors",
+    "FileError",
     "MissingExtraError",
     "ModelNotFoundError",
     "OutputExistsError",
@@ -17,6 +20,7 @@ __all__ = [
     "TimeLimitError",
     "UnknownAdapterError",
     "UsageError",
+    "os_errors",
 ]
 
 
@@ -59,3 +63,36 @@ class UnknownAdapterError(PhinerError, LookupError):
 
 class TimeLimitError(PhinerError):
     """Work that ran past the time limit it was given (the service answers 503)."""
+
+
+class FileError(PhinerError, OSError):
+    """A file that the operating system would not read or write (missing, a folder, not permitted, a full disk),
+    named with the system's words: an ``OSError`` too, with the ``errno`` and ``filename`` of the one it stands
+    for."""
+
+    def __init__(self, message: str, err: OSError, path: object = None) -> None:
+        super().__init__(err.errno, message, err.filename if err.filename is not None else path)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+class os_errors(contextlib.ContextDecorator):
+    """At a file boundary (a function or block that reads or writes the user's files): an ``OSError`` raised in
+    it leaves as a :class:`FileError`, which the command line shows as one line, named by the error's file or
+    else by ``path``; phiner's own errors pass."""
+
+    def __init__(self, path: object = None) -> None:
+        self.path = path
+
+    def __enter__(self) -> os_errors:
+        return self
+
+    def __exit__(self, kind, err, tb) -> bool:
+        if isinstance(err, OSError) and not isinstance(err, PhinerError):
+            where = err.filename if err.filename is not None else self.path
+            problem = err.strerror or type(err).__name__
+            if where is None:
+                raise FileError(Errors.E318.format(problem=problem), err) from err
+            raise FileError(Errors.E048.format(path=where, problem=problem), err, where) from err
+        return False

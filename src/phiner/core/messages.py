@@ -435,3 +435,4 @@ class Errors:
     E315 = "this service serves one model and no adapters; start it with --adapter NAME=RUN to serve adapters"
     E316 = "adding and removing adapters needs an API key: start the service with one"
     E317 = "the adapter was removed or replaced while the request ran; send it again"
+    E318 = "a file phiner was reading or writing: {problem}"

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from phiner.core.errors import Errors, RecordError
+from phiner.core.errors import Errors, PhinerError, RecordError, os_errors
 from phiner.core.labels import PHI_TYPES
 
 MAX_REPORTED_PROBLEMS = 20
@@ -151,7 +151,7 @@ def iter_jsonl(
     ``max_bytes`` is refused (``why`` says why) without being read whole.
     """
     path = Path(path)
-    with path.open("rb") as fh:
+    with os_errors(path), path.open("rb") as fh:
         for lineno, raw in enumerate(_lines(fh, path, max_bytes, why), start=1):
             record = _parse_line(raw, path, lineno, require_tags)
             if record is not None:
@@ -162,7 +162,7 @@ def read_jsonl(path: str | Path, *, require_tags: bool = True) -> list[dict[str,
     """Read and validate a whole JSONL file, reporting every bad line at once (the first 20 shown)."""
     path = Path(path)
     records, problems = [], []
-    with path.open("rb") as fh:
+    with os_errors(path), path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
                 record = _parse_line(raw, path, lineno, require_tags)
@@ -185,7 +185,7 @@ def iter_objects(
     """``(line number, decoded JSON value)`` of each non-blank line; stops at the first line that is not JSON,
     or (with ``max_bytes``) at the first line over ``max_bytes``, which is not read whole (``why`` says why)."""
     path = Path(path)
-    with path.open("rb") as fh:
+    with os_errors(path), path.open("rb") as fh:
         for lineno, raw in enumerate(_lines(fh, path, max_bytes, why), start=1):
             obj = _decode_line(raw, path, lineno)
             if obj is not _BLANK:
@@ -262,29 +262,45 @@ class atomic_write:
         self.mode = mode
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        make_folder(self.path.parent)
+        with os_errors(self.path):
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         encoding = None if "b" in self.mode else "utf-8"
         self.fh = os.fdopen(fd, self.mode, encoding=encoding)
         return self.fh
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.fh.flush()
-            os.fsync(self.fh.fileno())
-        self.fh.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
+        with os_errors(self.path):
+            try:
+                if exc_type is None:
+                    self.fh.flush()
+                    os.fsync(self.fh.fileno())
+            finally:
+                self.fh.close()
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+                return
             os.unlink(self.tmp)
+            if isinstance(exc, OSError):  # a write in the block failed (a full disk): named by the file it was for
+                raise exc
+
+
+def make_folder(folder: Path) -> None:
+    """``folder`` and its parents, refused where one of them is a file."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.is_dir():
+            raise PhinerError(Errors.E205.format(path=parent))
+    with os_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def open_private(path: str | Path, mode: str = "a"):
     """A file opened for writing (``a`` or ``w``; ``ab`` or ``wb`` for bytes), created 0600 and kept 0600: it
     holds PHI or keys."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
-    fd = os.open(path, flags, 0o600)
-    os.fchmod(fd, 0o600)
+    with os_errors(path):
+        fd = os.open(path, flags, 0o600)
+        os.fchmod(fd, 0o600)
     return os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from phiner.core.config import RunConfig
-from phiner.core.errors import Errors, OutputExistsError, PhinerError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError, os_errors
 from phiner.core.labels import ID2LABEL, LABEL2ID
 from phiner.core.labels import LABELS as LABEL_LIST
 from phiner.core.records import write_json
@@ -88,6 +88,7 @@ class RunFolder:
         )
         return info
 
+    @os_errors()
     def save_config(self, config: RunConfig) -> None:
         """Write ``config.yaml``: the resolved configuration the run was made with."""
         import yaml
@@ -105,6 +106,7 @@ class RunFolder:
         """Write ``labels.json``: the IOB2 labels and both maps."""
         self.save_json(LABELS, {"labels": LABEL_LIST, "label2id": LABEL2ID, "id2label": ID2LABEL})
 
+    @os_errors()
     def copy_travelling(self, folder: str | Path) -> None:
         """Copy the files that go with a model (:data:`TRAVELLING`) into ``folder``."""
         for name in TRAVELLING:
@@ -189,12 +191,15 @@ def writing(
     partial = out.with_name(f".{out.name}.partial")
     refuse_overlap(partial, inputs or {}, option="the partial folder")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    with os_errors(partial):
+        partial.mkdir(parents=True)
     try:
-        yield partial
+        with os_errors(partial):
+            yield partial
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    if out.exists():
-        shutil.rmtree(out)
-    partial.rename(out)
+    with os_errors(out):
+        if out.exists():
+            shutil.rmtree(out)
+        partial.rename(out)

@@ -18,7 +18,7 @@ from typing import Any
 
 from phiner.analyze.detector import merge_all
 from phiner.analyze.tagger import Tagger, _to_spans, readable_texts
-from phiner.core.errors import Errors, PhinerError, SettingError
+from phiner.core.errors import Errors, PhinerError, SettingError, os_errors
 from phiner.core.labels import ENTITY_TYPES
 from phiner.core.records import Span
 from phiner.evaluate.metrics import char_counts, deid_scores
@@ -103,6 +103,7 @@ def check_calibration_set(gold: Sequence[Sequence[dict]], source: str = "the cal
         raise PhinerError(Errors.E183.format(where=source))
 
 
+@os_errors()
 def calibrate(
     collected: Collected, target: float, grid: Sequence[float] = GRID, max_over_redaction: float = 0.01
 ) -> dict[str, Any]:
@@ -164,6 +165,7 @@ def calibrate(
     }
 
 
+@os_errors()
 def plot_curve(curves: dict[str, list[dict[str, Any]]], path: str | Path) -> None:
     """Char recall against over-redaction, one line per type over the thresholds (the arg-max point ringed)."""
     import matplotlib

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from phiner.analyze.onnx import ONNX_INFO, OnnxModel
-from phiner.core.errors import Errors, PhinerError
+from phiner.core.errors import Errors, PhinerError, os_errors
 from phiner.core.records import write_json
 from phiner.core.runfolder import RunFolder, refuse_existing, writing
 
@@ -25,6 +25,7 @@ PARITY_TOLERANCE = 0.005
 written."""
 
 
+@os_errors()
 def export_onnx(
     run: str | Path,
     out: str | Path,

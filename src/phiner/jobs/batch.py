@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from phiner.anonymize.surrogates import document_id
-from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError, os_errors
 from phiner.core.records import (
     MAX_REPORTED_PROBLEMS,
     atomic_write,
@@ -123,6 +123,7 @@ def _concatenate(files: list[Path], dst: Path) -> None:
                 shutil.copyfileobj(part, fh)
 
 
+@os_errors()
 def scan_jsonl(src: str | Path, options: RedactOptions) -> int:
     """How many documents ``src`` holds; refuses it, naming every bad line and field (the first 20), if any
     line is not a JSON object with a string text, or lacks its id or patient field."""
@@ -192,6 +193,7 @@ def check_record(obj: Any, options: RedactOptions) -> None:
     record_known(obj, options.known_field, options.known_columns)
 
 
+@os_errors()
 def redact_jsonl(
     tagger,
     src: str | Path,
@@ -214,6 +216,7 @@ def redact_jsonl(
     return run_job(tagger, job, options, total=total, resume=resume, progress=progress)
 
 
+@os_errors()
 def predict_jsonl(
     tagger,
     src: str | Path,
@@ -397,6 +400,7 @@ class TextsJob:
         partial.rmdir()
 
 
+@os_errors()
 def redact_folder(
     tagger,
     src: str | Path,
@@ -425,6 +429,7 @@ def redact_folder(
     return {**stats, "links_skipped": outside}
 
 
+@os_errors()
 def read_text_file(path: Path) -> str:
     """A text file's content; invalid UTF-8 is refused, naming the file and byte."""
     try:

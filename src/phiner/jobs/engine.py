@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from phiner.anonymize.surrogates import draw_secret
-from phiner.core.errors import Errors, OutputExistsError, PhinerError
-from phiner.core.records import atomic_write
+from phiner.core.errors import Errors, OutputExistsError, os_errors
+from phiner.core.records import atomic_write, make_folder
 from phiner.pipeline import RedactOptions
 
 STATE = "state.json"
@@ -85,6 +85,7 @@ def partial_of(output: Path) -> Path:
     return output.with_name(f".{output.name}.partial")
 
 
+@os_errors()
 def run_job(
     tagger: Any,
     layout: Layout,
@@ -201,14 +202,6 @@ def keep_secret(state: Path, options: RedactOptions, *, resume: bool) -> RedactO
     with atomic_write(state) as fh:
         json.dump(saved, fh)
     return options
-
-
-def make_folder(folder: Path) -> None:
-    """``folder`` and its parents, refused where one of them is a file."""
-    for parent in (folder, *folder.parents):
-        if parent.exists() and not parent.is_dir():
-            raise PhinerError(Errors.E205.format(path=parent))
-    folder.mkdir(parents=True, exist_ok=True)
 
 
 def fsynced(fh) -> None:

@@ -42,7 +42,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from phiner.anonymize.surrogates import document_id
-from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError
+from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError, os_errors
 from phiner.core.records import atomic_write, iter_objects, open_private, record_known
 from phiner.jobs.batch import (
     check_record,
@@ -96,6 +96,7 @@ def table_format(path: str | Path) -> Format | None:
 # The job's files.
 
 
+@os_errors()
 def find_tables(input: str | Path) -> tuple[Path, list[Path], int]:
     """An input's table files, sorted, the folder their part names are relative to, and how many were skipped
     as links pointing out of it: a file (its folder), the files under a folder, or a glob's matches (the folder
@@ -342,6 +343,7 @@ def _rebatch(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]
 # Checking the input before anything is written.
 
 
+@os_errors()
 def scan_tables(job: TableJob, options: RedactOptions) -> int:
     """How many rows the job's inputs hold; refuses them, naming each problem's file, row, id and column (the
     first 20), if a column is missing, repeated or would be overwritten, a CSV quote is never closed, or a row
@@ -609,6 +611,7 @@ def jsonl_bytes(table: pa.Table) -> bytes:
 # The job.
 
 
+@os_errors()
 def run_table_job(
     tagger,
     job: TableJob,

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from phiner.analyze.tagger import Tagger
 from phiner.core.config import RunConfig
-from phiner.core.errors import Errors, PhinerError
+from phiner.core.errors import Errors, PhinerError, os_errors
 from phiner.core.runfolder import ADAPTER_CONFIG, METRICS, RunFolder, refuse_existing, writing
 from phiner.data.dataset import load_records
 from phiner.evaluate.evaluation import evaluate_tagger
@@ -59,6 +59,7 @@ def to_dataset(tokenizer, records: list[dict], windowing: Windowing):
     return rows.map(tokenize_and_align_labels, batched=True, remove_columns=rows.column_names)
 
 
+@os_errors()
 def train(
     config: RunConfig,
     out: str | Path,
