@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from phiner.core.errors import Errors, OutputExistsError, PhinerError
+from phiner.core.help import RAY
 from phiner.core.records import make_folder
 from phiner.jobs.batch import chunks
 from phiner.jobs.tables import Format, Mode, TableJob, csv_read_options, jsonl_bytes, jsonl_table, transform
@@ -50,12 +51,10 @@ PASSED_ENV = ("HF_HUB_OFFLINE", "TOKENIZERS_PARALLELISM")
 class RaySettings:
     """How a Ray job runs: its actors, the resources of each, and the cluster."""
 
-    workers: int = field(default=1, metadata={"help": "Actors, each with its own copy of the model."})
-    num_cpus_per_worker: float = field(default=1.0, metadata={"help": "CPUs per actor (Ray sets its threads)."})
-    num_gpus_per_worker: float = field(default=0.0, metadata={"help": "GPUs per actor (a fraction shares one)."})
-    address: str | None = field(
-        default=None, metadata={"help": "A running cluster to join (`auto`, HOST:PORT); None: start a local one."}
-    )
+    workers: int = field(default=1, metadata={"help": RAY["workers"]})
+    num_cpus_per_worker: float = field(default=1.0, metadata={"help": RAY["num_cpus_per_worker"]})
+    num_gpus_per_worker: float = field(default=0.0, metadata={"help": RAY["num_gpus_per_worker"]})
+    address: str | None = field(default=None, metadata={"help": RAY["address"]})
 
     def __post_init__(self) -> None:
         if self.workers < 1:

@@ -104,3 +104,39 @@ def test_given_a_job_setting_then_the_command_line_shows_the_help_its_options_fi
             assert param.help == f.metadata["help"], (command, f.name)
             checked += 1
     assert checked >= (8 if command == "redact" else 5), checked
+
+
+@pytest.mark.parametrize("command", ["redact", "predict"])
+def test_given_a_ray_setting_then_its_option_and_its_field_show_one_help(command):
+    from dataclasses import fields
+
+    import typer
+
+    from phiner.cli.main import app
+    from phiner.ray import RaySettings
+
+    params = {p.name: p for p in typer.main.get_command(app).commands[command].params}
+    for f in fields(RaySettings):
+        option = params["workers" if f.name == "workers" else f.name]
+        assert option.help.startswith(f"--engine ray: {f.metadata['help']}"), (command, f.name)
+        default = f" (default: {f.default:g})" if isinstance(f.default, (int, float)) else ""
+        assert option.help.endswith(f.metadata["help"] + default), (command, f.name, option.help)
+
+
+def test_given_a_training_setting_then_train_shows_the_help_its_field_carries():
+    from dataclasses import fields
+
+    import typer
+
+    from phiner.cli.main import app
+    from phiner.core.config import LoraSettings, RunConfig, TrainSettings
+
+    params = {p.name: p for p in typer.main.get_command(app).commands["train"].params}
+    checked = 0
+    for cls, prefix in ((TrainSettings, ""), (LoraSettings, "lora_"), (RunConfig, "")):
+        for f in fields(cls):
+            name = {"target_modules": "lora_target"}.get(f.name, prefix + f.name)
+            if name in params and "help" in f.metadata and name not in ("data", "init"):
+                assert params[name].help.startswith(f.metadata["help"]), (name, params[name].help)
+                checked += 1
+    assert checked >= 15, checked

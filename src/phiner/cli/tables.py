@@ -12,7 +12,7 @@ import typer
 
 from phiner.cli.app import console, out, progress
 from phiner.core.errors import Errors, PhinerError
-from phiner.core.help import JOB
+from phiner.core.help import JOB, RAY
 
 if TYPE_CHECKING:
     from phiner.jobs.tables import Mode
@@ -32,21 +32,18 @@ EntitiesOut = Annotated[
         "by --id-field) instead of an `entities` column."
     ),
 ]
-Workers = Annotated[Optional[int], typer.Option(help="--engine ray: actors, each loading the model once [default: 1].")]
-CpusPerWorker = Annotated[Optional[float], typer.Option(help="--engine ray: CPUs (threads) per actor [default: 1].")]
+Workers = Annotated[Optional[int], typer.Option(help=f"--engine ray: {RAY['workers']} (default: 1)")]
+CpusPerWorker = Annotated[
+    Optional[float], typer.Option(help=f"--engine ray: {RAY['num_cpus_per_worker']} (default: 1)")
+]
 GpusPerWorker = Annotated[
-    Optional[float], typer.Option(help="--engine ray: GPUs per actor; a fraction shares one [default: 0].")
+    Optional[float], typer.Option(help=f"--engine ray: {RAY['num_gpus_per_worker']} (default: 0)")
 ]
 MaxChars = Annotated[
     int,
     typer.Option(help=JOB["max_chars"]),
 ]
-Address = Annotated[
-    Optional[str],
-    typer.Option(
-        help="--engine ray: join this running cluster (auto, or HOST:PORT of `ray start --head`) [default: a local one]."
-    ),
-]
+Address = Annotated[Optional[str], typer.Option(help=f"--engine ray: {RAY['address']}")]
 
 
 def ray_settings(

@@ -22,6 +22,17 @@ def _shown(name: str) -> str:
     return "(" + ", ".join(f"{p} {PRESETS[p].get(name, defaults[name])}" for p in PRESETS) + ")"
 
 
+def _train(name: str) -> str:
+    """A training setting's help, as its field in :class:`TrainSettings` carries it, with each preset's default."""
+    field = next(f for f in fields(TrainSettings) if f.name == name)
+    return f"{field.metadata['help']} {_shown(name)}"
+
+
+def _run(name: str) -> str:
+    """A run setting's help, as its field in :class:`RunConfig` carries it."""
+    return next(f for f in fields(RunConfig) if f.name == name).metadata["help"]
+
+
 def _lora(name: str) -> str:
     field = next(f for f in fields(LoraSettings) if f.name == name)
     default = field.default_factory() if field.default is MISSING else field.default
@@ -38,9 +49,7 @@ def train(
         Optional[Path],
         typer.Option(help="Run config YAML (the shape of a run's config.yaml); the flags given override it."),
     ] = None,
-    base_model: Annotated[
-        Optional[str], typer.Option(help="Hub id, local model folder, or `minilm` (roberta-base).")
-    ] = None,
+    base_model: Annotated[Optional[str], typer.Option(help=_run("base_model"))] = None,
     preset: Annotated[
         Optional[str], typer.Option(help=f"Training defaults: {' or '.join(PRESETS)} (phiner; not with --config).")
     ] = None,
@@ -48,30 +57,22 @@ def train(
     init: Annotated[
         Optional[Path], typer.Option(help="Start from this run's adapter and head (go on training).")
     ] = None,
-    epochs: Annotated[Optional[float], typer.Option(help=f"Passes over the training data {_shown('epochs')}.")] = None,
-    max_steps: Annotated[
-        Optional[int], typer.Option(help=f"Stop after N steps; -1 uses --epochs {_shown('max_steps')}.")
-    ] = None,
-    learning_rate: Annotated[
-        Optional[float], typer.Option(help=f"Peak learning rate {_shown('learning_rate')}.")
-    ] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help=f"Examples per step {_shown('batch_size')}.")] = None,
-    max_length: Annotated[Optional[int], typer.Option(help=f"Tokens per window {_shown('max_length')}.")] = None,
-    stride: Annotated[
-        Optional[int], typer.Option(help=f"Tokens shared by consecutive windows {_shown('stride')}.")
-    ] = None,
+    epochs: Annotated[Optional[float], typer.Option(help=_train("epochs"))] = None,
+    max_steps: Annotated[Optional[int], typer.Option(help=_train("max_steps"))] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(help=_train("learning_rate"))] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help=_train("batch_size"))] = None,
+    max_length: Annotated[Optional[int], typer.Option(help=_train("max_length"))] = None,
+    stride: Annotated[Optional[int], typer.Option(help=_train("stride"))] = None,
     truncate: Annotated[
         bool, typer.Option(help="Cut texts at --max-length as the design preset does (loses PHI).")
     ] = False,
-    pad_to_max_length: Annotated[
-        Optional[bool], typer.Option(help=f"Pad to max_length {_shown('pad_to_max_length')}.")
+    pad_to_max_length: Annotated[Optional[bool], typer.Option(help=_train("pad_to_max_length"))] = None,
+    precision: Annotated[Optional[str], typer.Option(help=_train("precision"))] = None,
+    group_by_length: Annotated[Optional[bool], typer.Option(help=_train("group_by_length"))] = None,
+    max_train_samples: Annotated[
+        Optional[int], typer.Option(help=_train("max_train_samples").rsplit(" (", 1)[0])
     ] = None,
-    precision: Annotated[Optional[str], typer.Option(help=f"fp32, bf16 or auto {_shown('precision')}.")] = None,
-    group_by_length: Annotated[
-        Optional[bool], typer.Option(help=f"Batch similar lengths together {_shown('group_by_length')}.")
-    ] = None,
-    max_train_samples: Annotated[Optional[int], typer.Option(help="Use only the first N training records.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help=f"Seed {_shown('seed')}.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help=_train("seed"))] = None,
     lora_r: Annotated[Optional[int], typer.Option(help=_lora("r"))] = None,
     lora_alpha: Annotated[Optional[int], typer.Option(help=_lora("alpha"))] = None,
     lora_dropout: Annotated[Optional[float], typer.Option(help=_lora("dropout"))] = None,

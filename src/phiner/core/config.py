@@ -72,22 +72,23 @@ ATTENTIONS: tuple[str, ...] = typing.get_args(Attention)
 class TrainSettings:
     """How the adapter is trained and evaluated."""
 
-    epochs: float = field(default=5.0, metadata={"help": "Passes over the training split (the design preset's 5)."})
+    epochs: float = field(default=5.0, metadata={"help": "Passes over the training split."})
     max_steps: int = field(default=-1, metadata={"help": "Stop after this many optimizer steps; -1 = use epochs."})
     learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate (linear decay)."})
     batch_size: int = field(default=16, metadata={"help": "Examples per training step (and per eval batch)."})
     warmup_ratio: float = field(default=0.06, metadata={"help": "Share of steps spent warming the rate up."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
-    max_length: int = field(default=256, metadata={"help": "Tokens per example; longer texts are truncated."})
+    max_length: int = field(
+        default=256,
+        metadata={"help": "Tokens per window: a longer text is read in windows (see stride), or cut (truncate)."},
+    )
     pad_to_max_length: bool = field(
         default=True,
         metadata={"help": "Pad every example to max_length as the design preset does; False pads per batch."},
     )
     stride: int | None = field(
         default=64,
-        metadata={
-            "help": "Tokens shared by consecutive windows of a long text; None truncates as the design preset does."
-        },
+        metadata={"help": "Tokens shared by consecutive windows of a long text; None: one window, cut."},
     )
     precision: Precision = field(
         default="fp32",

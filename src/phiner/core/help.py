@@ -1,6 +1,7 @@
-"""What each setting of a job means, written once: the fields of :class:`phiner.pipeline.RedactOptions` carry these texts as
-their ``help``, and the command line shows the same texts for its options of the same name (``--text-field``,
-``--batch-size``), so a setting reads alike wherever it is set."""
+"""What each setting of a job means, written once: the fields of :class:`phiner.pipeline.RedactOptions` (and of
+:class:`phiner.ray.RaySettings`) carry these texts as their ``help``, and the command line shows the same texts for
+its options of the same name (``--text-field``, ``--batch-size``, ``--workers``), so a setting reads alike wherever
+it is set."""
 
 from __future__ import annotations
 
@@ -21,3 +22,11 @@ JOB: dict[str, str] = {
     "characters, before the model loads.",
 }
 """Setting name -> its help text."""
+
+RAY: dict[str, str] = {
+    "workers": "Actors, each loading the model once.",
+    "num_cpus_per_worker": "CPUs (threads) per actor.",
+    "num_gpus_per_worker": "GPUs per actor; a fraction shares one.",
+    "address": "A running cluster to join (auto, or HOST:PORT of `ray start --head`); none: start a local one.",
+}
+"""A Ray job's setting (:class:`phiner.ray.RaySettings`' field, ``--engine ray``'s option) -> its help text."""
