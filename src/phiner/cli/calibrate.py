@@ -8,12 +8,11 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from phiner.cli.app import app, out
+from phiner.cli.app import out
 from phiner.cli.detection import KnownField, NoRules, Rules, load_tagger
 from phiner.core.errors import Errors, PhinerError
 
 
-@app.command()
 def calibrate(
     model: Annotated[Path, typer.Option(help="Run folder (or merged model folder): thresholds.json goes in it.")],
     data: Annotated[Path, typer.Option(help="Validation records (a dataset folder's split, or a JSONL file).")],

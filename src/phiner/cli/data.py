@@ -7,11 +7,10 @@ from typing import Annotated
 
 import typer
 
-from phiner.cli.app import data_app, out
+from phiner.cli.app import out
 from phiner.core.errors import Errors, PhinerError
 
 
-@data_app.command("nordeid")
 def data_nordeid(
     src: Annotated[Path, typer.Argument(help="Folder with Nor-DeID-SynthData's training.json and validation.json.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
@@ -41,7 +40,6 @@ def data_nordeid(
         out.print(f"tag counts by name: {out_dir / 'info.json'}")
 
 
-@data_app.command("synth")
 def data_synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Dataset folder to write.")],
     train: Annotated[int, typer.Option(help="Training records.")] = 1000,

@@ -9,11 +9,10 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from phiner.cli.app import app, out
+from phiner.cli.app import out
 from phiner.cli.detection import KnownField, Model, NoRules, Rules, Thresholds, load_tagger, resolve_model
 
 
-@app.command()
 def evaluate(
     data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
     model: Model = None,

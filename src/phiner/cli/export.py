@@ -7,10 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from phiner.cli.app import app, export_app, out
+from phiner.cli.app import out
 
 
-@app.command()
 def merge(
     model: Annotated[Path, typer.Option(help="Run folder with a LoRA adapter.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the merged model.")],
@@ -23,7 +22,6 @@ def merge(
     out.print(f"merged model written to {out_dir}")
 
 
-@export_app.command("onnx")
 def export_onnx(
     model: Annotated[Path, typer.Option(help="Run folder (adapter) or merged model folder.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Export folder to write.")],

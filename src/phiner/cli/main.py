@@ -1,7 +1,7 @@
 """The ``phiner`` command line: each command parses its options and calls one function that returns data.
 
-One module per command group registers its commands on the app (:mod:`phiner.cli.app`); importing them here
-is what puts them on it.
+:data:`COMMANDS` is the table of commands: one module per command group holds their functions, and the table puts
+them on the apps (:mod:`phiner.cli.app`).
 """
 
 from __future__ import annotations
@@ -9,12 +9,32 @@ from __future__ import annotations
 import os
 import sys
 
-from phiner.cli import calibrate, data, evaluate, export, predict, redact, serve, train  # noqa: F401  (they register)
-from phiner.cli.app import app, console
+from phiner.cli import calibrate, data, evaluate, export, predict, redact, serve, train
+from phiner.cli.app import app, console, data_app, export_app
 from phiner.cli.options import renamed
 from phiner.core.errors import PhinerError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "main"]
+
+COMMANDS = {
+    app: {
+        "calibrate": calibrate.calibrate,
+        "evaluate": evaluate.evaluate,
+        "merge": export.merge,
+        "predict": predict.predict,
+        "redact": redact.redact,
+        "serve": serve.serve,
+        "train": train.train,
+        "quickstart": train.quickstart,
+    },
+    data_app: {"nordeid": data.data_nordeid, "synth": data.data_synth},
+    export_app: {"onnx": export.export_onnx},
+}
+"""Every command, by the app it belongs to (``phiner``, ``phiner data``, ``phiner export``), in ``--help``'s order:
+one module per command group holds the functions, this table names them."""
+for _group, _commands in COMMANDS.items():
+    for _name, _command in _commands.items():
+        _group.command(_name)(_command)
 
 
 def main() -> None:

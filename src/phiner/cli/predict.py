@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import app, out, progress
+from phiner.cli.app import out, progress
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -35,7 +35,6 @@ from phiner.core.errors import Errors, PhinerError
 from phiner.core.records import read_jsonl, record_known
 
 
-@app.command()
 def predict(
     model: Model = None,
     text: Annotated[Optional[str], typer.Option(help="One text to tag; entities are printed grouped by type.")] = None,

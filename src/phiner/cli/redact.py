@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import app, console, out, progress
+from phiner.cli.app import console, out, progress
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -36,7 +36,6 @@ from phiner.core.errors import Errors, PhinerError
 from phiner.core.help import JOB
 
 
-@app.command()
 def redact(
     model: Model = None,
     text: Annotated[Optional[str], typer.Option(help="One text to redact; the safe text is printed.")] = None,

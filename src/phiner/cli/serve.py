@@ -9,12 +9,11 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, check_choice, parse_adapters, registry_loader
-from phiner.cli.app import app, console
+from phiner.cli.app import console
 from phiner.cli.detection import Model, NoRules, Rules, Thresholds, load_tagger, resolve_model
 from phiner.core.errors import Errors, PhinerError
 
 
-@app.command()
 def serve(
     model: Model = None,
     host: Annotated[str, typer.Option(help="Address to bind; loopback by default.")] = "127.0.0.1",

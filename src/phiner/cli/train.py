@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from phiner.cli.app import app, out
+from phiner.cli.app import out
 from phiner.cli.predict import print_entities
 from phiner.core.config import PRESETS, LoraSettings, RunConfig, TrainSettings
 from phiner.core.errors import Errors, PhinerError
@@ -39,7 +39,6 @@ def _lora(name: str) -> str:
     return f"{field.metadata['help']} ({', '.join(default) if isinstance(default, list) else default})"
 
 
-@app.command()
 def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Run folder to write.")],
     data: Annotated[
@@ -183,7 +182,6 @@ def _print_before_after(metrics: dict) -> None:
     out.print(table)
 
 
-@app.command()
 def quickstart(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for data, run and report.")] = Path(
         "phiner-quickstart"
