@@ -45,7 +45,7 @@ def test_given_a_1mb_text_then_prediction_finishes_with_every_window_read(name_t
 
 
 def test_inference_batches_are_sorted_by_length_and_bounded_in_windows_and_tokens():
-    from phiner.analyze.tagger import batches
+    from phiner.analyze.backends import batches
 
     lengths = [512, 40, 512, 300, 41, 512, 512, 39]
     got = batches(lengths, batch_size=3, max_tokens=1024)
@@ -57,7 +57,7 @@ def test_inference_batches_are_sorted_by_length_and_bounded_in_windows_and_token
 
 
 def test_inference_batches_do_not_pad_short_windows_to_a_long_one_where_a_pass_more_costs_less():
-    from phiner.analyze.tagger import PASS_OVERHEAD_TOKENS, batches
+    from phiner.analyze.backends import PASS_OVERHEAD_TOKENS, batches
 
     lengths = [10] * 15 + [256]  # fifteen note endings and one full window: one pass would pad 160 tokens to 4,096
     got = batches(lengths, batch_size=16)

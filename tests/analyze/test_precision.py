@@ -5,7 +5,7 @@ import copy
 import pytest
 import torch
 
-from phiner.analyze.tagger import batched_logits
+from phiner.analyze.backends import batched_logits
 from phiner.core.errors import PhinerError
 from phiner.core.labels import LABELS
 from phiner.model.windows import encode

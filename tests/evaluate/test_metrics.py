@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from phiner.analyze.tagger import TokenVote, _to_spans, group_by_type
+from phiner.analyze.decode import TokenVote, to_spans
+from phiner.analyze.tagger import group_by_type
 from phiner.core.labels import LABEL2ID
 from phiner.evaluate.metrics import confusion, seqeval_scores, to_label_sequences
 
@@ -38,12 +39,12 @@ def tokens(*items):
 
 def test_given_token_labels_then_spans_join_b_and_i_and_split_on_a_new_b():
     text = "Kari Nordmann Ola 41"
-    spans = _to_spans(text, tokens((0, 4, "B-PATIENT"), (5, 13, "I-PATIENT"), (14, 17, "B-PATIENT"), (18, 20, "B-AGE")))
+    spans = to_spans(text, tokens((0, 4, "B-PATIENT"), (5, 13, "I-PATIENT"), (14, 17, "B-PATIENT"), (18, 20, "B-AGE")))
     assert [(s.text, s.label) for s in spans] == [("Kari Nordmann", "PATIENT"), ("Ola", "PATIENT"), ("41", "AGE")]
 
 
 def test_given_an_i_label_of_another_type_then_it_starts_a_new_span():
-    spans = _to_spans("Bodø 41", tokens((0, 4, "B-LOC"), (5, 7, "I-AGE")))
+    spans = to_spans("Bodø 41", tokens((0, 4, "B-LOC"), (5, 7, "I-AGE")))
     assert [(s.text, s.label) for s in spans] == [("Bodø", "LOC"), ("41", "AGE")]
 
 
@@ -58,7 +59,7 @@ def test_given_spans_then_they_group_in_the_design_display_order():
 
 def test_given_pieces_of_one_word_then_the_word_follows_its_first_piece():
     text = "Karin Engen, Håvardmark"
-    spans = _to_spans(
+    spans = to_spans(
         text,
         tokens(
             (0, 5, "B-PATIENT", 0),
@@ -125,7 +126,7 @@ def test_given_evaluate_with_leaks_then_missed_spans_go_to_the_file_only(name_ta
 def test_given_sentencepiece_words_with_punctuation_then_spans_leave_it_out():
     # Words split at blanks only, as me5-small's tokenizer makes them: `(45` and `Tromsø.` are one word each.
     text = "Alder (45 år), bor i Tromsø."
-    spans = _to_spans(
+    spans = to_spans(
         text,
         tokens(
             (0, 5, "O", 0),

@@ -27,16 +27,15 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from phiner.analyze import Detector, SiteRules
+from phiner.analyze.backends import batched_logits
+from phiner.analyze.decode import TextVotes, tally
 from phiner.analyze.tagger import (
     Prediction,
     Tagger,
-    TextVotes,
     as_given,
-    batched_logits,
     readable_texts,
     run_thresholds,
     run_windowing,
-    tally,
 )
 from phiner.core.errors import Errors, ModelNotFoundError, PhinerError, UnknownAdapterError
 from phiner.core.labels import ENTITY_TYPES, LABELS

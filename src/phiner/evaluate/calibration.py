@@ -2,7 +2,7 @@
 
 The model decides a token by its arg-max label, so a token it thinks 40% likely to be a name is kept. A
 threshold per type trades precision for recall: a token whose likeliest PHI type is T is PHI when P(not O)
-reaches T's threshold (:func:`phiner.analyze.tagger.decide`). :func:`calibrate` lowers the thresholds of the
+reaches T's threshold (:func:`phiner.analyze.decode.decide`). :func:`calibrate` lowers the thresholds of the
 types where that buys the most recall for the least over-redaction, until the character recall on a
 validation set reaches the target or the over-redaction budget is spent, with the tagger's detector
 (recognizers, rules, known PHI) in place, since recall is the whole system's. The model runs once; each
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from phiner.analyze.decode import to_spans
 from phiner.analyze.detector import merge_all
-from phiner.analyze.tagger import Tagger, _to_spans, readable_texts
+from phiner.analyze.tagger import Tagger, readable_texts
 from phiner.core.errors import Errors, PhinerError, SettingError, os_errors
 from phiner.core.labels import ENTITY_TYPES
 from phiner.core.records import Span
@@ -41,7 +42,7 @@ class Collected:
         allow = self.tagger.detector.rules.allowed() if self.tagger.detector is not None else None
         out = []
         for text, votes, found in zip(self.texts, self.votes, self.found):
-            spans = _to_spans(text, votes, thresholds) + found
+            spans = to_spans(text, votes, thresholds) + found
             out.append([s.to_dict() for s in merge_all(text, spans, allow)])
         return out
 

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from phiner.analyze.tagger import Tagger, decide
+from phiner.analyze.decode import decide
+from phiner.analyze.tagger import Tagger
 from phiner.core.labels import ID2LABEL
 from phiner.core.records import write_jsonl
 from phiner.evaluate.metrics import confusion, deid_scores, frequent_false, per_type_report, seqeval_scores

@@ -165,7 +165,8 @@ def _torch_export(model, tokenizer, path: Path) -> None:
 
 def check_parity(torch_model, onnx_model: OnnxModel, tokenizer, records: list[dict]) -> dict[str, Any]:
     """Strict span F1 of both models on ``records`` (fp32 PyTorch as reference) and the largest logit gap."""
-    from phiner.analyze.tagger import DEFAULT_WINDOWING, Tagger, batched_logits
+    from phiner.analyze.backends import batched_logits
+    from phiner.analyze.tagger import DEFAULT_WINDOWING, Tagger
     from phiner.evaluate.evaluation import evaluate_tagger
     from phiner.model.windows import encode
 

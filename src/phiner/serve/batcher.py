@@ -8,7 +8,7 @@ prediction does. Only the forward passes are shared: each request is cut into it
 its thresholds, rules and known PHI, on its own thread (:meth:`phiner.analyze.tagger.Tagger.through`).
 
 - Each pass is planned over the windows waiting (up to ``plan_passes x max_windows`` of them): sorted by length
-  and cut as offline prediction cuts its windows (:func:`phiner.analyze.tagger.batches`: at most ``max_windows``
+  and cut as offline prediction cuts its windows (:func:`phiner.analyze.backends.batches`: at most ``max_windows``
   windows and, beyond one, at most :data:`MAX_BATCH_TOKENS` padded tokens a pass, so a pass takes no more memory
   than offline), and the pass run is the one that holds the window of the request that has waited longest. Why: a
   pass pads its windows to its longest, notes' windows come in every length, and a pass costs about its padded
@@ -44,7 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from phiner.analyze.tagger import MAX_BATCH_TOKENS, Tagger, batched_logits, batches
+from phiner.analyze.backends import MAX_BATCH_TOKENS, batched_logits, batches
+from phiner.analyze.tagger import Tagger
 from phiner.core.errors import Errors, PhinerError
 
 
