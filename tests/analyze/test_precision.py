@@ -49,3 +49,17 @@ def test_given_a_model_read_in_bf16_then_reading_it_in_fp32_is_refused(model, ro
     batched_logits(model, roberta_tokenizer, features, precision="bf16")
     with pytest.raises(PhinerError, match="load it again"):
         batched_logits(model, roberta_tokenizer, features, precision="fp32")
+
+
+def test_given_a_model_then_as_backend_reads_it_through_one_protocol(name_tagger, roberta_tokenizer):
+    from phiner.analyze.backends import TorchBackend, as_backend
+    from phiner.analyze.tagger import DEFAULT_WINDOWING
+    from phiner.model.windows import encode
+
+    backend = as_backend(name_tagger, "fp32")
+    assert isinstance(backend, TorchBackend) and backend.tensors == "pt" and as_backend(backend) is backend
+    features = encode(roberta_tokenizer, ["Pasienten Kari Nordmann", "ok"], DEFAULT_WINDOWING)
+    through_backend = batched_logits(backend, roberta_tokenizer, features)
+    through_model = batched_logits(name_tagger, roberta_tokenizer, features)
+    assert [a.shape for a in through_backend] == [b.shape for b in through_model]
+    assert all((a == b).all() for a, b in zip(through_backend, through_model))

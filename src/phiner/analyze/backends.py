@@ -1,13 +1,13 @@
 """Model backends: what reads encoded windows and returns their token logits, batched by length.
 
-A backend is a PyTorch token classifier (fp32, or bf16 where asked) or an ONNX Runtime export
-(:class:`phiner.analyze.onnx.OnnxModel`); :func:`batched_logits` reads windows through either.
+A :class:`Backend` is a PyTorch token classifier (:class:`TorchBackend`: fp32, or bf16 where asked) or an ONNX
+Runtime export (:class:`phiner.analyze.onnx.OnnxModel`); :func:`batched_logits` reads windows through either.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from typing import Callable, ContextManager
+from contextlib import ExitStack, nullcontext
+from typing import Any, Callable, ContextManager, Mapping, Protocol
 
 import numpy as np
 
@@ -53,6 +53,55 @@ def batches(lengths: list[int], batch_size: int, max_tokens: int = MAX_BATCH_TOK
     return out[::-1]
 
 
+class Backend(Protocol):
+    """What reads a padded batch of encoded windows into their token logits."""
+
+    tensors: str
+    """What the tokenizer pads a batch into for it: ``np`` (NumPy arrays) or ``pt`` (PyTorch tensors)."""
+
+    def reading(self) -> ContextManager:
+        """Entered around every batch of one call (inference mode, autocast)."""
+
+    def logits(self, batch: Mapping[str, Any], adapter_names: list[str] | None = None) -> np.ndarray:
+        """``(windows, tokens, labels)`` logits of a padded batch; ``adapter_names`` gives each window its LoRA
+        adapter, where the model holds several."""
+
+
+class TorchBackend:
+    """A PyTorch token classifier as a backend: fp32, or bf16 (its linear layers stored in bf16, under autocast)."""
+
+    tensors = "pt"
+
+    def __init__(self, model, precision: str = "fp32") -> None:
+        self.model, self.bf16 = model, precision == "bf16"
+        self.device = next(model.parameters()).device
+
+    def reading(self) -> ContextManager:
+        import torch
+
+        bf16_linears(self.model, self.bf16)
+        stack = ExitStack()
+        stack.enter_context(torch.inference_mode())
+        kind = self.device.type if self.bf16 else "cpu"
+        stack.enter_context(torch.autocast(kind, dtype=torch.bfloat16, enabled=self.bf16))
+        return stack
+
+    def logits(self, batch: Mapping[str, Any], adapter_names: list[str] | None = None) -> np.ndarray:
+        inputs = {k: v.to(self.device) for k, v in batch.items()}
+        if adapter_names is not None:
+            inputs["adapter_names"] = adapter_names
+        return self.model(**inputs).logits.float().cpu().numpy()
+
+
+def as_backend(model, precision: str = "fp32") -> Backend:
+    """``model`` as a :class:`Backend`: an ONNX export's model (:class:`phiner.analyze.onnx.OnnxModel`) and a
+    :class:`TorchBackend` are ones; a PyTorch token classifier is read through a :class:`TorchBackend` in
+    ``precision``."""
+    from phiner.analyze.onnx import OnnxModel
+
+    return model if isinstance(model, (OnnxModel, TorchBackend)) else TorchBackend(model, precision)
+
+
 def batched_logits(
     model,
     tokenizer,
@@ -64,34 +113,21 @@ def batched_logits(
 ) -> list[np.ndarray]:
     """Logits of each encoded window (its own length, no padding), batches sorted by length.
 
-    ``model`` is a PyTorch token classifier (bf16 autocast when ``precision`` is ``bf16``, else fp32) or an
-    :class:`phiner.analyze.onnx.OnnxModel` (``precision`` ignored). ``guard()``, where given, is entered around each
-    batch's forward pass (an adapter registry's lock). ``adapter_names`` gives each window its LoRA adapter where
-    ``model`` holds several (:mod:`phiner.model.adapters`).
+    ``model`` is a :class:`Backend`, or a model :func:`as_backend` makes one of (a PyTorch token classifier, read
+    in ``precision``: ``bf16`` or ``fp32``). ``guard()``, where given, is entered around each batch's forward pass
+    (an adapter registry's lock). ``adapter_names`` gives each window its LoRA adapter where ``model`` holds several
+    (:mod:`phiner.model.adapters`).
     """
     guard = guard or nullcontext
-    import torch
-
-    onnx = hasattr(model, "session")
+    backend = as_backend(model, precision)
     out: list[np.ndarray | None] = [None] * len(features["input_ids"])
     keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in features]
-    device = "cpu" if onnx else next(model.parameters()).device
-    bf16 = precision == "bf16"
-    if not onnx:
-        bf16_linears(model, bf16)
-    with torch.inference_mode(), torch.autocast(device.type if bf16 else "cpu", dtype=torch.bfloat16, enabled=bf16):
+    with backend.reading():
         for idx in batches([len(ids) for ids in features["input_ids"]], batch_size):
-            batch = tokenizer.pad(
-                {k: [features[k][i] for i in idx] for k in keys}, return_tensors="np" if onnx else "pt"
-            )
+            batch = tokenizer.pad({k: [features[k][i] for i in idx] for k in keys}, return_tensors=backend.tensors)
+            names = None if adapter_names is None else [adapter_names[i] for i in idx]
             with guard():
-                if onnx:
-                    logits = model.logits(batch)
-                else:
-                    inputs = {k: v.to(device) for k, v in batch.items()}
-                    if adapter_names is not None:
-                        inputs["adapter_names"] = [adapter_names[i] for i in idx]
-                    logits = model(**inputs).logits.float().cpu().numpy()
+                logits = backend.logits(batch, names)
             for row, i in enumerate(idx):
                 out[i] = logits[row, : len(features["input_ids"][i])]
     return out  # type: ignore[return-value]
@@ -117,5 +153,3 @@ def bf16_linears(model, bf16: bool = True) -> None:
             module.to(torch.bfloat16)
         elif not bf16 and module.weight.dtype == torch.bfloat16:
             raise PhinerError(Errors.E156)
-
-

@@ -162,5 +162,3 @@ def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
         else:
             break
     return start, end
-
-

@@ -5,7 +5,9 @@ An export folder (written by :mod:`phiner.export.onnx`) holds the model file, th
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any, ContextManager, Mapping
 
 import numpy as np
 
@@ -15,7 +17,10 @@ ONNX_INFO = "onnx.json"
 
 
 class OnnxModel:
-    """An ONNX Runtime session that returns token logits for a padded batch."""
+    """An ONNX Runtime session that returns token logits for a padded batch: a
+    :class:`phiner.analyze.backends.Backend`."""
+
+    tensors = "np"
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -28,7 +33,12 @@ class OnnxModel:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
 
-    def logits(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+    def reading(self) -> ContextManager:
+        return nullcontext()
+
+    def logits(self, batch: Mapping[str, Any], adapter_names: list[str] | None = None) -> np.ndarray:
+        """The batch's logits; an export holds one model, so ``adapter_names`` (for a model with several) is never
+        given."""
         feed = {name: np.asarray(batch[name], dtype=np.int64) for name in self.input_names}
         return self.session.run(["logits"], feed)[0]
 

@@ -17,6 +17,7 @@ import numpy as np
 from phiner.analyze import Detector, SiteRules
 from phiner.analyze.backends import batched_logits
 from phiner.analyze.decode import TextVotes, TokenVote, tally, to_spans
+from phiner.analyze.onnx import OnnxModel
 from phiner.core.errors import Errors, PhinerError, TimeLimitError
 from phiner.core.records import Span
 from phiner.core.runfolder import THRESHOLDS, RunFolder
@@ -101,7 +102,7 @@ class Tagger:
         self.deadline: float | None = None
         """A ``time.monotonic()`` past which :meth:`read` stops with :class:`TimeLimitError` (see :meth:`through`)."""
         """Where set, what reads the windows' logits in place of this tagger's own batches (see :meth:`through`)."""
-        self.precision = "onnx" if hasattr(model, "session") else resolve_precision(precision)
+        self.precision = "onnx" if isinstance(model, OnnxModel) else resolve_precision(precision)
         self.adapter = adapter
         """The LoRA adapter this tagger reads through, where ``model`` holds several (:mod:`phiner.analyze.registry`)."""
 
