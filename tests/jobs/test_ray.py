@@ -1,5 +1,5 @@
 """The Ray engine on a local cluster started here: the one-process job's rows, a killed worker's batch done once,
-bad rows named by id. The shipped model throughout, as a user would run it."""
+bad rows named by id. The shipped model, as a user would run it, where a test reads what a model finds."""
 
 import csv
 import json
@@ -71,12 +71,15 @@ def read_rows(folder, kind):
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["parquet", "csv", "jsonl"])
 def test_given_the_same_secret_and_ids_then_ray_writes_the_rows_of_the_one_process_job(
-    cluster, notes, monkeypatch, capsys, tmp_path, kind
+    cluster, notes, monkeypatch, capsys, tmp_path, kind, name_model_dir
 ):
+    # a small real RoBERTa (conftest's, tagging one name) and the patterns: what is compared is the engines' rows;
+    # the shipped model on Ray is the predict test's below
     folder, items = notes
     secret = tmp_path / "secret"
     secret.write_text("a3" * 32)
     args = ["redact", "--input", folder / f"notes.{kind}", "--operator", "surrogate", "--secret-file", secret]
+    args += ["--model", name_model_dir]
     # fp32: bf16 sums move a token at a threshold's edge with the batch's padding and the thread count, in either
     # engine (1 of 100 notes differed with the shipped model's thresholds); fp32 reads every batch alike.
     args += ["--id-field", "note_id", "--patient-field", "patient", "--batch-size", BATCH, "--precision", "fp32"]
