@@ -170,6 +170,12 @@ def test_given_text_then_the_date_recognizer_finds_dates_and_not_lookalikes(text
             "A 41-year-old man, 41 y/o, 41yo, aged 62, Age: 93, 89 years old, in his 60s",
             ["41", "41", "41", "62", "93", "89", "60"],
         ),
+        # Norwegian prose: children and siblings "på" their age, without "år"
+        (
+            "Har to gutter på 17 og 12, en datter på 8. Barn på 4, 7 og ni år. Søster på 40.",
+            ["17", "12", "8", "4", "7", "ni", "40"],
+        ),
+        ("datter på 3 kg, gutt på 8 uker, sønn på 10 mnd, pasienten på 8 sengepost", []),
         # durations and doses are not ages
         ("For 3 år siden. Har røkt i 10 år. 5 mg, 41 dager, for 10 years", []),
     ],

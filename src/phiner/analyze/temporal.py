@@ -8,7 +8,8 @@ found with a lower score (``7/14`` may be a ratio); a bare ``m/d`` whose numerat
 
 Ages: the number only, as Nor-DeID and phiner's data mark it (``[41] år gammel``, ``[41]-årig``, ``i
 [30]-årene``, ``a [41]-year-old``, ``[41] y/o``, ``Alder: [41]``, ``aged [41]``); the Norwegian and English
-number words to twenty and the tens (``da han var [ti] år``) too. A span of years (``3 år siden``, ``for 10
+number words to twenty and the tens (``da han var [ti] år``) too; in Norwegian prose a child's or sibling's age
+without ``år`` (``to gutter på [17] og [12]``, ``en datter på [8]``). A span of years (``3 år siden``, ``for 10
 years``) is a duration, not an age, and is not found.
 
 Written here, not taken from a library: date parsers (dateutil, dateparser) read one string that is already a
@@ -162,7 +163,13 @@ _NUMBER_WORDS = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_NUM = r"(?P<n>\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_NUMBER = r"\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_NUM = rf"(?P<n>{_NUMBER})"
+_KIN_NUMBER = r"\d{1,3}|" + "|".join(
+    w for w in sorted(_NUMBER_WORDS, key=len, reverse=True) if w not in ("en", "ei", "et", "ett", "one")
+)
+"""The numbers of a child's age in prose: digits or number words, but not those that are articles too (``en``)."""
+_AGE_NUMBER = re.compile(rf"(?<!\w)(?:{_KIN_NUMBER})(?!\w)", re.IGNORECASE)
 
 
 class AgeRecognizer:
@@ -186,16 +193,34 @@ class AgeRecognizer:
         )
     )
 
+    KIN: ClassVar[re.Pattern[str]] = re.compile(
+        # Norwegian: a child or sibling "på" its age, several joined by "og" or commas (to gutter på 17 og 12)
+        r"\b(?:gutt|gutten|gutter|guttene|jente|jenta|jenter|jentene|sønn|sønnen|sønner|sønnene|datter|dattera|"
+        r"datteren|døtre|døtrene|barn|barnet|barna|bror|broren|brødre|søster|søstera|søsteren|søstre|tvillinger|"
+        r"tvillingene|unge|ungen|unger|ungene|pike|piken|barnebarn)"
+        rf"\s{{1,3}}på\s{{1,3}}((?:{_KIN_NUMBER})(?:\s{{0,3}}(?:,|og)\s{{0,3}}(?:{_KIN_NUMBER}))*)"
+        r"(?!\w|[.,]\d|\s{0,3}(?:%|kg|g\b|cm|mm|uker|uke|mnd|måneder|dager|døgn|timer))",
+        re.IGNORECASE,
+    )
+    """A child or sibling and its age in prose, without the word ``år`` (``datter på 8``, ``to gutter på 17 og
+    12``); a weight, a length or an age in weeks or months after the number is not one of these."""
+
     def find(self, text: str) -> list[Span]:
         found: dict[tuple[int, int], float] = {}
         for pattern in self.PATTERNS:
             for m in pattern.finditer(text):
-                start, end = m.span("n")
-                value = text[start:end].lower()
-                number = int(value) if value.isdigit() else _NUMBER_WORDS.get(value, -1)
-                if 0 <= number <= 130:
-                    found[(start, end)] = 0.9
+                self._add(found, text, *m.span("n"), 0.9)
+        for m in self.KIN.finditer(text):
+            for number in _AGE_NUMBER.finditer(text, *m.span(1)):
+                self._add(found, text, *number.span(), 0.85)
         return _outermost(text, found, "AGE", "pattern:age")
+
+    @staticmethod
+    def _add(found: dict[tuple[int, int], float], text: str, start: int, end: int, score: float) -> None:
+        value = text[start:end].lower()
+        number = int(value) if value.isdigit() else _NUMBER_WORDS.get(value, -1)
+        if 0 <= number <= 130:
+            found[(start, end)] = max(score, found.get((start, end), 0.0))
 
 
 def _outermost(text: str, found: dict[tuple[int, int], float], label: str, source: str) -> list[Span]:
