@@ -333,8 +333,8 @@ def _median_of(results: list[dict]) -> dict:
     return out
 
 
-def _prepare_models(base_model: str, tmp: Path, log) -> dict[str, str]:
-    """The base folder, a merged model (random LoRA merged into it) and its int8 ONNX export."""
+def _prepare_models(base_model: str, tmp: Path, log, onnx: bool = True) -> dict[str, str]:
+    """The base folder, a merged model (random LoRA merged into it) and, with ``onnx``, its int8 ONNX export."""
     from phiner.core.config import LoraSettings
     from phiner.export.onnx import write_export
     from phiner.model.base import add_lora, load_base_model, load_tokenizer, random_roberta, resolve_base
@@ -348,10 +348,11 @@ def _prepare_models(base_model: str, tmp: Path, log) -> dict[str, str]:
     merged = tmp / "merged"
     model.save_pretrained(str(merged))
     tokenizer.save_pretrained(str(merged))
-    started = time.perf_counter()
-    write_export(model, tokenizer, tmp / "onnx-int8", int8=True)
-    log(f"  int8 ONNX export of {base_model}: {time.perf_counter() - started:.0f} s")
-    return {"base": base, "merged": str(merged), "onnx": str(tmp / "onnx-int8")}
+    if onnx:
+        started = time.perf_counter()
+        write_export(model, tokenizer, tmp / "onnx-int8", int8=True)
+        log(f"  int8 ONNX export of {base_model}: {time.perf_counter() - started:.0f} s")
+    return {"base": base, "merged": str(merged), **({"onnx": str(tmp / "onnx-int8")} if onnx else {})}
 
 
 def run_bench(
@@ -362,12 +363,14 @@ def run_bench(
     nordeid: Path | None = NORDEID_DEFAULT,
     with_minilm: bool = True,
     sizes: dict[str, int] | None = None,
+    contenders: list[str] | None = None,
     log=print,
 ) -> dict[str, Any]:
     """The whole bench; returns the JSON document (see the README for its keys).
 
     ``base_model``: ``roberta-base-random`` (roberta-base's architecture, random weights: no download),
-    ``minilm``, or a model folder. ``sizes`` overrides the number of texts (n_short, n_long, n_train).
+    ``minilm``, or a model folder. ``sizes`` overrides the number of texts (n_short, n_long, n_train);
+    ``contenders`` the prediction contenders (default: all of :data:`CONTENDERS` this machine runs).
     """
     from transformers import AutoConfig
 
@@ -402,9 +405,10 @@ def run_bench(
             log(f"{base}:")
             folder = tmp / f"model{i}"
             folder.mkdir()
-            models = _prepare_models(base, folder, log)
+            chosen = contenders or [c for c in CONTENDERS if c != "phiner_bf16" or bf16_native()]
+            models = _prepare_models(base, folder, log, onnx=any("onnx" in c for c in chosen))
             config = AutoConfig.from_pretrained(models["merged"])
-            section = _bench_one(models, config, files, quick, repeats, result["matmul_gflops"], log)
+            section = _bench_one(models, config, files, quick, repeats, result["matmul_gflops"], log, chosen)
             if base == base_model:
                 result.update(section)
                 result["base_model"] = base
@@ -413,7 +417,12 @@ def run_bench(
     return result
 
 
-def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, Any]:
+CONTENDERS = ["hf_pipeline", "hf_pipeline_stride", "phiner_fp32", "phiner_onnx_int8", "phiner_bf16"]
+"""What reads the notes in the prediction benches: the HF pipeline truncating and striding, phiner in fp32, int8
+ONNX and bf16 (where the CPU does bf16 natively)."""
+
+
+def _bench_one(models, config, files, quick, repeats, gflops, log, contenders) -> dict[str, Any]:
     train_jobs = {
         p: {
             "worker": "train",
@@ -426,8 +435,6 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
         }
         for p in ("design", "phiner")
     }
-    contenders = ["hf_pipeline", "hf_pipeline_stride", "phiner_fp32", "phiner_onnx_int8"]
-    contenders += ["phiner_bf16"] if bf16_native() else []
     pipeline_length = min(512, config.max_position_embeddings - 2)
     predict_jobs = {}
     for kind in ("short", "long"):
@@ -437,7 +444,7 @@ def _bench_one(models, config, files, quick, repeats, gflops, log) -> dict[str, 
                 "contender": c,
                 "texts": files[kind],
                 "merged": models["merged"],
-                "onnx": models["onnx"],
+                "onnx": models.get("onnx"),
                 "batch_size": 16,
                 "passes": 1 if quick else 3,
                 "pipeline_max_length": pipeline_length,
