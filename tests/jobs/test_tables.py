@@ -209,7 +209,7 @@ def run_redact(model_dir, src, dst, *extra):
 def test_given_a_killed_table_job_then_resume_by_id_writes_each_row_once_even_with_the_input_reordered(
     name_model_dir, tmp_path
 ):
-    n = 10_000
+    n = 3_000
     src, dst = tmp_path / "notes.parquet", tmp_path / "out"
     write_parquet(src, rows(n))
     args = ("--id-field", "id", "--batch-size", "100", "--operator", "surrogate")
