@@ -177,3 +177,23 @@ def test_given_evaluate_with_false_positives_then_they_go_to_a_0600_file_with_th
     assert path.stat().st_mode & 0o777 == 0o600
     assert report["overlap_precision"]["all"]["value"] == 0.0
     assert sum(r["count"] for r in report["frequent_false"]) == len(false)
+
+
+def test_given_gold_of_a_type_only_recognizers_find_then_evaluate_scores_it_by_characters_and_spans(
+    monkeypatch, capsys, name_model_dir, tmp_path
+):
+    import json
+
+    from conftest import NAME, run_cli
+
+    text = f"Skriv til kari@example.com, sa {NAME}."
+    start = text.index("kari")
+    gold = [{"start": start, "end": start + 16, "label": "CONTACT"}]
+    gold.append({"start": text.index(NAME), "end": text.index(NAME) + len(NAME), "label": "PATIENT"})
+    data = tmp_path / "gold.jsonl"
+    data.write_text(json.dumps({"text": text, "ner_tags": gold}) + "\n", encoding="utf-8")
+    code, out, err = run_cli(monkeypatch, capsys, "evaluate", "--model", name_model_dir, "--data", data, "--json")
+    assert code == 0, err  # a CONTACT span once ended in KeyError: 'B-CONTACT'
+    report = json.loads(out)
+    assert report["char_recall"]["CONTACT"]["value"] == 1.0
+    assert "CONTACT" not in report["seqeval"]["per_type"]  # the token view is the model's six types

@@ -9,7 +9,7 @@ from typing import Any
 
 from phiner.analyze.decode import decide
 from phiner.analyze.tagger import Tagger
-from phiner.core.labels import ID2LABEL
+from phiner.core.labels import ENTITY_TYPES, ID2LABEL
 from phiner.core.records import write_jsonl
 from phiner.evaluate.metrics import confusion, deid_scores, frequent_false, per_type_report, seqeval_scores
 from phiner.model.windows import align_labels
@@ -70,10 +70,12 @@ def evaluate_tagger(
 def _token_sequences(
     tokenizer, record: dict[str, Any], tokens: dict, thresholds: dict[str, float] | None = None
 ) -> tuple[list[str], list[str]]:
-    """Gold and predicted labels over every token of the whole text (no truncation)."""
+    """Gold and predicted labels over every token of the whole text (no truncation), in the model's types: a gold
+    span of a type only recognizers find (CONTACT) is O here, and is scored by the character and span views."""
     enc = tokenizer(record["text"], return_offsets_mapping=True, add_special_tokens=False, verbose=False)
     offsets = [tuple(o) for o in enc["offset_mapping"]]
-    labels = align_labels(offsets, [0] * len(offsets), record["ner_tags"])
+    modelled = [tag for tag in record["ner_tags"] if tag["label"] in ENTITY_TYPES]
+    labels = align_labels(offsets, [0] * len(offsets), modelled)
     gold, pred = [], []
     for offset, label in zip(offsets, labels):
         if label < 0:
