@@ -14,8 +14,27 @@ from phiner.cli.detection import KnownField, Model, NoRules, Rules, Thresholds, 
 
 
 def evaluate(
-    data: Annotated[Path, typer.Option(help="Dataset folder (its test split) or a JSONL file.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="Labelled notes: a dataset folder (its test split), records JSONL, or a corpus (see --format)."
+        ),
+    ],
     model: Model = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="auto, records, i2b2 (n2c2 2014 XML), brat (.txt + .ann), labelstudio (JSON export), prodigy "
+            "(JSONL with spans) or conll (IOB2).",
+        ),
+    ] = "auto",
+    type_map: Annotated[
+        Optional[str],
+        typer.Option(
+            help="YAML of the corpus's labels -> phiner's types or ignore, or a shipped map: i2b2-2014, physionet."
+        ),
+    ] = None,
     split: Annotated[str, typer.Option(help="Split of a dataset folder.")] = "test",
     max_length: Annotated[Optional[int], typer.Option(help="Tokens per window (the model's training window).")] = None,
     stride: Annotated[Optional[int], typer.Option(help="Tokens shared by consecutive windows (the model's).")] = None,
@@ -45,10 +64,10 @@ def evaluate(
     The model's entities are merged with the built-in recognizers and rules (--no-rules: the model alone),
     a site's --rules and each record's known PHI; each source's share of the caught PHI is printed."""
     from phiner.analyze.tagger import run_windowing
-    from phiner.data.dataset import load_records
     from phiner.evaluate.evaluation import evaluate_tagger
+    from phiner.jobs.corpora import load_type_map, read_corpus
 
-    records = load_records(data, split)
+    records = read_corpus(data, format, load_type_map(type_map), split=split)
     model = resolve_model(model)
     tagger = load_tagger(
         model,
