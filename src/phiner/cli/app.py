@@ -30,10 +30,18 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 
 
 class progress:
-    """A rich progress bar on stderr with documents per second; yields the function that advances it."""
+    """A progress bar on stderr, drawn only where stderr is a terminal: documents done of ``total`` (the count the
+    job's pre-read found), the rate, the time taken and the time left; yields the function that advances it."""
 
-    def __init__(self, unit: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    def __init__(self, unit: str, total: int | None = None) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(
             TextColumn(f"{unit}"),
@@ -41,9 +49,12 @@ class progress:
             BarColumn(),
             TextColumn("{task.fields[rate]} docs/s"),
             TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
             console=console,
+            disable=not console.is_terminal,
         )
-        self.task = self.bar.add_task(unit, total=None, rate="-")
+        self.task = self.bar.add_task(unit, total=total, rate="-")
         self.start = 0.0
 
     def __enter__(self):

@@ -116,7 +116,7 @@ def _predict_jsonl(loader, input: Path, output: Path, options, resume: bool) -> 
 
     scanned = scan_predict_jsonl(input, options)
     tagger = loader()
-    with progress("records") as advance:
+    with progress("records", scanned) as advance:
         stats = predict_jsonl(tagger, input, output, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} records to {output} (they hold PHI: the file is readable by its owner only)")
 

@@ -194,12 +194,13 @@ def _overrides(keep: list[str], override: list[str]) -> dict[str, str]:
 
 def _redact_many(loader, request, options, kind: str) -> None:
     """A folder of .txt files or a JSONL file (its bad lines refused before the model loads) redacted."""
-    from phiner.jobs.batch import redact_folder, redact_jsonl, scan_jsonl
+    from phiner.jobs.batch import redact_folder, redact_jsonl, scan_jsonl, text_files
 
     input, output = request.input, request.output
     scanned = scan_jsonl(input, options) if kind == "jsonl" else None
     tagger = loader()
-    with progress("documents") as advance:
+    total = scanned if kind == "jsonl" else len(text_files(input)[0])
+    with progress("documents", total) as advance:
         if kind == "folder":
             stats = redact_folder(tagger, input, output, options, resume=request.resume, progress=advance)
         else:

@@ -94,7 +94,7 @@ def run_tables(
         stats = run_on_ray(job, options, loader, ray, scanned=scanned)
     else:
         tagger = loader()
-        with progress("rows") as advance:
+        with progress("rows", scanned) as advance:
             stats = run_table_job(tagger, job, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} rows to {job.output} (skipped {stats['skipped']} already done)")
     if job.links_skipped:
