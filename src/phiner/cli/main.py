@@ -37,13 +37,29 @@ for _group, _commands in COMMANDS.items():
         _group.command(_name)(_command)
 
 
+def quiet_libraries() -> None:
+    """The libraries' own progress bars (loading weights) and warnings (deprecations meant for their callers) kept
+    off stderr, which then holds phiner's lines alone; ``phiner --verbose ...`` shows them."""
+    import warnings
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
 def main() -> None:
-    """Entry point: phiner's own errors (:class:`PhinerError`) become one line on stderr and exit code 2, no
+    """Entry point (``--verbose`` anywhere before ``--``: the libraries' bars and warnings too, see
+    :func:`quiet_libraries`): phiner's own errors (:class:`PhinerError`) become one line on stderr and exit code 2, no
     traceback; a file that cannot be read or written (a full disk) is one of them, a
     :class:`~phiner.core.errors.FileError` named by its file and the system's words, raised where phiner touches
     the file. Any other exception is a bug: it shows its traceback, never its local variables."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args, notes = renamed(sys.argv[1:])
+    if "--verbose" in args[: args.index("--") if "--" in args else len(args)]:
+        args.remove("--verbose")
+    else:
+        quiet_libraries()
     for note in notes:
         console.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
     try:
