@@ -93,3 +93,30 @@ def test_given_linux_with_glibc_then_freed_memory_is_kept_in_the_process():
         assert keep_freed_memory() is True  # mallopt accepted all three settings
     else:
         assert keep_freed_memory() is False
+
+
+def test_given_a_run_then_its_merged_model_is_kept_in_the_cache_and_read_without_peft(tiny_run, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    run, _ = tiny_run
+    env = {**os.environ, "PHINER_CACHE": str(tmp_path / "cache"), "HF_HUB_OFFLINE": "1"}
+    probe = (
+        "import json, sys, torch; from phiner.model.base import load_run; "
+        f"model, tok = load_run({str(run)!r}); ids = tok('Kari Nordmann bor i Bodø', return_tensors='pt'); "
+        "print(json.dumps({'peft': 'peft' in sys.modules, 'logits': model(**ids).logits.tolist()}))"
+    )
+    first, second = (
+        json.loads(subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                                  check=True).stdout.splitlines()[-1])
+        for _ in range(2)
+    )  # fmt: skip
+    kept = list((tmp_path / "cache").glob("merged-*"))
+    assert len(kept) == 1 and (kept[0] / "config.json").is_file()
+    assert first["peft"] and not second["peft"], "the second load reads the kept model, without peft"
+    assert first["logits"] == second["logits"], "the same weights: the same logits, bit for bit"
+    (run / "adapter_model.safetensors").touch()  # the same bytes: the same digest, nothing merged again
+    subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=True)
+    assert len(list((tmp_path / "cache").glob("merged-*"))) == 1

@@ -137,8 +137,10 @@ def count_parameters(model) -> dict[str, Any]:
 
 
 def load_run(run: str | Path, *, merged: bool = True):
-    """The model and tokenizer of a run folder (adapter + base) or of a merged folder."""
-    from peft import PeftModel
+    """The model and tokenizer of a run folder (adapter + base) or of a merged folder.
+
+    A run's adapter merged into its base is kept in the user's cache (:func:`merged_cache`) the first time, and read
+    from there after: a plain transformers model, the same weights, loaded without peft."""
     from transformers import AutoModelForTokenClassification
 
     run = check_run_folder(run)
@@ -154,12 +156,19 @@ def load_run(run: str | Path, *, merged: bool = True):
         weights = run / "adapter_model.safetensors"
         if not weights.is_file():
             raise ModelNotFoundError(Errors.E061.format(path=weights))
-        try:
-            model = PeftModel.from_pretrained(load_base_model(resolve_base(base)), str(run))
-        except Exception as err:  # safetensors, torch and peft each raise their own kinds
-            raise ModelNotFoundError(Errors.E062.format(path=weights, error=type(err).__name__)) from None
-        if merged:
-            model = model.merge_and_unload()
+        resolved = resolve_base(base)
+        cached = merged_cache(run, resolved) if merged else None
+        model = _read_cached(cached) if cached is not None else None
+        if model is None:
+            from peft import PeftModel
+
+            try:
+                model = PeftModel.from_pretrained(load_base_model(resolved), str(run))
+            except Exception as err:  # safetensors, torch and peft each raise their own kinds
+                raise ModelNotFoundError(Errors.E062.format(path=weights, error=type(err).__name__)) from None
+            if merged:
+                model = model.merge_and_unload()
+                _keep(model, cached)
     else:
         if not has_tokenizer:
             tokenizer = AutoTokenizer.from_pretrained(str(run))  # transformers says what is missing
@@ -169,6 +178,58 @@ def load_run(run: str | Path, *, merged: bool = True):
             raise ModelNotFoundError(Errors.E063.format(path=run, error=type(err).__name__)) from None
     model.eval()
     return model, tokenizer
+
+
+def merged_cache(run: Path, base: str) -> Path:
+    """Where a run's merged model is kept: a folder of the user's cache (:func:`phiner.model.me5.cache_dir`) named
+    by a digest of the run's adapter files and of its base (a folder's files by name, size and time; else its
+    name), so that a retrained run or a changed base is merged again."""
+    import hashlib
+
+    from phiner.model.me5 import cache_dir
+
+    digest = hashlib.sha256()
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        digest.update((run / name).read_bytes())
+    digest.update(base.encode())
+    if Path(base).is_dir():
+        for path in sorted(Path(base).iterdir()):
+            if path.is_file():
+                stat = path.stat()
+                digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return cache_dir() / f"merged-{digest.hexdigest()[:24]}"
+
+
+def _read_cached(folder: Path):
+    """The merged model kept in ``folder``, or None where there is none (or it cannot be read: it is made again)."""
+    if not (folder / "config.json").is_file():
+        return None
+    from transformers import AutoModelForTokenClassification
+
+    try:
+        return AutoModelForTokenClassification.from_pretrained(str(folder))
+    except Exception:  # a cache cut short or from other versions: merged again from the run
+        return None
+
+
+def _keep(model, folder: Path) -> None:
+    """``model`` saved into ``folder`` of the cache, atomically (a temporary folder beside it, renamed); a cache
+    that cannot be written (read-only, full) only costs the merge again next time."""
+    import shutil
+    import tempfile
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError:
+        return
+    try:
+        model.save_pretrained(str(tmp))
+        os.replace(tmp, folder)
+    except OSError:  # another process kept it first, or the disk is full
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_run_folder(run: str | Path) -> Path:
