@@ -64,13 +64,15 @@ def test_given_a_job_whose_stderr_is_no_terminal_then_no_bar_is_drawn(name_model
     assert "documents" not in done.stderr and "docs/s" not in done.stderr
 
 
-def test_given_a_command_then_stderr_holds_no_library_bar_or_warning_unless_verbose(name_model_dir):
+def test_given_a_command_then_stderr_says_what_it_loaded_once_and_holds_no_library_bar_or_warning_unless_verbose(
+    name_model_dir,
+):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY")}
     env["HF_HUB_OFFLINE"] = "1"
     base = [sys.executable, "-m", "phiner", "redact", "--model", str(name_model_dir), "--text", f"Ring {NAME}."]
     quiet = subprocess.run(base, capture_output=True, text=True, env=env, timeout=120)
     assert quiet.returncode == 0 and quiet.stdout.strip() == "Ring [PATIENT]."
-    assert quiet.stderr == ""
+    assert re.fullmatch(rf"loaded {re.escape(str(name_model_dir))} in \d+\.\d s\n", quiet.stderr), quiet.stderr
     verbose = subprocess.run([*base, "--verbose"], capture_output=True, text=True, env=env, timeout=120)
     assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
     assert "Loading weights" in verbose.stderr or "Warning" in verbose.stderr

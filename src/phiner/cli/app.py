@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -27,6 +28,20 @@ app.add_typer(export_app, name="export")
 console = Console(stderr=True, soft_wrap=True)
 # Piped output keeps whole table rows (rich would fold them at 80 columns).
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
+def load(loader):
+    """The analyzer ``loader`` builds, and one line on stderr saying what was loaded and in how long."""
+    import time
+
+    started = time.perf_counter()
+    analyzer = loader()
+    path = (getattr(analyzer, "info", None) or {}).get("path")
+    from phiner.model.base import default_model
+
+    what = "the shipped model" if path and Path(path) == default_model() else (path or "the adapters")
+    console.print(f"loaded {what} in {time.perf_counter() - started:.1f} s", highlight=False, markup=False)
+    return analyzer
 
 
 class progress:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import out, progress
+from phiner.cli.app import load, out, progress
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -100,7 +100,7 @@ def predict(
         from phiner.jobs.batch import scan_predict_jsonl
 
         scan_predict_jsonl(input, options)
-    tagger = loader()
+    tagger = load(loader)
     item = _record(input, record) if input is not None else {"text": text}
     found = tagger.read([item["text"]], known=[record_known(item, known_field, columns)])[0].spans
     print_entities("Predicted Entities", [s.to_dict() for s in found])
@@ -115,7 +115,7 @@ def _predict_jsonl(loader, input: Path, output: Path, options, resume: bool) -> 
     from phiner.jobs.batch import predict_jsonl, scan_predict_jsonl
 
     scanned = scan_predict_jsonl(input, options)
-    tagger = loader()
+    tagger = load(loader)
     with progress("records", scanned) as advance:
         stats = predict_jsonl(tagger, input, output, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} records to {output} (they hold PHI: the file is readable by its owner only)")

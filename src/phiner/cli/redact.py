@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import console, out, progress
+from phiner.cli.app import console, load, out, progress
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -160,7 +160,7 @@ def _redact_one(loader, request, options) -> None:
     document = request.text if request.text is not None else read_text_file(request.input)
     if request.text is None and not document.strip():
         raise PhinerError(Errors.E284.format(path=request.input))
-    [(redaction, context)] = redact_documents(loader(), [document], options)
+    [(redaction, context)] = redact_documents(load(loader), [document], options)
     if request.key:
         with atomic_write(request.key) as fh:
             fh.write(json.dumps({"line": 0, **context.key()}, ensure_ascii=False) + "\n")
@@ -198,7 +198,7 @@ def _redact_many(loader, request, options, kind: str) -> None:
 
     input, output = request.input, request.output
     scanned = scan_jsonl(input, options) if kind == "jsonl" else None
-    tagger = loader()
+    tagger = load(loader)
     total = scanned if kind == "jsonl" else len(text_files(input)[0])
     with progress("documents", total) as advance:
         if kind == "folder":

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from phiner.cli.app import console, out, progress
+from phiner.cli.app import console, load, out, progress
 from phiner.core.errors import Errors, PhinerError
 from phiner.core.help import JOB, RAY
 
@@ -93,7 +93,7 @@ def run_tables(
 
         stats = run_on_ray(job, options, loader, ray, scanned=scanned)
     else:
-        tagger = loader()
+        tagger = load(loader)
         with progress("rows", scanned) as advance:
             stats = run_table_job(tagger, job, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} rows to {job.output} (skipped {stats['skipped']} already done)")
