@@ -101,6 +101,10 @@ class RecordsJob:
             fh.writelines(rows)
             fsynced(fh)
 
+    def found(self, done: tuple[list[str], list[str]]) -> Iterator[tuple[str, str]]:
+        for row in done[0]:
+            yield from ((item["label"], item["source"]) for item in json.loads(row)["entities"])
+
     def merge(self, stems: list[Path], dst: Path) -> None:
         _concatenate([stem.with_suffix(".jsonl") for stem in stems], dst)
 
@@ -349,6 +353,7 @@ class TextsJob:
     output: Path
     files: tuple[Path, ...]
     links_skipped: int = 0
+    mode: Mode = "redact"
 
     def units(self) -> tuple[Path, ...]:
         return (self.input,)
@@ -371,16 +376,20 @@ class TextsJob:
     def take(self, batch: list[Path], keep: list[int]) -> list[Path]:
         return [batch[i] for i in keep]
 
-    def step(self, tagger, batch: list[Path], options: RedactOptions) -> list[str]:
+    def step(self, tagger, batch: list[Path], options: RedactOptions) -> tuple[list[str], list[tuple[str, str]]]:
         ids = self.ids(batch, options)
         texts = [read_text_file(path) for path in batch]
         done = redact_documents(tagger, texts, options, ids=ids)
-        return [json.dumps({"id": i, "text": r.text}, ensure_ascii=False) + "\n" for i, (r, _) in zip(ids, done)]
+        lines = [json.dumps({"id": i, "text": r.text}, ensure_ascii=False) + "\n" for i, (r, _) in zip(ids, done)]
+        return lines, [(item.label, item.source) for r, _ in done for item in r.items]
 
-    def write(self, done: list[str], stem: Path) -> None:
+    def write(self, done: tuple[list[str], list[tuple[str, str]]], stem: Path) -> None:
         with open_private(stem.with_suffix(".jsonl"), "w") as fh:
-            fh.writelines(done)
+            fh.writelines(done[0])
             fsynced(fh)
+
+    def found(self, done: tuple[list[str], list[tuple[str, str]]]) -> list[tuple[str, str]]:
+        return done[1]
 
     def merge(self, stems: list[Path], dst: Path) -> None:
         for stem in stems:

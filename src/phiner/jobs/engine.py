@@ -8,7 +8,9 @@ unit is read to its end its chunks are merged into its part of the output; when 
 the output in place (a rename) and the folder goes. A killed job leaves only that folder, and ``resume=True``
 goes on from it, skipping the documents whose ids are committed: by id, not by position, each committed id
 standing for one document that has it (ids may repeat). A job with no secret and no seed draws one and keeps it
-in the folder's ``state.json`` (0600), so a resumed job gives the same patients the same surrogates.
+in the folder's ``state.json`` (0600), so a resumed job gives the same patients the same surrogates. Beside the
+output, as it appears, goes the job's ledger (:mod:`phiner.jobs.ledger`): its settings, its analyzer and what each
+source found, counted per committed chunk.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,6 +29,7 @@ from typing import Any, Protocol
 from phiner.anonymize.surrogates import draw_secret
 from phiner.core.errors import Errors, OutputExistsError, os_errors
 from phiner.core.records import atomic_write, make_folder
+from phiner.jobs.ledger import add, secret_kind, tally, write_ledger
 from phiner.pipeline import RedactOptions
 
 STATE = "state.json"
@@ -42,6 +45,8 @@ class Layout(Protocol):
     """What one kind of job reads, does and writes; :func:`run_job` drives it."""
 
     output: Path
+    mode: str
+    """``redact`` or ``predict``: what the step does, as the job's ledger says."""
 
     def units(self) -> Sequence[Path]:
         """The job's inputs, in order: each becomes one part of the output."""
@@ -69,6 +74,9 @@ class Layout(Protocol):
 
     def write(self, done: Any, stem: Path) -> None:
         """A done batch as its chunk files ``stem.*``, on disk (fsynced) before its commit."""
+
+    def found(self, done: Any) -> Iterable[tuple[str, str]]:
+        """The ``(type, source)`` of each span a done batch holds: what its ledger counts."""
 
     def merge(self, stems: list[Path], dst: Path) -> None:
         """A unit's chunks, in commit order, into its part ``dst``, atomically."""
@@ -106,6 +114,7 @@ def run_job(
             raise OutputExistsError(Errors.E202.format(path=layout.output))
         return {"skipped": total, "written": 0, "seconds": 0.0}
     fresh = not partial.exists()
+    secret = secret_kind(options)
     try:
         options = _open(layout, partial, options, resume)
         written = sum(_write_unit(tagger, layout, partial, unit, options, progress) for unit in layout.units())
@@ -114,6 +123,12 @@ def run_job(
             shutil.rmtree(partial)
         raise
     stems = [stem for unit in layout.units() for stem in committed(partial / CHUNKS / layout.name(unit))]
+    found: dict[str, dict[str, int]] = {}
+    for stem in stems:
+        if stem.with_suffix(".found.json").is_file():
+            add(found, json.loads(stem.with_suffix(".found.json").read_bytes()))
+    write_ledger(layout.output, mode=layout.mode, inputs=layout.units(), options=options, secret=secret,
+                 tagger=tagger, documents=total, written=written, found=found, started=started)  # fmt: skip
     layout.finish(partial, stems)
     return {"skipped": total - written, "written": written, "seconds": round(time.perf_counter() - started, 3)}
 
@@ -159,7 +174,10 @@ def _write_unit(
         if len(keep) < len(ids):
             batch, ids = layout.take(batch, keep), [ids[i] for i in keep]
         stem = folder / f"{len(stems):06d}"
-        layout.write(layout.step(tagger, batch, options), stem)
+        done_batch = layout.step(tagger, batch, options)
+        layout.write(done_batch, stem)
+        with atomic_write(stem.with_suffix(".found.json")) as fh:
+            json.dump(tally(layout.found(done_batch)), fh)
         with atomic_write(stem.with_suffix(".ids.json")) as fh:  # the commit, once the chunk is on disk
             json.dump(ids, fh)
         stems.append(stem)

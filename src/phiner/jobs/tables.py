@@ -255,6 +255,14 @@ class TableJob:
             _write_chunk(entities, stem.with_suffix(".entities.parquet"))
         _write_chunk(rows, stem.with_suffix(".parquet"))
 
+    def found(self, done: tuple[pa.Table, pa.Table | None]) -> Iterator[tuple[str, str]]:
+        rows, entities = done
+        if entities is not None:
+            yield from zip(entities.column("label").to_pylist(), entities.column("source").to_pylist())
+            return
+        for found in rows.column(ENTITIES).to_pylist():
+            yield from ((item["label"], item["source"]) for item in json.loads(found))
+
     def merge(self, stems: list[Path], dst: Path) -> None:
         _merge([stem.with_suffix(".parquet") for stem in stems], dst, self.output_format)
 
