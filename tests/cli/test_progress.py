@@ -50,6 +50,7 @@ def test_given_a_job_in_a_terminal_then_its_bar_shows_the_total_a_moving_count_a
     counts = {int(m) for m in re.findall(r"documents\s+(\d+)/200", screen)}
     assert 200 in counts and len(counts) >= 2, screen[-2000:]  # the total from the start, and a count that moved
     assert "left" in screen and "docs/s" in screen
+    assert re.search(r"200 documents in \d+\.\d s \(\d+\.\d/s\); found: PATIENT 200", screen), screen[-2000:]
     assert b"wrote 200 documents" in stdout
 
 
@@ -66,7 +67,11 @@ def test_given_a_command_then_stderr_says_what_it_loaded_once_and_holds_no_libra
     assert re.fullmatch(rf"loaded {re.escape(str(name_model_dir))} in \d+\.\d s\n", quiet.stderr), quiet.stderr
     job = [*base[:6], "--input", str(src), "--output", str(tmp_path / "out.jsonl")]
     piped = subprocess.run(job, capture_output=True, text=True, env=env, timeout=120)  # stderr no terminal: no bar
-    assert piped.returncode == 0 and re.fullmatch(r"loaded \S+ in \d+\.\d s\n", piped.stderr), piped.stderr
+    summary = r"40 documents in \d+\.\d s \(\d+\.\d/s\); found: PATIENT 40\n"
+    assert piped.returncode == 0 and re.fullmatch(rf"loaded \S+ in \d+\.\d s\n{summary}", piped.stderr), piped.stderr
+    (tmp_path / "out.jsonl").unlink()
+    quiet_job = subprocess.run([*job, "--quiet"], capture_output=True, text=True, env=env, timeout=120)
+    assert quiet_job.returncode == 0 and quiet_job.stderr == "" and quiet_job.stdout == piped.stdout
     verbose = subprocess.run([*base, "--verbose"], capture_output=True, text=True, env=env, timeout=120)
     assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
     assert "Loading weights" in verbose.stderr or "Warning" in verbose.stderr

@@ -30,6 +30,24 @@ console = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 
 
+QUIET = False
+"""``--quiet`` (anywhere before ``--``): no bar, no load line, no summary on stderr; errors and warnings stay."""
+
+
+def summary(stats: dict, unit: str = "documents") -> None:
+    """One line on stderr when a job ends: documents, seconds, rate, and the PHI found by type."""
+    if QUIET or "found" not in stats:
+        return
+    found = {label: sum(sources.values()) for label, sources in stats["found"].items()}
+    kinds = ", ".join(f"{label} {n}" for label, n in sorted(found.items(), key=lambda kv: -kv[1])) or "none"
+    rate = stats["written"] / stats["seconds"] if stats["seconds"] else 0.0
+    console.print(
+        f"{stats['written']} {unit} in {stats['seconds']:.1f} s ({rate:.1f}/s); found: {kinds}",
+        highlight=False,
+        markup=False,
+    )
+
+
 def load(loader):
     """The analyzer ``loader`` builds, and one line on stderr saying what was loaded and in how long."""
     import time
@@ -40,7 +58,8 @@ def load(loader):
     from phiner.model.base import default_model
 
     what = "the shipped model" if path and Path(path) == default_model() else (path or "the adapters")
-    console.print(f"loaded {what} in {time.perf_counter() - started:.1f} s", highlight=False, markup=False)
+    if not QUIET:
+        console.print(f"loaded {what} in {time.perf_counter() - started:.1f} s", highlight=False, markup=False)
     return analyzer
 
 
@@ -67,7 +86,7 @@ class progress:
             TextColumn("left"),
             TimeRemainingColumn(),
             console=console,
-            disable=not console.is_terminal,
+            disable=QUIET or not console.is_terminal,
         )
         self.task = self.bar.add_task(unit, total=total, rate="-")
         self.start = 0.0

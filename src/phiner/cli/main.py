@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+import phiner.cli.app as cli_app
 from phiner.cli import calibrate, data, evaluate, export, predict, redact, serve, train
 from phiner.cli.app import app, console, data_app, export_app
 from phiner.cli.options import renamed
@@ -56,10 +57,14 @@ def main() -> None:
     the file. Any other exception is a bug: it shows its traceback, never its local variables."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     args, notes = renamed(sys.argv[1:])
-    if "--verbose" in args[: args.index("--") if "--" in args else len(args)]:
+    options = args[: args.index("--") if "--" in args else len(args)]
+    if "--verbose" in options:
         args.remove("--verbose")
     else:
         quiet_libraries()
+    if "--quiet" in options:
+        args.remove("--quiet")
+        cli_app.QUIET = True
     for note in notes:
         console.print(f"[yellow]warning:[/yellow] {note}", highlight=False)
     try:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import load, out, progress
+from phiner.cli.app import load, out, progress, summary
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -119,6 +119,7 @@ def _predict_jsonl(loader, input: Path, output: Path, options, resume: bool) -> 
     with progress("records", scanned) as advance:
         stats = predict_jsonl(tagger, input, output, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} records to {output} (they hold PHI: the file is readable by its owner only)")
+    summary(stats, "records")
 
 
 def _record(input: Path, record: int | None) -> dict:

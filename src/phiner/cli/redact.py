@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from phiner.cli.adapters import Adapters, Base, DefaultAdapter, Precision, tagger_or_adapter_loader
-from phiner.cli.app import console, load, out, progress
+from phiner.cli.app import console, load, out, progress, summary
 from phiner.cli.detection import (
     KnownColumns,
     KnownField,
@@ -207,5 +207,6 @@ def _redact_many(loader, request, options, kind: str) -> None:
             stats = redact_jsonl(tagger, input, output, options, resume=request.resume, key_file=request.key,
                                  progress=advance, scanned=scanned)  # fmt: skip
     out.print(f"wrote {stats['written']} documents to {output} (skipped {stats['skipped']} already done)")
+    summary(stats, "documents")
     if stats.get("links_skipped"):
         warn(f"skipped {stats['links_skipped']} link(s) pointing out of {input}")

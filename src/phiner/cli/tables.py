@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from phiner.cli.app import console, load, out, progress
+from phiner.cli.app import console, load, out, progress, summary
 from phiner.core.errors import Errors, PhinerError
 from phiner.core.help import JOB, RAY
 
@@ -97,6 +97,7 @@ def run_tables(
         with progress("rows", scanned) as advance:
             stats = run_table_job(tagger, job, options, resume=resume, progress=advance, scanned=scanned)
     out.print(f"wrote {stats['written']} rows to {job.output} (skipped {stats['skipped']} already done)")
+    summary(stats, "rows")
     if job.links_skipped:
         console.print(
             f"[yellow]warning:[/yellow] skipped {job.links_skipped} link(s) pointing out of {job.base}",

@@ -104,7 +104,8 @@ def run_job(
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, float]:
     """Do the job (see the module's docstring); ``total`` is its documents, as its scan counted them. Returns the
-    documents written now and skipped as done before, and the seconds it took."""
+    documents written now and skipped as done before, the seconds it took, and the spans found by type and source
+    (as the ledger counts them)."""
     started = time.perf_counter()
     partial = partial_of(layout.output)
     if partial.exists() and not (partial / STATE).exists() and output_written(layout.output):
@@ -130,7 +131,8 @@ def run_job(
     write_ledger(layout.output, mode=layout.mode, inputs=layout.units(), options=options, secret=secret,
                  tagger=tagger, documents=total, written=written, found=found, started=started)  # fmt: skip
     layout.finish(partial, stems)
-    return {"skipped": total - written, "written": written, "seconds": round(time.perf_counter() - started, 3)}
+    seconds = round(time.perf_counter() - started, 3)
+    return {"skipped": total - written, "written": written, "seconds": seconds, "found": found}
 
 
 def output_written(output: Path) -> bool:
