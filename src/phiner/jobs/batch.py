@@ -41,6 +41,8 @@ from phiner.pipeline import RedactOptions, redact_documents
 # JSONL jobs.
 
 Mode = Literal["redact", "predict"]
+_Done = tuple[list[str], list[str], list[tuple[str, str]]]
+"""A done batch of a JSONL job: its output lines, its key lines, and the ``(type, source)`` of each span."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,15 @@ class RecordsJob:
     def take(self, batch: list, keep: list[int]) -> list:
         return [batch[i] for i in keep]
 
-    def step(self, tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions):
+    def step(self, tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions) -> _Done:
+        """The batch's output lines, key lines (redact) and the ``(type, source)`` of each span found."""
         if self.mode == "predict":
-            return _predict_batch(tagger, [record for _, record in batch], options), []
+            rows, found = _predict_batch(tagger, [record for _, record in batch], options)
+            return rows, [], found
         return _redact_batch(tagger, batch, options)
 
-    def write(self, done: tuple[list[str], list[str]], stem: Path) -> None:
-        rows, keys = done
+    def write(self, done: _Done, stem: Path) -> None:
+        rows, keys, _ = done
         if self.key is not None:
             with open_private(stem.with_suffix(".keys.jsonl"), "w") as fh:
                 fh.writelines(keys)
@@ -101,9 +105,8 @@ class RecordsJob:
             fh.writelines(rows)
             fsynced(fh)
 
-    def found(self, done: tuple[list[str], list[str]]) -> Iterator[tuple[str, str]]:
-        for row in done[0]:
-            yield from ((item["label"], item["source"]) for item in json.loads(row)["entities"])
+    def found(self, done: _Done) -> list[tuple[str, str]]:
+        return done[2]
 
     def merge(self, stems: list[Path], dst: Path) -> None:
         _concatenate([stem.with_suffix(".jsonl") for stem in stems], dst)
@@ -272,24 +275,25 @@ def scan_predict_jsonl(src: str | Path, options: RedactOptions) -> int:
     return count
 
 
-def _predict_batch(tagger, records: list[dict[str, Any]], options: RedactOptions) -> list[str]:
+def _predict_batch(
+    tagger, records: list[dict[str, Any]], options: RedactOptions
+) -> tuple[list[str], list[tuple[str, str]]]:
     known = [record_known(r, options.known_field, options.known_columns) for r in records]
     found = tagger.read([r["text"] for r in records], known=known)
-    return [
+    rows = [
         dumps_record({**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}) + "\n"
         for r, p in zip(records, found)
     ]
+    return rows, [(s.label, s.source) for p in found for s in p.spans]
 
 
-def _redact_batch(
-    tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions
-) -> tuple[list[str], list[str]]:
+def _redact_batch(tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions) -> _Done:
     records = [record for _, record in batch]
     texts = [record[options.text_field] for record in records]
     ids = [str(r[options.id_field]) for r in records] if options.id_field else None
     patients = [str(r[options.patient_field]) for r in records] if options.patient_field else None
     known = [record_known(r, options.known_field, options.known_columns) for r in records]
-    rows, keys = [], []
+    rows, keys, found = [], [], []
     for (index, record), (redaction, context) in zip(
         batch, redact_documents(tagger, texts, options, ids=ids, patients=patients, known=known)
     ):
@@ -300,7 +304,8 @@ def _redact_batch(
             row[options.keep_original] = record[options.text_field]
         rows.append(dumps_record(row) + "\n")  # one write per document: a line is whole or absent
         keys.append(json.dumps({"line": index, **context.key()}, ensure_ascii=False) + "\n")
-    return rows, keys
+        found += [(item.label, item.source) for item in redaction.items]
+    return rows, keys, found
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
