@@ -172,11 +172,16 @@ def read_jsonl(path: str | Path, *, require_tags: bool = True) -> list[dict[str,
             if record is not None:
                 records.append(record)
     if problems:
-        shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
-        more = len(problems) - MAX_REPORTED_PROBLEMS
-        tail = Errors.E020.format(count=more) if more > 0 else ""
-        raise RecordError(Errors.E019.format(count=len(problems), path=path, problem=shown + tail))
+        raise RecordError(Errors.E019.format(count=len(problems), path=path, problem=listed(problems)))
     return records
+
+
+def listed(problems: list) -> str:
+    """``problems``, the first :data:`MAX_REPORTED_PROBLEMS` a line each (indented), and how many more there are:
+    the list under an error that refuses a whole file or corpus."""
+    shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
+    more = len(problems) - MAX_REPORTED_PROBLEMS
+    return shown + (Errors.E020.format(count=more) if more > 0 else "")
 
 
 def iter_objects(

@@ -25,12 +25,12 @@ from typing import Any, Literal
 from phiner.anonymize.surrogates import document_id
 from phiner.core.errors import Errors, OutputExistsError, PhinerError, RecordError, os_errors
 from phiner.core.records import (
-    MAX_REPORTED_PROBLEMS,
     atomic_write,
     check_text,
     dumps_record,
     iter_jsonl,
     iter_objects,
+    listed,
     open_private,
     record_known,
 )
@@ -171,10 +171,7 @@ def line_limit(max_chars: int) -> str:
 
 def problems_error(headline: str, problems: list[str]) -> PhinerError:
     """One error listing ``problems`` (the first 20) under ``headline``: a job refuses its input whole."""
-    shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
-    more = len(problems) - MAX_REPORTED_PROBLEMS
-    tail = Errors.E020.format(count=more) if more > 0 else ""
-    return PhinerError(Errors.E194.format(problem=headline, problem2=shown + tail))
+    return PhinerError(Errors.E194.format(problem=headline, problem2=listed(problems)))
 
 
 def check_record(obj: Any, options: RedactOptions) -> None:

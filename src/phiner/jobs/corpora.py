@@ -33,7 +33,7 @@ from typing import Any, Iterator
 
 from phiner.core.errors import Errors, PhinerError, RecordError, os_errors
 from phiner.core.labels import PHI_TYPES
-from phiner.core.records import MAX_REPORTED_PROBLEMS, iter_objects, validate_record
+from phiner.core.records import iter_objects, listed, validate_record
 
 FORMATS = ("records", "i2b2", "brat", "labelstudio", "prodigy", "conll")
 IGNORE = "ignore"
@@ -139,10 +139,7 @@ def _mapped(raw: list[tuple[str, dict[str, Any]]], type_map: dict[str, str], pat
         # Not from the catalogue: it shows the corpus's own labels, which a type map must name.
         problems.insert(0, f"{path}: labels no type map names: {shown}; map each with --type-map (to a type or ignore)")
     if problems:
-        shown = "\n".join(f"  {p}" for p in problems[:MAX_REPORTED_PROBLEMS])
-        more = len(problems) - MAX_REPORTED_PROBLEMS
-        tail = Errors.E020.format(count=more) if more > 0 else ""
-        raise PhinerError(Errors.E323.format(count=len(problems), path=path, problem=shown + tail))
+        raise PhinerError(Errors.E323.format(count=len(problems), path=path, problem=listed(problems)))
     if not records:
         raise PhinerError(Errors.E324.format(path=path))
     return records
