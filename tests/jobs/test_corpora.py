@@ -148,3 +148,12 @@ def test_given_a_brat_folder_then_evaluate_scores_the_model_on_it(monkeypatch, c
     assert code == 0, err
     report = json.loads(out)
     assert report["records"] == 1 and report["char_recall"]["PATIENT"]["value"] == 1.0
+
+
+@pytest.mark.parametrize("kind", ["brat", "conll"])
+def test_given_a_corpus_file_that_is_not_utf8_then_it_is_refused_naming_the_file_and_byte(kind, tmp_path):
+    path = write(kind, tmp_path)
+    broken = path / "note.ann" if kind == "brat" else path
+    broken.write_bytes(broken.read_bytes() + b"\xff")
+    with pytest.raises(PhinerError, match=rf"{re.escape(str(broken))}: invalid UTF-8 at byte \d+"):
+        read_corpus(path, type_map={"NAME": "PATIENT", "HOSPITAL": "LOC"})

@@ -34,6 +34,7 @@ from typing import Any, Iterator
 from phiner.core.errors import Errors, PhinerError, RecordError, os_errors
 from phiner.core.labels import PHI_TYPES
 from phiner.core.records import iter_objects, listed, validate_record
+from phiner.jobs.batch import read_text_file
 
 FORMATS = ("records", "i2b2", "brat", "labelstudio", "prodigy", "conll")
 IGNORE = "ignore"
@@ -187,9 +188,9 @@ def read_brat(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         txt = ann.with_suffix(".txt")
         if not txt.is_file():
             raise PhinerError(Errors.E329.format(path=ann, file=txt.name))
-        text = txt.read_bytes().decode("utf-8")
+        text = read_text_file(txt)
         tags = []
-        for lineno, line in enumerate(ann.read_text(encoding="utf-8").splitlines(), 1):
+        for lineno, line in enumerate(read_text_file(ann).splitlines(), 1):
             if not line.startswith("T"):
                 continue  # relations, events, attributes, normalisations, notes
             parts = line.split("\t")
@@ -256,7 +257,7 @@ def read_conll(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         count += 1
         return record
 
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(read_text_file(path).splitlines(), 1):
         cells = line.split()
         if not cells or cells[0] == "-DOCSTART-":
             open_tag = None
