@@ -7,6 +7,7 @@ import pytest
 
 from conftest import NAME, hand_set_tagger, run_cli
 from phiner.analyze.tagger import Tagger
+from phiner.core.labels import ID2LABEL
 
 WEAK = "Zorblax"
 
@@ -82,3 +83,20 @@ def test_given_a_bad_threshold_then_one_line_error(name_model_dir, monkeypatch, 
         args = ("predict", "--model", name_model_dir, "--text", "x", "--threshold", value)
         code, _, stderr = run_cli(monkeypatch, capsys, *args)
         assert code == 2 and message in stderr, stderr
+
+
+def test_given_a_word_the_vocabulary_says_is_not_phi_then_calibration_sees_the_entities_the_tagger_gives(
+    roberta_tokenizer,
+):
+    from phiner.evaluate.calibration import collect
+
+    # The model calls `afternoon` a DATE; the detector drops it in an English note (no part of a date in it).
+    model = hand_set_tagger(roberta_tokenizer, {NAME: "PATIENT", "afternoon": "DATE"})
+    tagger = Tagger(model, roberta_tokenizer)
+    text = f"The patient rested this afternoon and {NAME} visited her in the evening."
+    gold = [{"start": text.index(NAME), "end": text.index(NAME) + len(NAME), "label": "PATIENT"}]
+    votes = tagger.token_votes([text])[0].tokens
+    assert any(ID2LABEL[v.label] == "B-DATE" for v in votes.values())  # the model's own vote
+    given = [s.to_dict() for s in tagger.entities(text, votes)]
+    assert [text[s["start"] : s["end"]] for s in given] == [NAME]
+    assert collect(tagger, [{"text": text, "ner_tags": gold}]).entities(tagger.thresholds) == [given]

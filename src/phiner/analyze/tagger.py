@@ -190,11 +190,12 @@ class Tagger:
         known: Mapping[str, Sequence[str]] | None = None,
         rules: SiteRules | None = None,
         found: list[Span] | None = None,
+        thresholds: Mapping[str, float] | None = None,
     ) -> list[Span]:
-        """One text's entities from its token votes: the model's spans (thresholds applied), merged with the
-        detector's (recognizers, rules, known PHI) where there is one; ``found``: those already found by
-        :meth:`find` (``known`` and ``rules`` then unused)."""
-        spans = to_spans(text, tokens, self.thresholds)
+        """One text's entities from its token votes: the model's spans (its thresholds applied, or
+        ``thresholds``), merged with the detector's (recognizers, rules, known PHI) where there is one; ``found``:
+        those already found by :meth:`find` (``known`` and ``rules`` then unused)."""
+        spans = to_spans(text, tokens, self.thresholds if thresholds is None else thresholds)
         if found is None:
             if self.detector is None and not rules and not known:
                 return spans

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from phiner.analyze.decode import to_spans
-from phiner.analyze.detector import merge_all
 from phiner.analyze.tagger import Tagger, readable_texts
 from phiner.core.errors import Errors, PhinerError, SettingError, os_errors
 from phiner.core.labels import ENTITY_TYPES
@@ -35,15 +33,14 @@ class Collected:
     texts: list[str]
     gold: list[list[dict]]
     votes: list[dict]
-    found: list[list[Span]]
+    found: list[list[Span] | None]
     tagger: Tagger
 
     def entities(self, thresholds: dict[str, float]) -> list[list[dict]]:
-        allow = self.tagger.detector.rules.allowed() if self.tagger.detector is not None else None
+        """Each record's entities as the tagger gives them, with ``thresholds`` in place of its own."""
         out = []
         for text, votes, found in zip(self.texts, self.votes, self.found):
-            spans = to_spans(text, votes, thresholds) + found
-            out.append([s.to_dict() for s in merge_all(text, spans, allow)])
+            out.append([s.to_dict() for s in self.tagger.entities(text, votes, found=found, thresholds=thresholds)])
         return out
 
 
@@ -55,10 +52,8 @@ def collect(tagger: Tagger, records: list[dict[str, Any]], *, known_field: str |
     votes = []
     for b in range(0, len(texts), 32):
         votes += [v.tokens for v in tagger.token_votes(texts[b : b + 32])]
-    found = []
-    for text, record in zip(texts, records):
-        known = record_known(record, known_field) if known_field else None
-        found.append(tagger.detector.find(text, known) if tagger.detector is not None else [])
+    known = [record_known(record, known_field) if known_field else None for record in records]
+    found = tagger.find(texts, known if any(known) else None)
     return Collected(texts, [r["ner_tags"] for r in records], votes, found, tagger)
 
 
