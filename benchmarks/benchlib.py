@@ -292,6 +292,11 @@ def _run_worker(job: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _run_inline(job: dict) -> dict:
+    """Run ``job`` in this interpreter; its result plus this process's peak resident memory so far."""
+    return {**WORKERS[job["worker"]](job), "peak_rss_mb": peak_rss_mb()}
+
+
 def _worker_main(path: str) -> None:
     job = json.loads(Path(path).read_text())
     result = WORKERS[job["worker"]](job)
@@ -365,12 +370,16 @@ def run_bench(
     sizes: dict[str, int] | None = None,
     contenders: list[str] | None = None,
     log=print,
+    isolate: bool = True,
+    ceiling_seconds: float = 2.0,
 ) -> dict[str, Any]:
     """The whole bench; returns the JSON document (see the README for its keys).
 
     ``base_model``: ``roberta-base-random`` (roberta-base's architecture, random weights: no download),
     ``minilm``, or a model folder. ``sizes`` overrides the number of texts (n_short, n_long, n_train);
     ``contenders`` the prediction contenders (default: all of :data:`CONTENDERS` this machine runs).
+    ``isolate``: each worker in a fresh interpreter (False: all in this one, for a test of the bench's contract;
+    timings then share one process's caches). ``ceiling_seconds``: how long each matrix-multiply ceiling runs.
     """
     from transformers import AutoConfig
 
@@ -389,9 +398,9 @@ def run_bench(
     }
     log("matrix multiply ceilings ...")
     result["matmul_gflops"] = {
-        "fp32": matmul_gflops("fp32"),
-        "bf16": matmul_gflops("bf16") if bf16_native() else None,
-        "int8_onnx": int8_matmul_gflops(),
+        "fp32": matmul_gflops("fp32", seconds=ceiling_seconds),
+        "bf16": matmul_gflops("bf16", seconds=ceiling_seconds) if bf16_native() else None,
+        "int8_onnx": int8_matmul_gflops(seconds=ceiling_seconds),
     }
     log("  " + ", ".join(f"{k} {v:.0f}" for k, v in result["matmul_gflops"].items() if v))
     bases = [base_model] + (["minilm"] if with_minilm and base_model != "minilm" else [])
@@ -408,7 +417,8 @@ def run_bench(
             chosen = contenders or [c for c in CONTENDERS if c != "phiner_bf16" or bf16_native()]
             models = _prepare_models(base, folder, log, onnx=any("onnx" in c for c in chosen))
             config = AutoConfig.from_pretrained(models["merged"])
-            section = _bench_one(models, config, files, quick, repeats, result["matmul_gflops"], log, chosen)
+            run = _run_worker if isolate else _run_inline
+            section = _bench_one(models, config, files, quick, repeats, result["matmul_gflops"], log, chosen, run)
             if base == base_model:
                 result.update(section)
                 result["base_model"] = base
@@ -422,7 +432,7 @@ CONTENDERS = ["hf_pipeline", "hf_pipeline_stride", "phiner_fp32", "phiner_onnx_i
 ONNX and bf16 (where the CPU does bf16 natively)."""
 
 
-def _bench_one(models, config, files, quick, repeats, gflops, log, contenders) -> dict[str, Any]:
+def _bench_one(models, config, files, quick, repeats, gflops, log, contenders, run) -> dict[str, Any]:
     train_jobs = {
         p: {
             "worker": "train",
@@ -456,7 +466,7 @@ def _bench_one(models, config, files, quick, repeats, gflops, log, contenders) -
         if r % 2:
             order.reverse()
         for key, job in order:
-            res = _run_worker(job)
+            res = run(job)
             raw.setdefault(key, []).append(res)
             label = key if isinstance(key, str) else "/".join(key)
             rate = res.get("samples_per_s") or res.get("docs_per_s")

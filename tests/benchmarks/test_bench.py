@@ -9,7 +9,6 @@ import pytest
 from conftest import NAME
 
 
-@pytest.mark.slow
 def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     from benchlib import run_bench, table
@@ -25,6 +24,8 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
             "hf_pipeline_stride",
             "phiner_fp32",
         ],  # phiner reads int8 and bf16 in tests/export, tests/analyze
+        isolate=False,  # the fresh interpreter per worker is tested below, once
+        ceiling_seconds=0.3,
     )
     assert set(result["machine"]) >= {"cpu", "cores", "bf16_native"}
     for name in ("design", "phiner"):
@@ -47,6 +48,18 @@ def test_the_bench_writes_its_contract_on_a_tiny_model(tiny_roberta):
     assert (bf16 > 0) if result["machine"]["bf16_native"] else (bf16 is None or bf16 >= 0)
     rows = table(result)
     assert rows[1][1] == "phiner / design" and rows[1][2].endswith("x")
+
+
+def test_a_bench_worker_runs_in_a_fresh_interpreter_and_reports_its_peak_memory(name_model_dir, tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from benchlib import _run_worker
+
+    (tmp_path / "texts.json").write_text(json.dumps([f"Ring {NAME} i morgen."] * 3), encoding="utf-8")
+    job = {"worker": "predict", "contender": "phiner_fp32", "texts": str(tmp_path / "texts.json")}
+    job.update(merged=str(name_model_dir), onnx=None, passes=1, batch_size=4)
+    job.update(pipeline_max_length=128, pipeline_stride=32)
+    result = _run_worker(job)
+    assert result["docs"] == 3 and result["docs_per_s"] > 0 and result["peak_rss_mb"] > 100
 
 
 def test_the_bench_pipeline_with_stride_reads_every_token_of_a_long_note_and_the_plain_one_cuts_it(
