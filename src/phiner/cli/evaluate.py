@@ -58,6 +58,18 @@ def evaluate(
         Optional[Path],
         typer.Option(help="Write a PNG of char recall against over-redaction over thresholds (one line per type)."),
     ] = None,
+    report_path: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--report",
+            help="Write a self-contained HTML report (0600) here, and its JSON beside it (.json): per type figures "
+            "with intervals, confusion matrix, recall-by-threshold curves, the misses and false positives.",
+        ),
+    ] = None,
+    show_text: Annotated[
+        bool,
+        typer.Option(help="Show each miss and false positive in its context in the report (it then holds PHI)."),
+    ] = False,
 ) -> None:
     """Score a model on labelled records: seqeval token scores, strict spans, character-level PHI recall.
 
@@ -80,12 +92,22 @@ def evaluate(
     if no_thresholds:
         tagger.thresholds = {}
     report = evaluate_tagger(
-        tagger, records, leaks=leaks, false_positives=false_positives, known_field=None if no_known else known_field
+        tagger,
+        records,
+        leaks=leaks,
+        false_positives=false_positives,
+        known_field=None if no_known else known_field,
+        details=report_path is not None,
+        curves=report_path is not None or curve is not None,
     )
     if curve is not None:
-        from phiner.evaluate.calibration import collect, plot_curve, sweep
+        from phiner.evaluate.calibration import plot_curve
 
-        plot_curve(sweep(collect(tagger, records, known_field=None if no_known else known_field)), curve)
+        plot_curve(report["curves"], curve)
+    if report_path is not None:
+        _write_report(report_path, report, records, f"phiner evaluation: {data.name} ({model.name})", show_text)
+    for kept_in_files in ("details", "curves"):
+        report.pop(kept_in_files, None)
     if as_json:
         out.print_json(json.dumps(report))
         return
@@ -94,6 +116,18 @@ def evaluate(
         out.print(f"missed PHI spans written to {leaks} (they hold PHI: keep that file safe)")
     if false_positives is not None:
         out.print(f"wrongly redacted spans written to {false_positives}")
+    if report_path is not None:
+        out.print(f"report written to {report_path} and {report_path.with_suffix('.json')}")
+
+
+def _write_report(path: Path, report: dict, records: list, title: str, show_text: bool) -> None:
+    """The HTML report at ``path`` and the JSON beside it (findings by offsets; with ``show_text``, the most
+    frequent false positives by their text, else by their shape)."""
+    from phiner.core.records import write_json
+    from phiner.evaluate.report import without_text, write_report
+
+    write_report(path, report, records, title=title, show_text=show_text)
+    write_json(path.with_suffix(".json"), report if show_text else without_text(report))
 
 
 def _print_report(report: dict) -> None:

@@ -23,6 +23,8 @@ def evaluate_tagger(
     false_positives: str | Path | None = None,
     batch_size: int = 32,
     known_field: str | None = "known",
+    details: bool = False,
+    curves: bool = False,
 ) -> dict[str, Any]:
     """Every score of ``tagger`` on ``records``; with ``leaks``, the missed PHI spans go to that JSONL file, and
     with ``false_positives`` the spans that touch no gold PHI (each with its source) to that one.
@@ -35,6 +37,7 @@ def evaluate_tagger(
     """
     start = time.perf_counter()
     gold_seqs, pred_seqs, pred_spans, windows = [], [], [], 0
+    kept_votes, kept_found = [], []
     for b in range(0, len(records), batch_size):
         batch = records[b : b + batch_size]
         for record, votes in zip(batch, tagger.token_votes([r["text"] for r in batch])):
@@ -43,7 +46,11 @@ def evaluate_tagger(
             gold_seqs.append(gold)
             pred_seqs.append(pred)
             known = record.get(known_field) if known_field else None
-            pred_spans.append([s.to_dict() for s in tagger.entities(record["text"], votes.tokens, known)])
+            found = tagger.find([record["text"]], [known])[0] if known else tagger.find([record["text"]])[0]
+            pred_spans.append([s.to_dict() for s in tagger.entities(record["text"], votes.tokens, found=found)])
+            if curves:
+                kept_votes.append(votes.tokens)
+                kept_found.append(found)
     runtime = time.perf_counter() - start
     texts = [r["text"] for r in records]
     deid = deid_scores(texts, [r["ner_tags"] for r in records], pred_spans)
@@ -52,6 +59,13 @@ def evaluate_tagger(
         write_jsonl(leaks, _leaks(records, missed))
     if false_positives is not None:
         write_jsonl(false_positives, _false(records, false))
+    extra: dict[str, Any] = {}
+    if details:
+        extra["details"] = {"missed": _rows(records, missed), "false": _rows(records, [(i, s, None) for i, s in false])}
+    if curves:
+        from phiner.evaluate.calibration import Collected, sweep
+
+        extra["curves"] = sweep(Collected(texts, [r["ner_tags"] for r in records], kept_votes, kept_found, tagger))
     return {
         "records": len(records),
         "windows": windows,
@@ -64,7 +78,22 @@ def evaluate_tagger(
         "confusion": confusion(gold_seqs, pred_seqs),
         "runtime": runtime,
         "samples_per_second": len(records) / runtime if runtime else float("nan"),
+        **extra,
     }
+
+
+def _rows(records: list[dict[str, Any]], spans: list[tuple[int, dict, float | None]]) -> list[dict[str, Any]]:
+    """Findings without their text: document (index and id), offsets, type, source, score, covered share."""
+    out = []
+    for index, span, covered in spans:
+        row = {"record": index, "id": records[index].get("id"), "start": span["start"], "end": span["end"]}
+        row["label"] = span["label"]
+        if covered is None:
+            row.update(source=span.get("source") or "model", score=span.get("score"))
+        else:
+            row["covered"] = round(covered, 4)
+        out.append(row)
+    return out
 
 
 def _token_sequences(
