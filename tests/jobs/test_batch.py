@@ -384,11 +384,11 @@ def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_documen
 
     rng = random.Random(10)
     src = tmp_path / "in.jsonl"
-    n = 2000
+    n = 1200
     write_patient_corpus(src, n)
     args = ("--operator", "surrogate", "--id-field", "id", "--patient-field", "patient", "--batch-size", "64")
     cut = []  # documents committed when each job was killed
-    for trial in range(4):
+    for trial in range(3):
         dst, key = tmp_path / f"out{trial}.jsonl", tmp_path / f"key{trial}.jsonl"
         job = run_redact(name_model_dir, src, dst, *args, "--key", key)
         target = rng.randrange(0, n)
@@ -412,4 +412,4 @@ def test_given_jsonl_jobs_killed_at_random_points_then_resume_gives_each_documen
         assert all(len(s) == 1 for s in shifts.values()), trial
         assert mode(dst) == 0o600 and mode(key) == 0o600
         assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(f".out{trial}")) == []
-    assert sum(0 < done < n for done in cut) >= 3, cut  # most kills fell in the middle of a job
+    assert sum(0 < done < n for done in cut) >= 2, cut  # most kills fell in the middle of a job

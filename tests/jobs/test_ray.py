@@ -118,11 +118,12 @@ def test_given_predict_on_ray_then_each_row_keeps_its_text_and_gets_the_one_proc
     assert sorted(map(spans, on_ray)) == sorted(map(spans, local))
 
 
-def dying_tagger(marker: str, victim: str):
-    """The shipped model, in a process that kills itself (SIGKILL) the first time it is given ``victim``."""
+def dying_tagger(model: str, marker: str, victim: str):
+    """``model`` (conftest's small real RoBERTa: what is tested is Ray's retry, not the model), in a process that
+    kills itself (SIGKILL) the first time it is given ``victim``."""
     import phiner
 
-    return Dying(phiner.load(), marker, victim)
+    return Dying(phiner.load(model), marker, victim)
 
 
 class Dying:
@@ -143,13 +144,15 @@ class Dying:
 
 
 @pytest.mark.slow
-def test_given_a_worker_killed_mid_job_then_ray_retries_its_batch_and_each_row_comes_out_once(cluster, notes, tmp_path):
+def test_given_a_worker_killed_mid_job_then_ray_retries_its_batch_and_each_row_comes_out_once(
+    cluster, notes, tmp_path, name_model_dir
+):
     from phiner.ray import RaySettings, redact_dataset
 
     items = notes[1][:60]
     marker = tmp_path / "killed"
     options = RedactOptions(id_field="note_id", patient_field="patient", seed=3, buffer=10)
-    load = partial(dying_tagger, str(marker), items[37]["text"])
+    load = partial(dying_tagger, str(name_model_dir), str(marker), items[37]["text"])
     done = redact_dataset(ray.data.from_items(items), options=options, settings=RaySettings(workers=2), load=load)
     rows = done.take_all()
     assert marker.exists(), "the worker should have been killed"
