@@ -1,5 +1,5 @@
 """Helpers the tests share (the fixtures are in conftest.py): a real server on a loopback port and the HTTP calls
-made to it."""
+made to it; the notes and config that every way of building an analyzer is compared on."""
 
 import json
 import socket
@@ -8,10 +8,33 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 
+from conftest import AGE, NAME
+
 API_KEY = "test-key-123"
+
+RULES = Path(__file__).resolve().parents[1] / "examples" / "rules.yaml"
+CONFIG_NOTES = [
+    f"Pasient {NAME} ({AGE} år) innlagt 12.03.2024, tlf 912 34 567.",
+    f"{NAME}s datter ringte. Fnr 01016312345. Lege: dr. Berit Lien.",
+    "Ingen PHI her, bare Lasix 40 mg og 5/5 kraft.",
+]
+"""Notes the CLI's, the service's, Ray's and phiner.load()'s analyzers, built from one config, are compared on."""
+
+
+def one_config(model_dir):
+    """The config they are all built from: a model, the example rules file and thresholds set and dropped."""
+    from phiner.analyze.config import AnalyzerConfig
+
+    return AnalyzerConfig(model=model_dir, rules=RULES, thresholds={"DATE": 0.3, "ID": None})
+
+
+def spans(found) -> list[list[tuple]]:
+    """Each text's spans as (start, end, label, source)."""
+    return [[(s.start, s.end, s.label, s.source) for s in text] for text in found]
 
 
 def free_port() -> int:

@@ -1,36 +1,24 @@
 """One config builds the analyzer everywhere: the command line's loader, the service, phiner.ray and
-phiner.load() all go through build_analyzer, and give the same spans on the same notes."""
+phiner.load() all go through build_analyzer, and give the same spans on the same notes (Ray's: in
+tests/jobs/test_ray.py, on its cluster)."""
 
-import functools
 import pickle
-from pathlib import Path
 
 import pytest
 
 import phiner
-from conftest import AGE, NAME
-from helpers import call, running
+from helpers import CONFIG_NOTES as NOTES
+from helpers import RULES, call, one_config, running, spans
 from phiner.analyze.config import AnalyzerConfig, build_analyzer
 from phiner.cli.adapters import tagger_or_adapter_loader
 from phiner.cli.detection import tagger_loader
 from phiner.core.errors import PhinerError
 from phiner.serve.app import create_app
 
-RULES = Path(__file__).resolve().parents[2] / "examples" / "rules.yaml"
-NOTES = [
-    f"Pasient {NAME} ({AGE} år) innlagt 12.03.2024, tlf 912 34 567.",
-    f"{NAME}s datter ringte. Fnr 01016312345. Lege: dr. Berit Lien.",
-    "Ingen PHI her, bare Lasix 40 mg og 5/5 kraft.",
-]
-
-
-def spans(found) -> list[list[tuple]]:
-    return [[(s.start, s.end, s.label, s.source) for s in text] for text in found]
-
 
 @pytest.fixture(scope="module")
 def config(name_age_model_dir) -> AnalyzerConfig:
-    return AnalyzerConfig(model=name_age_model_dir, rules=RULES, thresholds={"DATE": 0.3, "ID": None})
+    return one_config(name_age_model_dir)
 
 
 def test_given_one_config_then_the_cli_python_and_the_service_find_the_same_spans(config, name_age_model_dir):
@@ -48,29 +36,6 @@ def test_given_one_config_then_the_cli_python_and_the_service_find_the_same_span
     assert status == 200
     served = [[(e["start"], e["end"], e["label"], e["source"]) for e in r["entities"]] for r in body["results"]]
     assert served == expected
-
-
-@pytest.mark.slow
-def test_given_one_config_then_ray_finds_the_same_spans(config):
-    ray = pytest.importorskip("ray")
-    import json
-
-    import pyarrow as pa
-
-    from phiner.pipeline import RedactOptions
-    from phiner.ray import RaySettings, predict_dataset
-
-    expected = spans(build_analyzer(config).predict(NOTES))
-    ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
-    try:
-        ds = ray.data.from_arrow(pa.table({"id": ["a", "b", "c"], "text": NOTES}))
-        rows = predict_dataset(ds, options=RedactOptions(id_field="id"), settings=RaySettings(workers=1),
-                               load=functools.partial(build_analyzer, config)).take_all()  # fmt: skip
-    finally:
-        ray.shutdown()
-    by_id = {row["id"]: json.loads(row["entities"]) for row in rows}
-    found = [[(e["start"], e["end"], e["label"], e["source"]) for e in by_id[i]] for i in "abc"]
-    assert found == expected
 
 
 def test_given_a_config_then_it_pickles_with_absolute_paths(config, name_age_model_dir, tmp_path, monkeypatch):

@@ -202,3 +202,20 @@ def test_given_a_csv_value_over_the_default_block_then_ray_reads_it_within_max_c
     job = TableJob.plan(src, tmp_path / "out")
     rows = read_tables(job, max_chars=len(big) + 1).take_all()
     assert [len(row["text"]) for row in rows] == [len(big), 4]
+
+
+@pytest.mark.slow
+def test_given_one_config_then_ray_finds_the_spans_build_analyzer_finds(cluster, name_age_model_dir):
+    # The config test's twin (tests/analyze/test_config.py: the CLI, the service and phiner.load()), on this cluster.
+    from helpers import CONFIG_NOTES, one_config, spans
+    from phiner.analyze.config import build_analyzer
+    from phiner.ray import RaySettings, predict_dataset
+
+    config = one_config(name_age_model_dir)
+    expected = spans(build_analyzer(config).predict(CONFIG_NOTES))
+    ds = ray.data.from_arrow(pa.table({"id": ["a", "b", "c"], "text": CONFIG_NOTES}))
+    load = partial(build_analyzer, config)
+    rows = predict_dataset(ds, options=RedactOptions(id_field="id"), settings=RaySettings(workers=1), load=load)
+    by_id = {row["id"]: json.loads(row["entities"]) for row in rows.take_all()}
+    found = [[(e["start"], e["end"], e["label"], e["source"]) for e in by_id[i]] for i in "abc"]
+    assert found == expected
