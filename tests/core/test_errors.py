@@ -34,7 +34,7 @@ INLINE = {
     ("core/records.py", "_validate_tag"): "shows the record's own label (up to 40 characters): text of the record",
     ("core/yamlfile.py", "parse_yaml"): "YAML's problem may quote a character or a tag (``!name``) of the file",
     ("analyze/rules.py", "_patterns"): "re's words (for a rules file, not a request) may quote a group's name",
-    ("jobs/tables.py", "transform"): "names the row by its id, a value of the input",
+    ("jobs/tables.py", "transform_found"): "names the row by its id, a value of the input",
     ("data/synth/notes.py", "_check_templates"): "quotes a template of phiner's own tables",
     ("data/synth/note_slots.py", "_Writer.write"): "quotes a fake value phiner generated",
 }

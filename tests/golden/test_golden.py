@@ -101,12 +101,16 @@ def contents(out: Path, root: Path) -> dict[str, object]:
         name = path.relative_to(out).as_posix()
         if path.suffix == ".parquet":
             files[name] = pq.read_table(path).to_pylist()
+        elif path.name.endswith(".audit.jsonl"):  # the model's digest, as the ledger's: the weights as saved
+            lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            files[name] = [{**line, "model": "<digest>"} for line in lines]
         elif path.suffix == ".jsonl":
             files[name] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         elif path.name.endswith(".ledger.json"):  # where the test's files and model are, and phiner's version
             ledger = _stable(json.loads(path.read_text(encoding="utf-8")))
             ledger.update(inputs="<paths>", output="<path>", phiner="<version>")
             ledger["analyzer"].update(model="<path>", weights="<digest>")
+            ledger["audit"]["digests"]["model"] = "<digest>"
             files[name] = ledger
         elif path.suffix == ".json":
             files[name] = _stable(json.loads(path.read_text(encoding="utf-8")))

@@ -182,9 +182,12 @@ class RedactionItem:
     operator: str
     source: str | None = None
     """What found the span (``model``, ``pattern:fnr``, ``known``, ``rule:NAME``...), where it was said."""
+    score: float | None = None
+    """The finder's score, for a job's audit trail (:mod:`phiner.jobs.ledger`); not in :meth:`to_dict`, the item as
+    outputs and the service give it."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None or k != "source"}
+        return {k: v for k, v in asdict(self).items() if k != "score" and (v is not None or k != "source")}
 
 
 @dataclass(frozen=True)
@@ -225,8 +228,9 @@ def _as_span(span: SpanLike, i: int, length: int) -> Span:
         if missing:
             raise SpanError(Errors.E174.format(index=i, key=missing[0]))
         start, end, label, source = span["start"], span["end"], span["label"], span.get("source")
+        score = span.get("score")
     elif isinstance(span, Span):
-        start, end, label, source = span.start, span.end, span.label, span.source
+        start, end, label, source, score = span.start, span.end, span.label, span.source, span.score
     else:
         raise SpanError(Errors.E175.format(index=i, type=type(span).__name__))
     for key, value in (("start", start), ("end", end)):
@@ -240,7 +244,9 @@ def _as_span(span: SpanLike, i: int, length: int) -> Span:
         raise SpanError(Errors.E179.format(index=i, start=start, end=end, length=length))
     if source is not None and not isinstance(source, str):
         raise SpanError(Errors.E180.format(index=i, type=type(source).__name__))
-    return Span(start, end, label, source=source)
+    if not isinstance(score, (int, float)) or isinstance(score, bool):
+        score = None  # a score is kept for the audit only: one that is not a number is not kept
+    return Span(start, end, label, score=float(score) if score is not None else None, source=source)
 
 
 def _resolve_overrides(overrides: Mapping[str, Operator | str] | None) -> dict[str, Operator]:
@@ -285,6 +291,7 @@ def redact(
                 replacement,
                 op.name or type(op).__name__,
                 span.source,
+                span.score,
             )
         )
         out_len += len(replacement)

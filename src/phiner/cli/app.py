@@ -25,6 +25,10 @@ export_app = typer.Typer(
     no_args_is_help=True, pretty_exceptions_show_locals=False, help="Export a run for fast inference."
 )
 app.add_typer(export_app, name="export")
+audit_app = typer.Typer(
+    no_args_is_help=True, pretty_exceptions_show_locals=False, help="Read a redaction job's audit trail back."
+)
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True, soft_wrap=True)
 # Piped output keeps whole table rows (rich would fold them at 80 columns).
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)

@@ -10,8 +10,8 @@ import os
 import sys
 
 import phiner.cli.app as cli_app
-from phiner.cli import calibrate, data, evaluate, export, predict, redact, serve, train
-from phiner.cli.app import app, console, data_app, export_app
+from phiner.cli import audit, calibrate, data, evaluate, export, predict, redact, serve, train
+from phiner.cli.app import app, audit_app, console, data_app, export_app
 from phiner.cli.options import renamed
 from phiner.core.errors import PhinerError
 
@@ -30,8 +30,9 @@ COMMANDS = {
     },
     data_app: {"nordeid": data.data_nordeid, "synth": data.data_synth},
     export_app: {"onnx": export.export_onnx},
+    audit_app: {"sample": audit.audit_sample},
 }
-"""Every command, by the app it belongs to (``phiner``, ``phiner data``, ``phiner export``), in ``--help``'s order:
+"""Every command, by the app it belongs to (``phiner``, ``phiner data``, ``phiner export``, ``phiner audit``), in ``--help``'s order:
 one module per command group holds the functions, this table names them."""
 for _group, _commands in COMMANDS.items():
     for _name, _command in _commands.items():

@@ -452,3 +452,6 @@ class Errors:
     E332 = "{where}: no text (Label Studio: `data.text`; Prodigy: `text`)"
     E333 = "{path}:{line}: a token line should hold the token and its tag"
     E334 = "{path}:{line}: a tag should be O, B-TYPE or I-TYPE"
+    E335 = "{path}: no audit file (a job's NAME.audit.jsonl, or the NAME.ledger.json or output beside it)"
+    E336 = "{path}:{line}: an audit line should be an object with document, start, end, type and source"
+    E337 = "--per-kind should be 1 or more, not {given}"

@@ -35,13 +35,14 @@ from phiner.core.records import (
     record_known,
 )
 from phiner.jobs.engine import clear, fsynced, run_job
+from phiner.jobs.ledger import redaction_findings, span_findings
 from phiner.pipeline import RedactOptions, redact_documents
 
 # ----------------------------------------------------------------------------------------------------------------
 # JSONL jobs.
 
 Mode = Literal["redact", "predict"]
-_Done = tuple[list[str], list[str], list[tuple[str, str]]]
+_Done = tuple[list[str], list[str], list[list[dict[str, Any]]]]
 """A done batch of a JSONL job: its output lines, its key lines, and the ``(type, source)`` of each span."""
 
 
@@ -105,7 +106,7 @@ class RecordsJob:
             fh.writelines(rows)
             fsynced(fh)
 
-    def found(self, done: _Done) -> list[tuple[str, str]]:
+    def found(self, done: _Done) -> list[list[dict[str, Any]]]:
         return done[2]
 
     def merge(self, stems: list[Path], dst: Path) -> None:
@@ -281,7 +282,7 @@ def _predict_batch(
         dumps_record({**r, "entities": [s.to_dict() for s in p.spans], "windows": p.windows}) + "\n"
         for r, p in zip(records, found)
     ]
-    return rows, [(s.label, s.source) for p in found for s in p.spans]
+    return rows, [span_findings(p.spans) for p in found]
 
 
 def _redact_batch(tagger, batch: list[tuple[int, dict[str, Any]]], options: RedactOptions) -> _Done:
@@ -301,7 +302,7 @@ def _redact_batch(tagger, batch: list[tuple[int, dict[str, Any]]], options: Reda
             row[options.keep_original] = record[options.text_field]
         rows.append(dumps_record(row) + "\n")  # one write per document: a line is whole or absent
         keys.append(json.dumps({"line": index, **context.key()}, ensure_ascii=False) + "\n")
-        found += [(item.label, item.source) for item in redaction.items]
+        found.append(redaction_findings(redaction))
     return rows, keys, found
 
 
@@ -378,19 +379,19 @@ class TextsJob:
     def take(self, batch: list[Path], keep: list[int]) -> list[Path]:
         return [batch[i] for i in keep]
 
-    def step(self, tagger, batch: list[Path], options: RedactOptions) -> tuple[list[str], list[tuple[str, str]]]:
+    def step(self, tagger, batch: list[Path], options: RedactOptions) -> tuple[list[str], list[list[dict[str, Any]]]]:
         ids = self.ids(batch, options)
         texts = [read_text_file(path) for path in batch]
         done = redact_documents(tagger, texts, options, ids=ids)
         lines = [json.dumps({"id": i, "text": r.text}, ensure_ascii=False) + "\n" for i, (r, _) in zip(ids, done)]
-        return lines, [(item.label, item.source) for r, _ in done for item in r.items]
+        return lines, [redaction_findings(r) for r, _ in done]
 
-    def write(self, done: tuple[list[str], list[tuple[str, str]]], stem: Path) -> None:
+    def write(self, done: tuple[list[str], list[list[dict[str, Any]]]], stem: Path) -> None:
         with open_private(stem.with_suffix(".jsonl"), "w") as fh:
             fh.writelines(done[0])
             fsynced(fh)
 
-    def found(self, done: tuple[list[str], list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    def found(self, done: tuple[list[str], list[list[dict[str, Any]]]]) -> list[list[dict[str, Any]]]:
         return done[1]
 
     def merge(self, stems: list[Path], dst: Path) -> None:

@@ -10,7 +10,7 @@ goes on from it, skipping the documents whose ids are committed: by id, not by p
 standing for one document that has it (ids may repeat). A job with no secret and no seed draws one and keeps it
 in the folder's ``state.json`` (0600), so a resumed job gives the same patients the same surrogates. Beside the
 output, as it appears, goes the job's ledger (:mod:`phiner.jobs.ledger`): its settings, its analyzer and what each
-source found, counted per committed chunk.
+source found, counted per committed chunk, and its audit lines, one per span, written with each chunk.
 """
 
 from __future__ import annotations
@@ -21,18 +21,30 @@ import re
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from phiner.anonymize.surrogates import draw_secret
 from phiner.core.errors import Errors, OutputExistsError, os_errors
-from phiner.core.records import atomic_write, make_folder
-from phiner.jobs.ledger import add, secret_kind, tally, write_ledger
+from phiner.core.records import atomic_write, make_folder, open_private
+from phiner.jobs.ledger import (
+    add,
+    analyzer_of,
+    audit_lines,
+    audit_path,
+    digests,
+    ledger_path,
+    secret_kind,
+    tally,
+    write_ledger,
+)
 from phiner.pipeline import RedactOptions
 
 STATE = "state.json"
+AUDIT = "audit.jsonl"
+LEDGER = "ledger.json"
 CHUNKS = ".chunks"
 TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}$")
 """The name of a temporary file that :class:`phiner.core.records.atomic_write` left when its write was killed (no
@@ -75,8 +87,9 @@ class Layout(Protocol):
     def write(self, done: Any, stem: Path) -> None:
         """A done batch as its chunk files ``stem.*``, on disk (fsynced) before its commit."""
 
-    def found(self, done: Any) -> Iterable[tuple[str, str]]:
-        """The ``(type, source)`` of each span a done batch holds: what its ledger counts."""
+    def found(self, done: Any) -> list[list[dict[str, Any]]]:
+        """Per document of a done batch, in order, its spans as the audit keeps them
+        (:func:`phiner.jobs.ledger.redaction_findings`, :func:`~phiner.jobs.ledger.span_findings`)."""
 
     def merge(self, stems: list[Path], dst: Path) -> None:
         """A unit's chunks, in commit order, into its part ``dst``, atomically."""
@@ -116,23 +129,53 @@ def run_job(
         return {"skipped": total, "written": 0, "seconds": 0.0}
     fresh = not partial.exists()
     secret = secret_kind(options)
+    analyzer = analyzer_of(tagger)
+    audit = Audit(dict(getattr(tagger, "thresholds", None) or {}), digests(tagger, analyzer["weights"]))
     try:
         options = _open(layout, partial, options, resume)
-        written = sum(_write_unit(tagger, layout, partial, unit, options, progress) for unit in layout.units())
+        written = sum(_write_unit(tagger, layout, partial, unit, options, progress, audit) for unit in layout.units())
     except BaseException:
         if fresh and partial.is_dir() and not any(partial.rglob("*.ids.json")):  # nothing to resume
             shutil.rmtree(partial)
         raise
     stems = [stem for unit in layout.units() for stem in committed(partial / CHUNKS / layout.name(unit))]
     found: dict[str, dict[str, int]] = {}
+    without = 0
     for stem in stems:
-        if stem.with_suffix(".found.json").is_file():
-            add(found, json.loads(stem.with_suffix(".found.json").read_bytes()))
+        counts = json.loads(stem.with_suffix(".found.json").read_bytes())
+        add(found, counts["found"])
+        without += counts["without"]
+    # Both written in the partial folder (a write killed there leaves its temporary file where a resumed job clears
+    # it), then renamed beside the output.
+    lines = _concatenate_audit(stems, partial / AUDIT)
+    kept = {"file": audit_path(layout.output).name, "lines": lines, "digests": audit.digests}
     write_ledger(layout.output, mode=layout.mode, inputs=layout.units(), options=options, secret=secret,
-                 tagger=tagger, documents=total, written=written, found=found, started=started)  # fmt: skip
+                 tagger=tagger, documents=total, written=written, found=found, started=started, without=without,
+                 audit=kept, analyzer=analyzer, path=partial / LEDGER)  # fmt: skip
+    os.replace(partial / AUDIT, audit_path(layout.output))
+    os.replace(partial / LEDGER, ledger_path(layout.output))
     layout.finish(partial, stems)
     seconds = round(time.perf_counter() - started, 3)
     return {"skipped": total - written, "written": written, "seconds": seconds, "found": found}
+
+
+class Audit(NamedTuple):
+    """What every audit line of a job says of its analyzer: the thresholds in force and the short digests."""
+
+    thresholds: dict[str, float]
+    digests: dict[str, str]
+
+
+def _concatenate_audit(stems: list[Path], dst: Path) -> int:
+    """Every chunk's audit lines, in commit order, into ``dst`` (0600, atomically); how many there are."""
+    lines = 0
+    with atomic_write(dst, "wb") as out:
+        for stem in stems:
+            with stem.with_suffix(".audit.jsonl").open("rb") as fh:
+                for line in fh:
+                    out.write(line)
+                    lines += 1
+    return lines
 
 
 def output_written(output: Path) -> bool:
@@ -158,7 +201,13 @@ def _open(layout: Layout, partial: Path, options: RedactOptions, resume: bool) -
 
 
 def _write_unit(
-    tagger: Any, layout: Layout, partial: Path, unit: Path, options: RedactOptions, progress: Callable | None
+    tagger: Any,
+    layout: Layout,
+    partial: Path,
+    unit: Path,
+    options: RedactOptions,
+    progress: Callable | None,
+    audit: Audit,
 ) -> int:
     """One unit into its part, a committed chunk per buffer; documents already committed are skipped."""
     folder = partial / CHUNKS / layout.name(unit)
@@ -178,8 +227,14 @@ def _write_unit(
         stem = folder / f"{len(stems):06d}"
         done_batch = layout.step(tagger, batch, options)
         layout.write(done_batch, stem)
+        findings = layout.found(done_batch)
+        with open_private(stem.with_suffix(".audit.jsonl"), "w") as fh:
+            fh.writelines(audit_lines(ids, findings, audit.thresholds, audit.digests))
+            fsynced(fh)
+        counts = {"found": tally((f["type"], f["source"]) for fs in findings for f in fs)}
+        counts["without"] = sum(not fs for fs in findings)
         with atomic_write(stem.with_suffix(".found.json")) as fh:
-            json.dump(tally(layout.found(done_batch)), fh)
+            json.dump(counts, fh)
         with atomic_write(stem.with_suffix(".ids.json")) as fh:  # the commit, once the chunk is on disk
             json.dump(ids, fh)
         stems.append(stem)

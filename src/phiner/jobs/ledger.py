@@ -1,8 +1,16 @@
-"""A job's ledger: what a finished job did, for an audit after it, written beside its output as ``NAME.ledger.json``
-(0600) when the output appears. It holds no PHI: the job's settings (the secret and a seed only by kind), the
-analyzer it ran (its model's folder and the digest of its weights, thresholds, recognizers and rule counts),
-its documents, and how many spans of each type each source found (``model``, ``pattern:date``, ``rule:NAME``,
-...), counted per committed chunk so that a resumed job's ledger counts every document once.
+"""A job's ledger: what a finished job did, for an audit after it, written beside its output when the output
+appears, in two files (0600) that hold no PHI:
+
+- ``NAME.ledger.json``, the summary: the job's settings (the secret and a seed only by kind), the analyzer it ran
+  (its model's folder and the digest of its weights, thresholds, recognizers and rule counts, and the short
+  digests its audit lines carry), its documents, how many of them had nothing found, and how many spans of each
+  type each source found (``model``, ``pattern:date``, ``rule:NAME``, ...);
+- ``NAME.audit.jsonl``, one line per span replaced (redact) or found (predict), in output order: the document's
+  id, the span's offsets in the input, its type, source and score, the threshold in force (a number, ``argmax``
+  for a model span with none, null for the other sources), the operator, and short digests of the model's
+  weights, the rules and the thresholds. Never the span's text.
+
+Both are counted and written per committed chunk, so that a resumed job's ledger holds every document once.
 """
 
 from __future__ import annotations
@@ -25,6 +33,81 @@ FORMAT = "phiner-ledger/1"
 def ledger_path(output: Path) -> Path:
     """Where a job's ledger goes: beside its output, ``NAME.ledger.json``."""
     return output.with_name(f"{output.name}.ledger.json")
+
+
+def audit_path(output: Path) -> Path:
+    """Where a job's audit lines go: beside its output, ``NAME.audit.jsonl``."""
+    return output.with_name(f"{output.name}.audit.jsonl")
+
+
+def redaction_findings(redaction: Any) -> list[dict[str, Any]]:
+    """A :class:`~phiner.anonymize.operators.Redaction`'s items as the audit keeps them: offsets in the input."""
+    return [
+        {
+            "start": item.original_start,
+            "end": item.original_end,
+            "type": item.label,
+            "source": item.source or "model",
+            "score": item.score,
+            "operator": item.operator,
+        }
+        for item in redaction.items
+    ]
+
+
+def span_findings(spans: Iterable[Any]) -> list[dict[str, Any]]:
+    """Predicted :class:`~phiner.core.records.Span` s (or their dicts) as the audit keeps them (no operator)."""
+    out = []
+    for span in spans:
+        get = span.get if isinstance(span, dict) else lambda key, s=span: getattr(s, key, None)
+        out.append(
+            {
+                "start": get("start"),
+                "end": get("end"),
+                "type": get("label"),
+                "source": get("source") or "model",
+                "score": get("score"),
+                "operator": None,
+            }
+        )
+    return out
+
+
+def _short(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:12]
+
+
+def digests(tagger: Any, weights: dict[str, str] | None) -> dict[str, str]:
+    """Short digests (12 hex digits) of what decides the spans: the model's weights (``weights``' sha256, else its
+    folder), the detection in force (built-in parts and the site's rules, terms and patterns included) and the
+    thresholds."""
+    detector = getattr(tagger, "detector", None)
+    rules = None
+    if detector is not None:
+        site = detector.rules
+        rules = {
+            "describe": detector.describe(),
+            "deny": site.deny,
+            "patterns": [repr(p) for p in site.patterns],
+            "allow": site.allow,
+            "titles": site.titles,
+        }
+    model = weights["sha256"][:12] if weights else _short((getattr(tagger, "info", None) or {}).get("path"))
+    return {"model": model, "rules": _short(rules), "thresholds": _short(dict(getattr(tagger, "thresholds", {}) or {}))}
+
+
+def audit_lines(
+    ids: list[str], findings: list[list[dict[str, Any]]], thresholds: dict[str, float], digest: dict[str, str]
+) -> list[str]:
+    """One JSONL line per finding of a chunk's documents (``ids`` and ``findings`` aligned), for its audit file."""
+    lines = []
+    for document, found in zip(ids, findings):
+        for f in found:
+            threshold: float | str | None = None
+            if f["source"] == "model":
+                threshold = thresholds.get(f["type"], "argmax")
+            lines.append(json.dumps({"document": document, **f, "threshold": threshold, **digest}) + "\n")
+    return lines
 
 
 def tally(found: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
@@ -99,8 +182,13 @@ def write_ledger(
     written: int,
     found: dict[str, dict[str, int]],
     started: float,
+    without: int | None = None,
+    audit: dict[str, Any] | None = None,
+    analyzer: dict[str, Any] | None = None,
+    path: Path | None = None,
 ) -> Path:
-    """The ledger of a job that is about to put ``output`` in place (see the module's docstring)."""
+    """The ledger of a job that is about to put ``output`` in place (see the module's docstring), written at
+    ``path`` (default: :func:`ledger_path`)."""
     import phiner
 
     ledger = {
@@ -114,10 +202,12 @@ def write_ledger(
         "documents": documents,
         "written_by_the_last_run": written,
         "settings": settings(options, secret),
-        "analyzer": analyzer_of(tagger),
+        "analyzer": analyzer if analyzer is not None else analyzer_of(tagger),
         "found": found,
+        "documents_without_findings": without,
+        "audit": audit,
     }
-    path = ledger_path(output)
+    path = path if path is not None else ledger_path(output)
     with atomic_write(path) as fh:
         json.dump(ledger, fh, ensure_ascii=False, indent=2)
         fh.write("\n")

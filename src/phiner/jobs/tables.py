@@ -53,6 +53,7 @@ from phiner.jobs.batch import (
     problems_error,
 )
 from phiner.jobs.engine import clear, fsynced, partial_of, run_job
+from phiner.jobs.ledger import redaction_findings, span_findings
 from phiner.pipeline import MAX_CHARS, RedactOptions, redact_documents
 
 Format = Literal["jsonl", "csv", "parquet"]
@@ -242,26 +243,22 @@ class TableJob:
     def take(self, batch: pa.Table, keep: list[int]) -> pa.Table:
         return batch.take(pa.array(keep, pa.int64()))
 
-    def step(self, tagger, batch: pa.Table, options: RedactOptions) -> tuple[pa.Table, pa.Table | None]:
-        """The rows done, and their long entities table where the job writes one (``entities`` then leaves them)."""
-        done = transform(tagger, batch, options, self.mode)
+    def step(self, tagger, batch: pa.Table, options: RedactOptions) -> tuple[pa.Table, pa.Table | None, list]:
+        """The rows done, their long entities table where the job writes one (``entities`` then leaves them), and
+        each row's spans for the audit."""
+        done, found = transform_found(tagger, batch, options, self.mode)
         if self.entities_out is None:
-            return done, None
-        return done.drop_columns([ENTITIES]), entity_table(done, options, self.mode)
+            return done, None, found
+        return done.drop_columns([ENTITIES]), entity_table(done, options, self.mode), found
 
-    def write(self, done: tuple[pa.Table, pa.Table | None], stem: Path) -> None:
-        rows, entities = done
+    def write(self, done: tuple[pa.Table, pa.Table | None, list], stem: Path) -> None:
+        rows, entities, _ = done
         if entities is not None:
             _write_chunk(entities, stem.with_suffix(".entities.parquet"))
         _write_chunk(rows, stem.with_suffix(".parquet"))
 
-    def found(self, done: tuple[pa.Table, pa.Table | None]) -> Iterator[tuple[str, str]]:
-        rows, entities = done
-        if entities is not None:
-            yield from zip(entities.column("label").to_pylist(), entities.column("source").to_pylist())
-            return
-        for found in rows.column(ENTITIES).to_pylist():
-            yield from ((item["label"], item["source"]) for item in json.loads(found))
+    def found(self, done: tuple[pa.Table, pa.Table | None, list]) -> list[list[dict[str, Any]]]:
+        return done[2]
 
     def merge(self, stems: list[Path], dst: Path) -> None:
         _merge([stem.with_suffix(".parquet") for stem in stems], dst, self.output_format)
@@ -556,6 +553,14 @@ def transform(tagger, table: pa.Table, options: RedactOptions, mode: Mode = "red
     """A batch of rows done: ``redact`` replaces the text column and drops the known PHI columns, ``predict``
     keeps both; ``entities`` is appended. A bad row raises, naming its id and column: the jobs refuse such
     input before they start, so this guards a dataset given to :mod:`phiner.ray` directly."""
+    return transform_found(tagger, table, options, mode)[0]
+
+
+def transform_found(
+    tagger, table: pa.Table, options: RedactOptions, mode: Mode = "redact"
+) -> tuple[pa.Table, list[list[dict[str, Any]]]]:
+    """:func:`transform`'s rows, and each row's spans as a job's audit keeps them
+    (:func:`phiner.jobs.ledger.redaction_findings`, :func:`~phiner.jobs.ledger.span_findings`)."""
     rows = _rows(table, options)
     for row in rows:
         problems = _row_problems(row, options)
@@ -565,8 +570,9 @@ def transform(tagger, table: pa.Table, options: RedactOptions, mode: Mode = "red
     texts = [row[options.text_field] for row in rows]
     known = [record_known(row, options.known_field, options.known_columns) for row in rows]
     if mode == "predict":
-        found = [[s.to_dict() for s in p.spans] for p in tagger.read(texts, known=known)]
-        return _with_entities(table, found)
+        read = tagger.read(texts, known=known)
+        found = [[s.to_dict() for s in p.spans] for p in read]
+        return _with_entities(table, found), [span_findings(p.spans) for p in read]
     ids = [str(row[options.id_field]) for row in rows] if options.id_field else None
     patients = [str(row[options.patient_field]) for row in rows] if options.patient_field else None
     done = redact_documents(tagger, texts, options, ids=ids, patients=patients, known=known)
@@ -574,7 +580,8 @@ def transform(tagger, table: pa.Table, options: RedactOptions, mode: Mode = "red
     out = out.drop_columns([c for c in (options.known_field, *options.known_columns) if c in out.column_names])
     if options.keep_original is not None:
         out = out.append_column(options.keep_original, pa.array(texts, pa.string()))
-    return _with_entities(out, [[item.to_dict() for item in redaction.items] for redaction, _ in done])
+    entities = [[item.to_dict() for item in redaction.items] for redaction, _ in done]
+    return _with_entities(out, entities), [redaction_findings(redaction) for redaction, _ in done]
 
 
 def _replace(table: pa.Table, name: str, values: list[str]) -> pa.Table:
