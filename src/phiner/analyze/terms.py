@@ -9,6 +9,7 @@ space read as one space, so that a name broken over two lines still matches. Off
 
 from __future__ import annotations
 
+import functools
 import itertools
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -20,14 +21,17 @@ T = TypeVar("T")
 _SPELT = {"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i"}
 
 
+@functools.lru_cache(maxsize=8192)
 def fold_char(ch: str) -> str:
     """One character, folded: ``fold_char("Å") == "a"``, ``fold_char("Ø") == "o"``."""
     folded = unicodedata.normalize("NFD", ch.casefold())
     return "".join(_SPELT.get(c, c) for c in folded if not unicodedata.combining(c))
 
 
-def fold(text: str) -> tuple[str, list[int]]:
-    """The folded text, and for each of its characters the index of the character of ``text`` it came from.
+@functools.lru_cache(maxsize=16)
+def fold(text: str) -> tuple[str, tuple[int, ...]]:
+    """The folded text, and for each of its characters the index of the character of ``text`` it came from. The
+    last texts folded are kept: every term list of a detector reads the same text.
 
     >>> fold("Bjørn  Åsen")[0]
     'bjorn asen'
@@ -46,7 +50,7 @@ def fold(text: str) -> tuple[str, list[int]]:
         for c in fold_char(ch):
             out.append(c)
             index.append(i)
-    return "".join(out), index
+    return "".join(out), tuple(index)
 
 
 def fold_term(term: str) -> str:
@@ -98,7 +102,7 @@ class TermMatcher(Generic[T]):
         folded, index = fold(text)
         return list(itertools.islice(self._hits(folded, index), limit))
 
-    def _hits(self, folded: str, index: list[int]) -> Iterator[Hit[T]]:
+    def _hits(self, folded: str, index: tuple[int, ...]) -> Iterator[Hit[T]]:
         for last, (size, payloads) in self._automaton.iter(folded):
             first = last - size + 1
             if first > 0 and folded[first - 1].isalnum() or last + 1 < len(folded) and folded[last + 1].isalnum():
