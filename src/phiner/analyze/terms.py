@@ -28,10 +28,10 @@ def fold_char(ch: str) -> str:
     return "".join(_SPELT.get(c, c) for c in folded if not unicodedata.combining(c))
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)
 def fold(text: str) -> tuple[str, tuple[int, ...]]:
     """The folded text, and for each of its characters the index of the character of ``text`` it came from. The
-    last texts folded are kept: every term list of a detector reads the same text.
+    last four texts folded are kept: every term list of a detector reads the same text.
 
     >>> fold("Bjørn  Åsen")[0]
     'bjorn asen'
