@@ -10,7 +10,7 @@ import os
 import sys
 
 import phiner.cli.app as cli_app
-from phiner.cli import audit, calibrate, data, evaluate, export, predict, redact, serve, train
+from phiner.cli import audit, calibrate, data, evaluate, export, predict, redact, review, serve, train
 from phiner.cli.app import app, audit_app, console, data_app, export_app
 from phiner.cli.options import renamed
 from phiner.core.errors import PhinerError
@@ -25,6 +25,7 @@ COMMANDS = {
         "predict": predict.predict,
         "redact": redact.redact,
         "serve": serve.serve,
+        "review": review.review,
         "train": train.train,
         "quickstart": train.quickstart,
     },
