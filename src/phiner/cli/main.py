@@ -33,8 +33,8 @@ COMMANDS = {
     export_app: {"onnx": export.export_onnx},
     audit_app: {"sample": audit.audit_sample},
 }
-"""Every command, by the app it belongs to (``phiner``, ``phiner data``, ``phiner export``, ``phiner audit``), in ``--help``'s order:
-one module per command group holds the functions, this table names them."""
+"""Every command, by the app it belongs to (``phiner``, ``phiner data``, ``phiner export``, ``phiner audit``), in
+``--help``'s order: one module per command group holds the functions, this table names them."""
 for _group, _commands in COMMANDS.items():
     for _name, _command in _commands.items():
         _group.command(_name)(_command)

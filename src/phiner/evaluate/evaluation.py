@@ -46,7 +46,7 @@ def evaluate_tagger(
             gold_seqs.append(gold)
             pred_seqs.append(pred)
             known = record.get(known_field) if known_field else None
-            found = tagger.find([record["text"]], [known])[0] if known else tagger.find([record["text"]])[0]
+            found = tagger.find([record["text"]], [known] if known else None)[0]
             pred_spans.append([s.to_dict() for s in tagger.entities(record["text"], votes.tokens, found=found)])
             if curves:
                 kept_votes.append(votes.tokens)
@@ -148,16 +148,5 @@ def _leaks(records: list[dict[str, Any]], missed: list[tuple[int, dict, float]])
 
 
 def _false(records: list[dict[str, Any]], false: list[tuple[int, dict]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "record": index,
-            "id": records[index].get("id"),
-            "start": span["start"],
-            "end": span["end"],
-            "label": span["label"],
-            "source": span.get("source") or "model",
-            "score": span.get("score"),
-            "text": records[index]["text"][span["start"] : span["end"]],
-        }
-        for index, span in false
-    ]
+    rows = _rows(records, [(index, span, None) for index, span in false])
+    return [{**row, "text": records[row["record"]]["text"][row["start"] : row["end"]]} for row in rows]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from phiner.core.records import (
     open_private,
     record_known,
 )
-from phiner.jobs.engine import clear, fsynced, run_job
+from phiner.jobs.engine import clear, concatenate, fsynced, run_job
 from phiner.jobs.ledger import redaction_findings, span_findings
 from phiner.pipeline import RedactOptions, redact_documents
 
@@ -110,7 +109,7 @@ class RecordsJob:
         return done[2]
 
     def merge(self, stems: list[Path], dst: Path) -> None:
-        _concatenate([stem.with_suffix(".jsonl") for stem in stems], dst)
+        concatenate([stem.with_suffix(".jsonl") for stem in stems], dst)
 
     def spent(self, stem: Path) -> list[Path]:
         return [stem.with_suffix(".jsonl")]
@@ -118,17 +117,10 @@ class RecordsJob:
     def finish(self, partial: Path, stems: list[Path]) -> None:
         """The key put in place, then the output; the partial folder (a secret its state may hold) goes."""
         if self.key is not None:
-            _concatenate([stem.with_suffix(".keys.jsonl") for stem in stems], self.key)
+            concatenate([stem.with_suffix(".keys.jsonl") for stem in stems], self.key)
         clear(partial)
         os.replace(partial / self.part(self.input), self.output)
         partial.rmdir()
-
-
-def _concatenate(files: list[Path], dst: Path) -> None:
-    with atomic_write(dst, "wb") as fh:
-        for path in files:
-            with path.open("rb") as part:
-                shutil.copyfileobj(part, fh)
 
 
 @os_errors()

@@ -147,7 +147,8 @@ def run_job(
         without += counts["without"]
     # Both written in the partial folder (a write killed there leaves its temporary file where a resumed job clears
     # it), then renamed beside the output.
-    lines = _concatenate_audit(stems, partial / AUDIT)
+    concatenate([stem.with_suffix(".audit.jsonl") for stem in stems], partial / AUDIT)
+    lines = sum(n for sources in found.values() for n in sources.values())  # a line per span counted
     kept = {"file": audit_path(layout.output).name, "lines": lines, "digests": audit.digests}
     write_ledger(layout.output, mode=layout.mode, inputs=layout.units(), options=options, secret=secret,
                  tagger=tagger, documents=total, written=written, found=found, started=started, without=without,
@@ -166,16 +167,12 @@ class Audit(NamedTuple):
     digests: dict[str, str]
 
 
-def _concatenate_audit(stems: list[Path], dst: Path) -> int:
-    """Every chunk's audit lines, in commit order, into ``dst`` (0600, atomically); how many there are."""
-    lines = 0
-    with atomic_write(dst, "wb") as out:
-        for stem in stems:
-            with stem.with_suffix(".audit.jsonl").open("rb") as fh:
-                for line in fh:
-                    out.write(line)
-                    lines += 1
-    return lines
+def concatenate(files: list[Path], dst: Path) -> None:
+    """``files``, in order, into ``dst`` (0600, atomically)."""
+    with atomic_write(dst, "wb") as fh:
+        for path in files:
+            with path.open("rb") as part:
+                shutil.copyfileobj(part, fh)
 
 
 def output_written(output: Path) -> bool:

@@ -56,21 +56,18 @@ def redaction_findings(redaction: Any) -> list[dict[str, Any]]:
 
 
 def span_findings(spans: Iterable[Any]) -> list[dict[str, Any]]:
-    """Predicted :class:`~phiner.core.records.Span` s (or their dicts) as the audit keeps them (no operator)."""
-    out = []
-    for span in spans:
-        get = span.get if isinstance(span, dict) else lambda key, s=span: getattr(s, key, None)
-        out.append(
-            {
-                "start": get("start"),
-                "end": get("end"),
-                "type": get("label"),
-                "source": get("source") or "model",
-                "score": get("score"),
-                "operator": None,
-            }
-        )
-    return out
+    """Predicted :class:`~phiner.core.records.Span` s as the audit keeps them (no operator)."""
+    return [
+        {
+            "start": span.start,
+            "end": span.end,
+            "type": span.label,
+            "source": span.source or "model",
+            "score": span.score,
+            "operator": None,
+        }
+        for span in spans
+    ]
 
 
 def _short(payload: Any) -> str:

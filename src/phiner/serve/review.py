@@ -69,7 +69,7 @@ class Review:
         review = cls(path, notes)
         kept = review_path(path)
         saved = json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else {}
-        for i, note in enumerate(notes):
+        for note in notes:
             start = note["found"] or [{**s, "status": "pending", "source": "gold"} for s in note["gold"]]
             review.spans.append(saved.get(note["id"], start))
         return review
